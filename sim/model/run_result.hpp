@@ -1,0 +1,111 @@
+#pragma once
+/// What a run measures: time-series rows streamed bin by bin to a `BinSink` while the run
+/// goes on (memory does not grow with run length), and the totals at its end.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rapture {
+
+/// Why a service visit failed.
+enum class ErrorCause : uint8_t {
+  QueueOverflow,  ///< the replica's queue was full: rejected on arrival
+  Downstream,     ///< a critical synchronous call it made failed
+  Timeout,        ///< the caller stopped waiting
+  CircuitOpen,    ///< a circuit breaker refused the call
+  Rejected,       ///< refused by a bulkhead, load shedding or an ejected replica
+  Unavailable,    ///< no replica up (crash)
+  Injected,       ///< failed by an injected error
+};
+inline constexpr int kErrorCauses = 7;
+std::string_view to_string(ErrorCause cause);
+
+/// One service during one time bin.
+struct ServiceBinRow {
+  uint64_t arrivals = 0;     ///< visits that reached a replica
+  uint64_t completions = 0;  ///< visits that finished successfully
+  std::array<uint64_t, kErrorCauses> errors{};  ///< visits that failed, by cause
+  double queue_mean = 0;     ///< time-averaged number waiting (all replicas)
+  uint32_t queue_max = 0;    ///< largest number waiting
+  double busy_mean = 0;      ///< time-averaged busy workers (all replicas)
+  double latency_mean = 0;   ///< response time at the service (arrival to reply), completed visits; NaN if none
+  double latency_p50 = 0, latency_p95 = 0, latency_p99 = 0;  ///< NaN if none
+};
+
+/// One request type during one time bin (requests counted when they end).
+struct RequestBinRow {
+  uint64_t arrivals = 0;
+  uint64_t successes = 0;
+  uint64_t failures = 0;
+  double latency_mean = 0;  ///< end-to-end, successes; NaN if none
+  double latency_p50 = 0, latency_p99 = 0;  ///< NaN if none
+};
+
+/// Facts fixed before a run starts: names (dimension labels) and provenance.
+struct RunInfo {
+  int index = 0;  ///< the run's index in the file: group /runs/<index>
+  uint64_t seed = 0;
+  std::string rapture_version;
+  std::string scenario_name, scenario_file, scenario_text;
+  std::string topology_name, topology_file;
+  std::string design = "baseline";
+  std::vector<std::pair<std::string, std::string>> parameters;  ///< --set KEY=VALUE overrides
+  double duration = 0, warmup = 0, bin_width = 0;
+  std::vector<std::string> services;       ///< service index -> name
+  std::vector<std::string> request_types;  ///< request type index -> name
+  std::vector<double> histogram_edges;     ///< latency histogram bucket edges (seconds), buckets + 1
+};
+
+/// Receives time-series rows as bins complete.
+class BinSink {
+ public:
+  virtual ~BinSink() = default;
+  /// Bin `index` covers [index * bin_width, (index + 1) * bin_width).
+  virtual void write_bin(int64_t index, std::span<const ServiceBinRow> services,
+                         std::span<const RequestBinRow> requests) = 0;
+};
+
+/// A service over the whole run (all bins, warm-up included, so that conservation holds).
+struct ServiceTotals {
+  uint64_t arrivals = 0, completions = 0;
+  std::array<uint64_t, kErrorCauses> errors{};
+  uint64_t in_flight_end = 0;  ///< visits waiting or in service when the run ended
+  double latency_mean = 0;     ///< after warm-up; NaN if none
+  double busy_mean = 0;        ///< after warm-up
+  double queue_mean = 0;       ///< after warm-up
+  double arrival_rate = 0;     ///< after warm-up, per second
+};
+
+/// A request type over the measured period (after warm-up; requests counted when they end).
+struct RequestSummary {
+  uint64_t successes = 0, failures = 0;
+  double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< successes; NaN if none
+  std::vector<uint64_t> histogram;  ///< end-to-end latency of successes, one count per bucket
+};
+
+/// The run as a whole.
+struct RunSummary {
+  double measured_seconds = 0;  ///< duration - warm-up (or up to the early stop)
+  uint64_t requests = 0, successes = 0, failures = 0;
+  double throughput = 0;  ///< requests ended per second
+  double goodput = 0;     ///< successful requests per second
+  double error_rate = 0;  ///< failures / requests ended
+  double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< all successes; NaN if none
+  bool stopped_early = false;
+  std::string stop_reason;  ///< why, when stopped early
+  uint64_t events = 0;      ///< events the engine processed
+  double wall_seconds = 0;  ///< wall-clock time of the run
+};
+
+struct RunTotals {
+  std::vector<ServiceTotals> services;     ///< by service index
+  std::vector<RequestSummary> requests;    ///< by request type index
+  RunSummary summary;
+};
+
+}  // namespace rapture

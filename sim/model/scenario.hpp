@@ -1,0 +1,126 @@
+#pragma once
+/// A scenario: what to simulate on a topology — duration, seed, request types, workload,
+/// per-kind defaults and per-service overrides, and the platform. Plain data, filled by
+/// io/scenario_reader from YAML and checked against the topology by model/system.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "model/distribution.hpp"
+#include "model/topology.hpp"
+
+namespace rapture {
+
+/// A request type: where it enters and which calls it makes.
+struct RequestTypeSpec {
+  std::string name;
+  std::string entry;  ///< entry service
+  /// When non-empty, the request follows only these edges ("from -> to"); otherwise every
+  /// active edge reachable from the entry.
+  std::vector<std::pair<std::string, std::string>> only_edges;
+  /// Edges this request never takes.
+  std::vector<std::pair<std::string, std::string>> skip_edges;
+  SourceLocation where;
+};
+
+/// An arrival rate that changes over time: `base` outside the segments; inside a segment the
+/// rate goes linearly from `rate_start` to `rate_end` (equal for a step or a spike).
+struct RateProfile {
+  struct Segment {
+    double start = 0, end = 0;          ///< seconds; [start, end)
+    double rate_start = 0, rate_end = 0;  ///< per second
+  };
+  double base = 0;
+  std::vector<Segment> segments;  ///< sorted, non-overlapping
+
+  /// The rate at time t.
+  [[nodiscard]] double at(double t) const {
+    for (const auto& s : segments) {
+      if (t >= s.start && t < s.end) {
+        if (s.rate_start == s.rate_end || s.end <= s.start) return s.rate_start;
+        return s.rate_start + (s.rate_end - s.rate_start) * (t - s.start) / (s.end - s.start);
+      }
+    }
+    return base;
+  }
+  /// An upper bound of the rate over all time.
+  [[nodiscard]] double max() const {
+    double m = base;
+    for (const auto& s : segments) m = std::max({m, s.rate_start, s.rate_end});
+    return m;
+  }
+};
+
+/// One source of requests.
+struct WorkloadSpec {
+  enum class Kind { Poisson, Closed };
+  Kind kind = Kind::Poisson;
+  /// Request types and their weights in the mix (one entry for a single type).
+  std::vector<std::pair<std::string, double>> mix;
+  RateProfile rate;                 ///< Poisson: arrivals per second over time
+  int64_t users = 0;                ///< Closed: concurrent users
+  std::optional<Distribution> think;  ///< Closed: think time between a response and the next request
+  SourceLocation where;
+};
+
+/// A simulated machine (or a group of identical ones when `count` > 1: name-0, name-1, ...).
+struct HostSpec {
+  std::string name;
+  double speed = 1e9;  ///< flop/s of one core
+  int64_t cores = 1;
+  int64_t count = 1;
+  SourceLocation where;
+};
+
+/// The platform replicas run on. Without hosts, each replica gets a dedicated host of the
+/// reference speed with one core per worker (no contention).
+struct PlatformSpec {
+  std::vector<HostSpec> hosts;
+  /// Placement: service -> hosts (or host groups); replica i goes to the i-th host, cycling.
+  std::vector<std::pair<std::string, std::vector<std::string>>> placement;
+  double hop_latency = 100e-6;  ///< one-way latency of a network hop between two hosts
+  double bandwidth = 0;         ///< bytes/s of each host's link; 0: unlimited (latency only)
+  double reference_speed = 1e9; ///< service times are CPU demands measured on a core of this speed
+};
+
+/// Per-edge settings from the scenario, overriding the topology's edge attributes.
+struct EdgeOverride {
+  std::string from, to;
+  std::optional<CallMode> mode;
+  std::optional<double> probability;
+  std::optional<int64_t> calls;
+  std::optional<std::string> group;
+  std::optional<bool> active;
+  std::optional<bool> critical;
+  SourceLocation where;
+};
+
+/// Bounds that stop a run whose state explodes; the run keeps what it measured.
+struct Limits {
+  int64_t max_in_flight = 2'000'000;  ///< requests (service visits) alive at once
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;           ///< path of the YAML file
+  std::string text;           ///< the YAML text as read (provenance)
+  std::string topology_path;  ///< resolved relative to the scenario file
+  double duration = 60;       ///< simulated seconds
+  double warmup = 0;          ///< seconds excluded from the summary
+  double bin_width = 1;       ///< seconds per time-series bin
+  uint64_t seed = 1;
+  std::vector<RequestTypeSpec> requests;
+  std::vector<WorkloadSpec> workload;
+  std::array<ServiceParams, kServiceKinds> kind_defaults;  ///< indexed by ServiceKind
+  std::vector<std::pair<std::string, ServiceParams>> services;  ///< per-service overrides
+  std::vector<SourceLocation> service_where;  ///< location of each entry of `services`
+  std::vector<EdgeOverride> edges;
+  PlatformSpec platform;
+  Limits limits;
+};
+
+}  // namespace rapture
