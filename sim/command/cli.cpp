@@ -1,0 +1,203 @@
+#include "command/cli.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "engine/simgrid_engine.hpp"
+#include "io/results_file.hpp"
+#include "io/scenario_reader.hpp"
+#include "io/topology_reader.hpp"
+#include "model/log_histogram.hpp"
+#include "model/system.hpp"
+#include "model/topology_analysis.hpp"
+
+namespace rapture {
+
+namespace {
+
+struct RunArgs {
+  std::string scenario;
+  std::string output;
+  std::optional<uint64_t> seed;
+  std::vector<std::string> sets;
+  bool quiet = false;
+};
+
+std::string ms(double seconds) {
+  if (std::isnan(seconds)) return "-";
+  return fmt::format("{:.1f}", seconds * 1e3);
+}
+
+/// Loads the scenario, its topology, and merges them.
+struct Loaded {
+  Scenario scenario;
+  Topology topology;
+  System system;
+};
+
+Loaded load(const RunArgs& args) {
+  Loaded l;
+  l.scenario = read_scenario(args.scenario, args.sets);
+  if (args.seed) l.scenario.seed = *args.seed;
+  l.topology = read_topology(l.scenario.topology_path);
+  l.system = build_system(l.topology, l.scenario);
+  return l;
+}
+
+void print_summary(const Loaded& l, const RunTotals& totals, const std::string& path) {
+  const auto& s = totals.summary;
+  const auto& sys = l.system;
+  std::cout << fmt::format("rapture {}: scenario '{}' on topology '{}' ({} services), seed {}\n", RAPTURE_VERSION,
+                           l.scenario.name, l.topology.name, sys.services.size(), sys.seed);
+  std::cout << fmt::format("simulated {:.0f} s ({:.0f} s warm-up) in {:.2f} s of wall time, {} events\n",
+                           sys.duration, sys.warmup, s.wall_seconds, s.events);
+  if (s.stopped_early) std::cout << "STOPPED EARLY: " << s.stop_reason << "\n";
+  std::cout << fmt::format("\n{:<24}{:>10}{:>10}{:>9}{:>11}{:>9}{:>9}{:>9}{:>10}\n", "request type", "ended",
+                           "failed", "error%", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms");
+  for (size_t i = 0; i < totals.requests.size(); ++i) {
+    const auto& r = totals.requests[i];
+    const uint64_t ended = r.successes + r.failures;
+    std::cout << fmt::format("{:<24}{:>10}{:>10}{:>9.2f}{:>11.1f}{:>9}{:>9}{:>9}{:>10}\n", sys.request_types[i].name,
+                             ended, r.failures, ended ? 100.0 * r.failures / ended : 0.0,
+                             s.measured_seconds > 0 ? r.successes / s.measured_seconds : 0.0, ms(r.p50), ms(r.p95),
+                             ms(r.p99), ms(r.p999));
+  }
+  std::cout << fmt::format("{:<24}{:>10}{:>10}{:>9.2f}{:>11.1f}{:>9}{:>9}{:>9}{:>10}\n", "all", s.requests, s.failures,
+                           s.requests ? 100.0 * s.error_rate : 0.0, s.goodput, ms(s.p50), ms(s.p95), ms(s.p99),
+                           ms(s.p999));
+  bool header = false;
+  for (size_t i = 0; i < totals.services.size(); ++i) {
+    const auto& t = totals.services[i];
+    std::string causes;
+    for (int c = 0; c < kErrorCauses; ++c) {
+      if (t.errors[c] == 0) continue;
+      causes += fmt::format("{}{} {}", causes.empty() ? "" : ", ", to_string(static_cast<ErrorCause>(c)), t.errors[c]);
+    }
+    if (causes.empty()) continue;
+    if (!header) std::cout << "\nservice errors:\n";
+    header = true;
+    std::cout << fmt::format("  {:<28}{}\n", sys.services[i].name, causes);
+  }
+  std::cout << "\nresults: " << path << "\n";
+}
+
+int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
+  Loaded l = load(args);
+  std::string out = args.output;
+  if (out.empty()) out = (l.scenario.name.empty() ? std::string("rapture") : l.scenario.name) + ".h5";
+  out = std::filesystem::absolute(out).lexically_normal().string();
+  ResultsFile file(out);  // fails now, before simulating, if the path cannot be written
+
+  RunInfo info;
+  info.index = 0;
+  info.seed = l.system.seed;
+  info.rapture_version = RAPTURE_VERSION;
+  info.scenario_name = l.scenario.name;
+  info.scenario_file = l.scenario.file;
+  info.scenario_text = l.scenario.text;
+  info.topology_name = l.topology.name;
+  info.topology_file = l.topology.file;
+  for (const auto& s : args.sets) {
+    const auto eq = s.find('=');
+    info.parameters.emplace_back(s.substr(0, eq), eq == std::string::npos ? "" : s.substr(eq + 1));
+  }
+  info.duration = l.system.duration;
+  info.warmup = l.system.warmup;
+  info.bin_width = l.system.bin_width;
+  for (const auto& s : l.system.services) info.services.push_back(s.name);
+  for (const auto& r : l.system.request_types) info.request_types.push_back(r.name);
+  info.histogram_edges = LogHistogram::edges();
+
+  auto writer = file.begin_run(info);
+  EngineOptions options;
+  options.simgrid_args = simgrid_args;
+  options.progress = !args.quiet;
+  const RunTotals totals = run_on_simgrid(l.system, *writer, options);
+  writer->finish(totals);
+  writer.reset();
+  file.commit();
+  if (!args.quiet) print_summary(l, totals, file.path());
+  return 0;
+}
+
+int validate_command(const RunArgs& args) {
+  Loaded l = load(args);
+  int64_t replicas = 0;
+  for (const auto& s : l.system.services) replicas += s.replicas;
+  std::cout << fmt::format("ok: scenario '{}' on topology '{}': {} services, {} replicas on {} hosts, {} request types, "
+                           "{} workload sources\n",
+                           l.scenario.name, l.topology.name, l.system.services.size(), replicas, l.system.hosts.size(),
+                           l.system.request_types.size(), l.system.workload.size());
+  return 0;
+}
+
+int topology_command(const std::string& path) {
+  const Topology t = read_topology(path);
+  std::cout << format_topology_report(t, analyze_topology(t));
+  return 0;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  // SimGrid's own options (--cfg=..., --log=...) pass through to the engine; CLI11 sees the rest.
+  std::vector<std::string> simgrid_args;
+  std::vector<std::string> rest;
+  for (int i = argc - 1; i >= 1; --i) {
+    const std::string a = argv[i];
+    if (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0) {
+      simgrid_args.insert(simgrid_args.begin(), a);
+    } else {
+      rest.push_back(a);  // CLI11 takes the arguments in reverse order
+    }
+  }
+
+  CLI::App app{"rapture: discrete-event simulation of microservice failure dynamics on SimGrid"};
+  app.set_version_flag("--version", std::string("rapture ") + RAPTURE_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs args;
+  auto* run = app.add_subcommand("run", "Simulate a scenario and write its results to an HDF5 file");
+  run->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
+  run->add_option("-o,--output", args.output, "Results file (default: <scenario name>.h5 in the current directory)");
+  run->add_option("--seed", args.seed, "Seed, replacing the scenario's");
+  run->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE (e.g. services.payment.replicas=3)")
+      ->take_all();
+  run->add_flag("-q,--quiet", args.quiet, "Print nothing but errors");
+
+  auto* validate = app.add_subcommand("validate", "Check a scenario and its topology without simulating");
+  validate->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
+  validate->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+
+  std::string topology_file;
+  auto* topology = app.add_subcommand("topology", "Describe a topology: services, edges, depth, fan-out, cycles");
+  topology->add_option("file", topology_file, "Topology file (Graphviz DOT or GraphML)")->required();
+
+  try {
+    app.parse(rest);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*run) return run_command(args, simgrid_args);
+    if (*validate) return validate_command(args);
+    if (*topology) return topology_command(topology_file);
+  } catch (const Error& e) {
+    std::cerr << "rapture: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "rapture: internal error: " << e.what() << "\n";
+    return 70;
+  }
+  return 0;
+}
+
+}  // namespace rapture

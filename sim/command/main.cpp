@@ -1,0 +1,3 @@
+#include "command/cli.hpp"
+
+int main(int argc, char** argv) { return rapture::cli_main(argc, argv); }

@@ -1,0 +1,132 @@
+#include "engine/simgrid_engine.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <simgrid/s4u.hpp>
+#include <xbt/log.h>
+
+#include "model/simulation.hpp"
+
+namespace rapture {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+/// Contended CPU and bandwidth as SimGrid activities; completions are handed back to the model.
+class SimGridResources final : public ResourceBackend {
+ public:
+  SimGridResources(std::vector<sg4::Host*> hosts, Simulation*& sim) : hosts_(std::move(hosts)), sim_(sim) {}
+
+  void start_exec(uint32_t host, double flops, uint64_t token) override {
+    sync_clock();
+    pending_.push_back(hosts_[host]->exec_async(flops));
+    tokens_.push_back(token);
+  }
+  void start_transfer(uint32_t from, uint32_t to, double bytes, uint64_t token) override {
+    sync_clock();
+    pending_.push_back(sg4::Comm::sendto_async(hosts_[from], hosts_[to], static_cast<uint64_t>(bytes)));
+    tokens_.push_back(token);
+  }
+
+  [[nodiscard]] bool idle() const { return pending_.empty(); }
+
+  /// Waits until the first pending activity completes or `until` is reached; returns whether
+  /// an activity completed (and hands it to the model).
+  bool wait_until(double until) {
+    const double timeout = std::max(0.0, until - sg4::Engine::get_clock());
+    const ssize_t i = sg4::Activity::wait_any_for(pending_, timeout);
+    if (i < 0 || static_cast<size_t>(i) >= pending_.size()) return false;
+    const uint64_t token = tokens_[static_cast<size_t>(i)];
+    pending_[static_cast<size_t>(i)] = pending_.back();
+    pending_.pop_back();
+    tokens_[static_cast<size_t>(i)] = tokens_.back();
+    tokens_.pop_back();
+    sim_->resume(sg4::Engine::get_clock(), token);
+    return true;
+  }
+
+ private:
+  /// The model ran ahead of SimGrid's clock while nothing was pending; catch up before starting.
+  void sync_clock() {
+    const double now = sim_->now();
+    if (pending_.empty() && sg4::Engine::get_clock() < now) sg4::this_actor::sleep_until(now);
+  }
+
+  std::vector<sg4::Host*> hosts_;
+  Simulation*& sim_;
+  std::vector<sg4::ActivityPtr> pending_;
+  std::vector<uint64_t> tokens_;
+};
+
+}  // namespace
+
+RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOptions& options) {
+  std::vector<std::string> args{"rapture", "--log=root.thresh:warning", "--cfg=network/model:CM02"};
+  args.insert(args.end(), options.simgrid_args.begin(), options.simgrid_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+
+  // Platform: a star zone, each host on its own link (half the hop latency each way, so a
+  // hop between two hosts costs the scenario's hop latency).
+  auto* zone = sg4::create_star_zone("rapture");
+  const double bandwidth = system.bandwidth > 0 ? system.bandwidth : 1e15;
+  std::vector<sg4::Host*> hosts;
+  hosts.reserve(system.hosts.size());
+  for (const auto& h : system.hosts) {
+    auto* host = zone->create_host(h.name, h.speed)->set_core_count(static_cast<int>(std::min<int64_t>(h.cores, 1 << 30)));
+    host->seal();
+    auto* link = zone->create_link(h.name + "-link", bandwidth)->set_latency(system.hop_latency / 2)->seal();
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
+    hosts.push_back(host);
+  }
+  auto* driver_host = zone->create_host("rapture-driver", 1e9)->seal();
+  zone->seal();
+
+  Simulation* sim_ptr = nullptr;
+  SimGridResources resources(hosts, sim_ptr);
+  const bool needs_backend = system.any_contended_host() || system.uses_bandwidth();
+  Simulation sim(system, sink, needs_backend ? &resources : nullptr);
+  sim_ptr = &sim;
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto last_report = wall_start;
+  if (options.progress) {
+    sim.on_progress([&](double now) {
+      const auto t = std::chrono::steady_clock::now();
+      if (t - wall_start > std::chrono::seconds(3) && t - last_report > std::chrono::seconds(3)) {
+        last_report = t;
+        std::fprintf(stderr, "rapture: simulated %.1f of %.1f s (%.0f%%)\n", now, system.duration,
+                     100.0 * now / system.duration);
+      }
+    });
+  }
+
+  const double end = system.duration;
+  sg4::Actor::create("driver", driver_host, [&] {
+    for (;;) {
+      if (sim.stopped()) break;
+      if (resources.idle()) {
+        if (!sim.run_until(end)) break;  // no event left before the end, nothing pending
+        continue;
+      }
+      const double next = std::min(sim.next_event_time(), end);
+      if (resources.wait_until(next)) continue;
+      if (sim.next_event_time() > end) break;  // the end came with activities still running
+      sim.step();
+    }
+    // Executions still running at the end are abandoned with the engine.
+    sg4::this_actor::exit();
+  });
+  engine.run_until(end + 1.0);
+
+  RunTotals totals = sim.finish(end);
+  totals.summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return totals;
+}
+
+}  // namespace rapture

@@ -1,0 +1,495 @@
+#include "model/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace rapture {
+
+namespace {
+uint64_t make_token(EventKind kind, uint32_t id) { return (static_cast<uint64_t>(kind) << 32) | id; }
+}  // namespace
+
+Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* backend)
+    : system_(system), sink_(sink), backend_(backend) {
+  if (!backend_ && (system.any_contended_host() || system.uses_bandwidth())) {
+    throw std::logic_error("contended hosts or bandwidth-limited calls need a resource backend");
+  }
+  const uint64_t seed = system.seed;
+  services_.resize(system.services.size());
+  for (size_t s = 0; s < system.services.size(); ++s) {
+    const auto& cfg = system.services[s];
+    auto& st = services_[s];
+    st.first_replica = static_cast<uint32_t>(replicas_.size());
+    st.replica_count = static_cast<uint32_t>(cfg.replicas);
+    st.service_time_rng = RandomStream(seed, cfg.name, "service_time");
+    st.balancer_rng = RandomStream(seed, cfg.name, "balancer");
+    st.calls_rng = RandomStream(seed, cfg.name, "calls");
+    for (int64_t r = 0; r < cfg.replicas; ++r) {
+      const auto& host = system.hosts[cfg.replica_hosts[static_cast<size_t>(r)]];
+      Replica rep;
+      rep.service = static_cast<uint32_t>(s);
+      rep.host = cfg.replica_hosts[static_cast<size_t>(r)];
+      rep.workers = static_cast<uint32_t>(cfg.workers);
+      rep.queue_capacity = static_cast<uint32_t>(cfg.queue_capacity);
+      rep.lifo = cfg.discipline == QueueDiscipline::Lifo;
+      rep.contended = host.contended();
+      rep.time_factor = system.reference_speed / host.speed;
+      replicas_.push_back(std::move(rep));
+    }
+  }
+  requests_.resize(system.request_types.size());
+  service_rows_.resize(services_.size());
+  request_rows_.resize(requests_.size());
+
+  sources_.resize(system.workload.size());
+  for (uint32_t w = 0; w < system.workload.size(); ++w) {
+    const auto& wl = system.workload[w];
+    auto& src = sources_[w];
+    src.arrival_rng = RandomStream(seed, wl.label, "arrivals");
+    src.mix_rng = RandomStream(seed, wl.label, "mix");
+    src.think_rng = RandomStream(seed, wl.label, "think");
+    if (wl.kind == WorkloadSpec::Kind::Poisson) {
+      src.max_rate = wl.rate.max();
+      schedule(-std::log1p(-src.arrival_rng.uniform()) / src.max_rate, EventKind::Arrival, w);
+    } else {
+      for (int64_t u = 0; u < wl.users; ++u) {
+        const auto user = static_cast<uint32_t>(user_source_.size());
+        user_source_.push_back(w);
+        schedule(wl.think.sample(src.think_rng), EventKind::UserWake, user);
+      }
+    }
+  }
+  if (system.bin_width < system.duration) schedule(system.bin_width, EventKind::BinEnd, 0);
+  if (system.warmup > 0) {
+    schedule(system.warmup, EventKind::WarmupEnd, 0);
+  } else {
+    measuring_ = true;
+  }
+}
+
+Simulation::~Simulation() = default;
+
+uint32_t Simulation::new_job() {
+  ++jobs_live_;
+  if (!free_jobs_.empty()) {
+    const uint32_t id = free_jobs_.back();
+    free_jobs_.pop_back();
+    return id;
+  }
+  if ((jobs_allocated_ & kChunkMask) == 0) chunks_.push_back(std::make_unique<Job[]>(kChunkMask + 1));
+  return jobs_allocated_++;
+}
+
+void Simulation::free_job(uint32_t id) {
+  --jobs_live_;
+  free_jobs_.push_back(id);
+}
+
+bool Simulation::run_until(double until) {
+  while (!stopped_ && events_.next_time() <= until) {
+    step();
+    if (activity_started_) {
+      activity_started_ = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Simulation::step() {
+  const Event e = events_.pop();
+  now_ = e.time;
+  dispatch(e);
+}
+
+void Simulation::dispatch(const Event& e) {
+  ++event_count_;
+  if ((event_count_ & ((1u << 18) - 1)) == 0 && progress_) progress_(now_);
+  switch (e.kind) {
+    case EventKind::Arrival: on_arrival(e.id); break;
+    case EventKind::UserWake: on_user_wake(e.id); break;
+    case EventKind::JobArrive: arrive(e.id); break;
+    case EventKind::ComputeDone: advance(e.id); break;
+    case EventKind::ReplyArrive: on_reply(e.id); break;
+    case EventKind::BinEnd: close_bin(now_); break;
+    case EventKind::WarmupEnd:
+      for (auto& s : services_) {
+        touch(s);
+        s.queue_area_warm = s.queue_area;
+        s.busy_area_warm = s.busy_area;
+        s.arrivals_warm = s.totals.arrivals;
+      }
+      measuring_ = true;
+      break;
+  }
+}
+
+void Simulation::resume(double at, uint64_t token) {
+  now_ = std::max(now_, at);
+  dispatch(Event{now_, 0, static_cast<uint32_t>(token & 0xffffffffu), static_cast<EventKind>(token >> 32)});
+}
+
+void Simulation::on_arrival(uint32_t source) {
+  const auto& wl = system_.workload[source];
+  auto& src = sources_[source];
+  // Thinning against the profile's peak rate gives a non-homogeneous Poisson process; with a
+  // constant rate every candidate is accepted and no extra random number is drawn.
+  const double rate = wl.rate.at(now_);
+  if (rate >= src.max_rate || src.arrival_rng.uniform() * src.max_rate < rate) start_request(source, kNone);
+  schedule(now_ - std::log1p(-src.arrival_rng.uniform()) / src.max_rate, EventKind::Arrival, source);
+}
+
+void Simulation::on_user_wake(uint32_t user) { start_request(user_source_[user], user); }
+
+void Simulation::start_request(uint32_t source, uint32_t user) {
+  const auto& wl = system_.workload[source];
+  auto& src = sources_[source];
+  uint32_t type = wl.mix_types.front();
+  if (wl.mix_types.size() > 1) {
+    const double u = src.mix_rng.uniform();
+    const auto it = std::upper_bound(wl.mix_cumulative.begin(), wl.mix_cumulative.end(), u);
+    type = wl.mix_types[std::min<size_t>(static_cast<size_t>(it - wl.mix_cumulative.begin()), wl.mix_types.size() - 1)];
+  }
+  ++requests_[type].row.arrivals;
+  const uint32_t id = new_job();
+  Job& j = job(id);
+  j.parent = kNone;
+  j.service = system_.request_types[type].entry;
+  j.replica = pick_replica(j.service);
+  j.user = user;
+  j.request_type = static_cast<uint16_t>(type);
+  j.sync = true;
+  j.critical = true;
+  j.request_start = now_;
+  j.response_bytes = 0;
+  arrive(id);
+  check_limits();
+}
+
+uint32_t Simulation::pick_replica(uint32_t service) {
+  auto& s = services_[service];
+  uint32_t r = 0;
+  if (s.replica_count > 1) {
+    switch (system_.services[service].balancer) {
+      case Balancer::RoundRobin:
+        r = s.next_rr;
+        s.next_rr = s.next_rr + 1 == s.replica_count ? 0 : s.next_rr + 1;
+        break;
+      case Balancer::Random: r = s.balancer_rng.below(s.replica_count); break;
+      case Balancer::LeastOutstanding: {
+        // Power of two choices, as Envoy's LEAST_REQUEST does: near-optimal, O(1) per call.
+        const uint32_t a = s.balancer_rng.below(s.replica_count);
+        uint32_t b = s.balancer_rng.below(s.replica_count - 1);
+        if (b >= a) ++b;
+        r = replicas_[s.first_replica + b].outstanding < replicas_[s.first_replica + a].outstanding ? b : a;
+        break;
+      }
+    }
+  }
+  const uint32_t global = s.first_replica + r;
+  ++replicas_[global].outstanding;
+  return global;
+}
+
+void Simulation::send(uint32_t caller, const CallConfig& call, double bytes) {
+  const uint32_t id = new_job();
+  Job& parent = job(caller);
+  Job& j = job(id);
+  j.parent = call.mode == CallMode::Sync ? caller : kNone;
+  j.service = call.callee;
+  j.replica = pick_replica(call.callee);
+  j.user = kNone;
+  j.request_type = parent.request_type;
+  j.sync = call.mode == CallMode::Sync;
+  j.critical = call.critical;
+  j.response_bytes = call.response_bytes;
+  if (j.sync) ++parent.pending;
+  const uint32_t from = replicas_[parent.replica].host;
+  const uint32_t to = replicas_[j.replica].host;
+  if (backend_ && bytes > 0 && system_.bandwidth > 0 && from != to) {
+    activity_started_ = true;
+    backend_->start_transfer(from, to, bytes, make_token(EventKind::JobArrive, id));
+  } else {
+    schedule(now_ + hop(from, to), EventKind::JobArrive, id);
+  }
+}
+
+void Simulation::arrive(uint32_t job_id) {
+  Job& j = job(job_id);
+  j.arrive_time = now_;
+  j.stage = 0;
+  j.repeat_left = 0;
+  j.pending = 0;
+  j.failed = false;
+  auto& s = services_[j.service];
+  ++s.row.arrivals;
+  ++s.totals.arrivals;
+  Replica& rep = replicas_[j.replica];
+  if (rep.busy < rep.workers) {
+    start_service(job_id);
+  } else if (rep.queue.size() < rep.queue_capacity) {
+    touch(s);
+    rep.queue.push_back(job_id);
+    ++s.queued;
+    s.row.queue_max = std::max(s.row.queue_max, s.queued);
+  } else {
+    reject(job_id, ErrorCause::QueueOverflow);
+  }
+}
+
+void Simulation::start_service(uint32_t job_id) {
+  Job& j = job(job_id);
+  auto& s = services_[j.service];
+  Replica& rep = replicas_[j.replica];
+  touch(s);
+  ++rep.busy;
+  ++s.busy;
+  const double demand = system_.services[j.service].service_time.sample(s.service_time_rng);
+  if (rep.contended) {
+    activity_started_ = true;
+    backend_->start_exec(rep.host, demand * system_.reference_speed, make_token(EventKind::ComputeDone, job_id));
+  } else {
+    schedule(now_ + demand * rep.time_factor, EventKind::ComputeDone, job_id);
+  }
+}
+
+void Simulation::advance(uint32_t job_id) {
+  Job& j = job(job_id);  // chunks never move, so the reference survives send()
+  const CallPlan& plan = system_.plan(j.request_type, j.service);
+  auto& rng = services_[j.service].calls_rng;
+  while (!j.failed && j.stage < plan.stage_count) {
+    const CallStage& st = system_.stages[plan.first_stage + j.stage];
+    if (st.sequential) {
+      const CallConfig& c = system_.calls[st.first_call];
+      if (j.repeat_left == 0) {  // entering the stage
+        if (!rng.bernoulli(c.probability)) {
+          ++j.stage;
+          continue;
+        }
+        j.repeat_left = c.count;
+      }
+      if (c.mode == CallMode::Async) {
+        for (; j.repeat_left > 0; --j.repeat_left) send(job_id, c, c.request_bytes);
+        ++j.stage;
+        continue;
+      }
+      if (--j.repeat_left == 0) ++j.stage;
+      send(job_id, c, c.request_bytes);
+      return;
+    }
+    for (uint32_t i = 0; i < st.call_count; ++i) {
+      const CallConfig& c = system_.calls[st.first_call + i];
+      if (!rng.bernoulli(c.probability)) continue;
+      for (uint32_t k = 0; k < c.count; ++k) send(job_id, c, c.request_bytes);
+    }
+    ++j.stage;
+    if (j.pending > 0) return;
+  }
+  complete(job_id);
+}
+
+void Simulation::complete(uint32_t job_id) {
+  Job& j = job(job_id);
+  auto& s = services_[j.service];
+  Replica& rep = replicas_[j.replica];
+  touch(s);
+  if (j.failed) {
+    ++s.row.errors[static_cast<size_t>(j.cause)];
+    ++s.totals.errors[static_cast<size_t>(j.cause)];
+  } else {
+    const double latency = now_ - j.arrive_time;
+    ++s.row.completions;
+    ++s.totals.completions;
+    s.bin_latency.record(latency);
+    if (measuring_) {
+      s.latency_sum += latency;
+      ++s.latency_count;
+    }
+  }
+  --rep.busy;
+  --s.busy;
+  --rep.outstanding;
+  if (!rep.queue.empty()) {
+    const uint32_t next = rep.lifo ? rep.queue.pop_back() : rep.queue.pop_front();
+    --s.queued;
+    start_service(next);
+  }
+  reply(job_id);
+}
+
+void Simulation::reject(uint32_t job_id, ErrorCause cause) {
+  Job& j = job(job_id);
+  auto& s = services_[j.service];
+  j.failed = true;
+  j.cause = cause;
+  ++s.row.errors[static_cast<size_t>(cause)];
+  ++s.totals.errors[static_cast<size_t>(cause)];
+  --replicas_[j.replica].outstanding;
+  reply(job_id);
+}
+
+void Simulation::reply(uint32_t job_id) {
+  Job& j = job(job_id);
+  if (j.parent == kNone) {
+    if (j.sync) end_request(j);  // the entry visit: the request ends here
+    free_job(job_id);
+    return;
+  }
+  const uint32_t from = replicas_[j.replica].host;
+  const uint32_t to = replicas_[job(j.parent).replica].host;
+  if (backend_ && j.response_bytes > 0 && system_.bandwidth > 0 && from != to) {
+    activity_started_ = true;
+    backend_->start_transfer(from, to, j.response_bytes, make_token(EventKind::ReplyArrive, job_id));
+  } else {
+    schedule(now_ + hop(from, to), EventKind::ReplyArrive, job_id);
+  }
+}
+
+void Simulation::on_reply(uint32_t job_id) {
+  const Job& child = job(job_id);
+  const uint32_t parent_id = child.parent;
+  const bool fails_caller = child.failed && child.critical;
+  free_job(job_id);
+  Job& p = job(parent_id);
+  --p.pending;
+  if (fails_caller && !p.failed) {
+    p.failed = true;
+    p.cause = ErrorCause::Downstream;
+  }
+  if (p.pending == 0) advance(parent_id);
+}
+
+void Simulation::end_request(const Job& j) {
+  auto& r = requests_[j.request_type];
+  if (j.failed) {
+    ++r.row.failures;
+    if (measuring_) ++r.failures;
+  } else {
+    const double latency = now_ - j.request_start;
+    ++r.row.successes;
+    r.bin_latency.record(latency);
+    if (measuring_) {
+      ++r.successes;
+      r.latency.record(latency);
+    }
+  }
+  if (j.user != kNone) {
+    const uint32_t source = user_source_[j.user];
+    schedule(now_ + system_.workload[source].think.sample(sources_[source].think_rng), EventKind::UserWake, j.user);
+  }
+}
+
+void Simulation::touch(ServiceState& s) {
+  const double dt = now_ - s.last_change;
+  if (dt > 0) {
+    const double q = s.queued * dt, b = s.busy * dt;
+    s.bin_queue_area += q;
+    s.bin_busy_area += b;
+    s.queue_area += q;
+    s.busy_area += b;
+    s.last_change = now_;
+  }
+}
+
+void Simulation::close_bin(double end) {
+  const double width = end - bin_start_;
+  for (size_t i = 0; i < services_.size(); ++i) {
+    auto& s = services_[i];
+    touch(s);
+    auto& row = s.row;
+    row.queue_mean = width > 0 ? s.bin_queue_area / width : 0;
+    row.busy_mean = width > 0 ? s.bin_busy_area / width : 0;
+    row.queue_max = std::max(row.queue_max, s.queued);
+    row.latency_mean = s.bin_latency.mean();
+    row.latency_p50 = s.bin_latency.quantile(0.5);
+    row.latency_p95 = s.bin_latency.quantile(0.95);
+    row.latency_p99 = s.bin_latency.quantile(0.99);
+    service_rows_[i] = row;
+    row = ServiceBinRow{};
+    row.queue_max = s.queued;  // the next bin starts with what is waiting now
+    s.bin_queue_area = s.bin_busy_area = 0;
+    s.bin_latency.reset();
+  }
+  for (size_t i = 0; i < requests_.size(); ++i) {
+    auto& r = requests_[i];
+    r.row.latency_mean = r.bin_latency.mean();
+    r.row.latency_p50 = r.bin_latency.quantile(0.5);
+    r.row.latency_p99 = r.bin_latency.quantile(0.99);
+    request_rows_[i] = r.row;
+    r.row = RequestBinRow{};
+    r.bin_latency.reset();
+  }
+  sink_.write_bin(bin_index_, service_rows_, request_rows_);
+  ++bin_index_;
+  bin_start_ = end;
+  const double next = bin_start_ + system_.bin_width;
+  if (next < system_.duration - 1e-12 && !stopped_) schedule(next, EventKind::BinEnd, 0);
+}
+
+void Simulation::check_limits() {
+  if (jobs_live_ > static_cast<uint64_t>(system_.limits.max_in_flight)) {
+    stopped_ = true;
+    stop_reason_ = "more than " + std::to_string(system_.limits.max_in_flight) +
+                   " service visits in flight at t=" + std::to_string(now_) +
+                   " s (overload or a call storm); stopped, results up to here kept";
+  }
+}
+
+RunTotals Simulation::finish(double end) {
+  now_ = std::max(now_, std::min(end, system_.duration));
+  if (stopped_) now_ = std::max(now_, bin_start_);
+  close_bin(now_);
+  RunTotals out;
+  const double measured = std::max(0.0, now_ - (measuring_ ? system_.warmup : now_));
+  out.summary.measured_seconds = measured;
+  for (size_t i = 0; i < services_.size(); ++i) {
+    auto& s = services_[i];
+    ServiceTotals t = s.totals;
+    t.in_flight_end = 0;
+    for (uint32_t r = 0; r < s.replica_count; ++r) {
+      const auto& rep = replicas_[s.first_replica + r];
+      t.in_flight_end += rep.busy + rep.queue.size();
+    }
+    const double warm_q = system_.warmup > 0 ? s.queue_area_warm : 0;
+    const double warm_b = system_.warmup > 0 ? s.busy_area_warm : 0;
+    const uint64_t warm_a = system_.warmup > 0 ? s.arrivals_warm : 0;
+    t.latency_mean = s.latency_count ? s.latency_sum / static_cast<double>(s.latency_count) : NAN;
+    t.queue_mean = measured > 0 ? (s.queue_area - warm_q) / measured : NAN;
+    t.busy_mean = measured > 0 ? (s.busy_area - warm_b) / measured : NAN;
+    t.arrival_rate = measured > 0 ? static_cast<double>(s.totals.arrivals - warm_a) / measured : NAN;
+    out.services.push_back(t);
+  }
+  LogHistogram all;
+  for (auto& r : requests_) {
+    RequestSummary rs;
+    rs.successes = r.successes;
+    rs.failures = r.failures;
+    rs.latency_mean = r.latency.mean();
+    rs.p50 = r.latency.quantile(0.5);
+    rs.p95 = r.latency.quantile(0.95);
+    rs.p99 = r.latency.quantile(0.99);
+    rs.p999 = r.latency.quantile(0.999);
+    rs.histogram = r.latency.counts();
+    all.merge(r.latency);
+    out.summary.successes += r.successes;
+    out.summary.failures += r.failures;
+    out.requests.push_back(std::move(rs));
+  }
+  auto& sum = out.summary;
+  sum.requests = sum.successes + sum.failures;
+  sum.throughput = measured > 0 ? static_cast<double>(sum.requests) / measured : NAN;
+  sum.goodput = measured > 0 ? static_cast<double>(sum.successes) / measured : NAN;
+  sum.error_rate = sum.requests ? static_cast<double>(sum.failures) / static_cast<double>(sum.requests) : NAN;
+  sum.latency_mean = all.mean();
+  sum.p50 = all.quantile(0.5);
+  sum.p95 = all.quantile(0.95);
+  sum.p99 = all.quantile(0.99);
+  sum.p999 = all.quantile(0.999);
+  sum.stopped_early = stopped_;
+  sum.stop_reason = stop_reason_;
+  sum.events = event_count_;
+  return out;
+}
+
+}  // namespace rapture

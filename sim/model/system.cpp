@@ -1,0 +1,401 @@
+#include "model/system.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "common/error.hpp"
+
+namespace rapture {
+
+namespace {
+
+constexpr int64_t kMaxTotalReplicas = 1'000'000;
+constexpr double kMaxExpectedRequests = 1e10;
+
+SourceLocation topology_where(const Topology& t, const ServiceNode& node) {
+  return {t.file, node.line, "service '" + node.name + "'"};
+}
+
+std::string edge_name(const std::string& from, const std::string& to) { return from + " -> " + to; }
+
+/// Scenario locations of services that carry no location of their own.
+SourceLocation scenario_where(const Scenario& s, const std::string& element) { return {s.file, 0, element}; }
+
+uint32_t require_service(const Topology& topology, const std::string& name, const SourceLocation& where,
+                         const char* role) {
+  auto v = topology.find(name);
+  if (!v) {
+    throw InputError(where, std::string(role) + " '" + name + "' is not a service of topology '" +
+                                topology.name + "' (" + topology.file + ")");
+  }
+  return static_cast<uint32_t>(*v);
+}
+
+void check_range(int64_t value, int64_t lo, int64_t hi, const SourceLocation& where, const char* what) {
+  if (value < lo || value > hi) {
+    throw InputError(where, std::string(what) + " must be between " + std::to_string(lo) + " and " +
+                                std::to_string(hi) + ", got " + std::to_string(value));
+  }
+}
+
+/// Effective attributes of every edge after the scenario's overrides, by edge index.
+std::vector<CallEdge> resolve_edges(const Topology& topology, const Scenario& scenario,
+                                    std::vector<CallEdgeDesc>& descs) {
+  std::vector<CallEdge> edges;
+  for (auto [it, end] = boost::edges(topology.graph); it != end; ++it) {
+    descs.push_back(*it);
+    edges.push_back(topology.graph[*it]);
+  }
+  for (const auto& o : scenario.edges) {
+    const auto from = require_service(topology, o.from, o.where, "caller");
+    const auto to = require_service(topology, o.to, o.where, "callee");
+    bool found = false;
+    for (size_t i = 0; i < descs.size(); ++i) {
+      if (boost::source(descs[i], topology.graph) != from || boost::target(descs[i], topology.graph) != to) continue;
+      found = true;
+      auto& e = edges[i];
+      if (o.mode) e.mode = *o.mode;
+      if (o.probability) e.probability = *o.probability;
+      if (o.calls) e.calls = *o.calls;
+      if (o.group) e.group = *o.group;
+      if (o.active) e.active = *o.active;
+      if (o.critical) e.critical = *o.critical;
+    }
+    if (!found) {
+      throw InputError(o.where, "edge " + edge_name(o.from, o.to) + " is not in topology '" + topology.name + "'");
+    }
+  }
+  return edges;
+}
+
+void build_hosts(const Topology& topology, const Scenario& scenario, System& sys) {
+  std::unordered_map<std::string, std::vector<uint32_t>> groups;  // host or group name -> hosts
+  for (const auto& h : scenario.platform.hosts) {
+    if (h.speed <= 0 || !std::isfinite(h.speed)) throw InputError(h.where, "host speed must be > 0");
+    check_range(h.cores, 1, 1'000'000, h.where, "cores");
+    check_range(h.count, 1, 100'000, h.where, "host count");
+    if (groups.count(h.name)) throw InputError(h.where, "host '" + h.name + "' declared twice");
+    auto& members = groups[h.name];
+    for (int64_t i = 0; i < h.count; ++i) {
+      HostConfig cfg;
+      cfg.name = h.count == 1 ? h.name : h.name + "-" + std::to_string(i);
+      cfg.speed = h.speed;
+      cfg.cores = h.cores;
+      members.push_back(static_cast<uint32_t>(sys.hosts.size()));
+      if (h.count > 1) groups[cfg.name] = {static_cast<uint32_t>(sys.hosts.size())};
+      sys.hosts.push_back(std::move(cfg));
+    }
+  }
+  std::unordered_map<std::string, const std::vector<std::string>*> placement;
+  std::unordered_map<std::string, SourceLocation> placement_where;
+  for (const auto& [service, hosts] : scenario.platform.placement) {
+    const SourceLocation where = scenario_where(scenario, "platform.placement." + service);
+    require_service(topology, service, where, "placed service");
+    placement[service] = &hosts;
+    placement_where[service] = where;
+  }
+  // Hosts named only in the topology (host= attributes) become implicit hosts of the
+  // reference speed with a core per worker: they share a name, not CPU time.
+  std::unordered_map<std::string, std::vector<uint32_t>> implicit_hosts;
+  for (auto& svc : sys.services) {
+    std::vector<uint32_t> targets;
+    if (auto it = placement.find(svc.name); it != placement.end()) {
+      for (const auto& name : *it->second) {
+        auto g = groups.find(name);
+        if (g == groups.end()) {
+          throw InputError(placement_where[svc.name], "unknown host '" + name + "' (declare it under platform.hosts)");
+        }
+        targets.insert(targets.end(), g->second.begin(), g->second.end());
+      }
+    }
+    if (targets.empty()) {
+      // The merged `host` parameter (topology attribute or scenario override), if any.
+      const std::string* host_name = nullptr;
+      for (const auto& [name, params] : scenario.services) {
+        if (name == svc.name && params.host) host_name = &*params.host;
+      }
+      const auto& node = topology.graph[*topology.find(svc.name)];
+      if (!host_name && node.params.host) host_name = &*node.params.host;
+      if (!host_name && scenario.kind_defaults[static_cast<size_t>(svc.kind)].host) {
+        host_name = &*scenario.kind_defaults[static_cast<size_t>(svc.kind)].host;
+      }
+      if (host_name) {
+        if (auto g = groups.find(*host_name); g != groups.end()) {
+          targets = g->second;
+        } else {
+          auto& imp = implicit_hosts[*host_name];
+          if (imp.empty()) {
+            HostConfig cfg;
+            cfg.name = *host_name;
+            cfg.speed = scenario.platform.reference_speed;
+            cfg.cores = 0;  // grows by the workers placed on it
+            imp.push_back(static_cast<uint32_t>(sys.hosts.size()));
+            sys.hosts.push_back(std::move(cfg));
+          }
+          targets = imp;
+          sys.hosts[imp.front()].cores += svc.replicas * svc.workers;
+        }
+      }
+    }
+    for (int64_t r = 0; r < svc.replicas; ++r) {
+      uint32_t host = 0;
+      if (targets.empty()) {
+        HostConfig cfg;
+        cfg.name = svc.name + "-" + std::to_string(r);
+        cfg.speed = scenario.platform.reference_speed;
+        cfg.cores = svc.workers;
+        host = static_cast<uint32_t>(sys.hosts.size());
+        sys.hosts.push_back(std::move(cfg));
+      } else {
+        host = targets[static_cast<size_t>(r) % targets.size()];
+      }
+      sys.hosts[host].workers += svc.workers;
+      svc.replica_hosts.push_back(host);
+    }
+  }
+}
+
+/// Call plans of one request type: DFS from the entry over the edges it takes; a call cycle
+/// would make a request recurse without bound, so it is an error naming the cycle.
+void build_plans(const Topology& topology, const Scenario& scenario, const RequestTypeSpec& spec, uint32_t rt,
+                 const std::vector<CallEdge>& edges, const std::vector<CallEdgeDesc>& descs, System& sys) {
+  const auto& g = topology.graph;
+  const size_t n = sys.services.size();
+  // Map edge descriptor -> index for the per-edge effective attributes.
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<size_t>> by_pair;
+  for (size_t i = 0; i < descs.size(); ++i) {
+    by_pair[{static_cast<uint32_t>(boost::source(descs[i], g)), static_cast<uint32_t>(boost::target(descs[i], g))}]
+        .push_back(i);
+  }
+  auto resolve_list = [&](const std::vector<std::pair<std::string, std::string>>& list) {
+    std::set<std::pair<uint32_t, uint32_t>> out;
+    for (const auto& [a, b] : list) {
+      const auto from = require_service(topology, a, spec.where, "caller");
+      const auto to = require_service(topology, b, spec.where, "callee");
+      if (!by_pair.count({from, to})) {
+        throw InputError(spec.where, "request type '" + spec.name + "': edge " + edge_name(a, b) +
+                                         " is not in topology '" + topology.name + "'");
+      }
+      out.insert({from, to});
+    }
+    return out;
+  };
+  const auto only = resolve_list(spec.only_edges);
+  const auto skip = resolve_list(spec.skip_edges);
+  auto takes = [&](size_t edge_index) {
+    const auto& e = edges[edge_index];
+    const std::pair<uint32_t, uint32_t> key{static_cast<uint32_t>(boost::source(descs[edge_index], g)),
+                                            static_cast<uint32_t>(boost::target(descs[edge_index], g))};
+    return e.active && e.probability > 0 && (only.empty() || only.count(key)) && !skip.count(key);
+  };
+  // Out-edge indices of each service, in file order.
+  std::vector<std::vector<size_t>> out(n);
+  for (size_t i = 0; i < descs.size(); ++i) out[boost::source(descs[i], g)].push_back(i);
+
+  std::vector<uint8_t> state(n, 0);  // 0 unvisited, 1 on the DFS path, 2 done
+  std::vector<uint32_t> path;
+  const uint32_t entry = sys.request_types[rt].entry;
+  // Iterative DFS so that a deep chain cannot overflow the stack.
+  std::vector<std::pair<uint32_t, size_t>> stack{{entry, 0}};
+  state[entry] = 1;
+  path.push_back(entry);
+  while (!stack.empty()) {
+    auto& [v, next] = stack.back();
+    if (next < out[v].size()) {
+      const size_t ei = out[v][next++];
+      if (!takes(ei)) continue;
+      const auto w = static_cast<uint32_t>(boost::target(descs[ei], g));
+      if (state[w] == 1) {
+        std::string cycle;
+        auto it = std::find(path.begin(), path.end(), w);
+        for (; it != path.end(); ++it) cycle += sys.services[*it].name + " -> ";
+        cycle += sys.services[w].name;
+        throw InputError({edges[ei].line ? topology.file : spec.where.file,
+                          edges[ei].line ? edges[ei].line : spec.where.line,
+                          "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
+                         "request type '" + spec.name + "' would call in a cycle " + cycle +
+                             " and recurse without bound; skip one of these edges for it (skip: [\"" +
+                             edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
+      }
+      if (state[w] == 0) {
+        state[w] = 1;
+        path.push_back(w);
+        stack.emplace_back(w, 0);
+      }
+      continue;
+    }
+    state[v] = 2;
+    path.pop_back();
+    stack.pop_back();
+  }
+  (void)scenario;
+  for (uint32_t s = 0; s < n; ++s) {
+    CallPlan& plan = sys.plans[static_cast<size_t>(rt) * n + s];
+    plan.first_stage = static_cast<uint32_t>(sys.stages.size());
+    if (state[s] != 2) continue;
+    // Group the service's calls into stages: a sequential edge is a stage of its own; the
+    // edges of one fan-out group form one stage at the position of the group's first edge.
+    std::vector<std::vector<CallConfig>> stage_calls;
+    std::vector<bool> sequential;
+    std::unordered_map<std::string, size_t> group_stage;
+    for (size_t ei : out[s]) {
+      if (!takes(ei)) continue;
+      const auto& e = edges[ei];
+      CallConfig c;
+      c.callee = static_cast<uint32_t>(boost::target(descs[ei], g));
+      c.mode = e.mode;
+      c.probability = e.probability;
+      c.count = static_cast<uint32_t>(e.calls);
+      c.critical = e.critical;
+      c.request_bytes = e.request_bytes;
+      c.response_bytes = e.response_bytes;
+      if (e.group.empty()) {
+        stage_calls.push_back({c});
+        sequential.push_back(true);
+      } else if (auto it = group_stage.find(e.group); it != group_stage.end()) {
+        stage_calls[it->second].push_back(c);
+      } else {
+        group_stage[e.group] = stage_calls.size();
+        stage_calls.push_back({c});
+        sequential.push_back(false);
+      }
+    }
+    for (size_t i = 0; i < stage_calls.size(); ++i) {
+      CallStage st;
+      st.first_call = static_cast<uint32_t>(sys.calls.size());
+      st.call_count = static_cast<uint32_t>(stage_calls[i].size());
+      st.sequential = sequential[i];
+      sys.calls.insert(sys.calls.end(), stage_calls[i].begin(), stage_calls[i].end());
+      sys.stages.push_back(st);
+    }
+    plan.stage_count = static_cast<uint32_t>(stage_calls.size());
+  }
+}
+
+}  // namespace
+
+bool System::any_contended_host() const {
+  return std::any_of(hosts.begin(), hosts.end(), [](const HostConfig& h) { return h.contended(); });
+}
+
+bool System::uses_bandwidth() const {
+  return bandwidth > 0 && std::any_of(calls.begin(), calls.end(), [](const CallConfig& c) {
+           return c.request_bytes > 0 || c.response_bytes > 0;
+         });
+}
+
+System build_system(const Topology& topology, const Scenario& scenario) {
+  System sys;
+  sys.name = scenario.name;
+  sys.seed = scenario.seed;
+  sys.duration = scenario.duration;
+  sys.warmup = scenario.warmup;
+  sys.bin_width = scenario.bin_width;
+  sys.reference_speed = scenario.platform.reference_speed;
+  sys.hop_latency = scenario.platform.hop_latency;
+  sys.bandwidth = scenario.platform.bandwidth;
+  sys.limits = scenario.limits;
+  const auto& g = topology.graph;
+  if (topology.service_count() == 0) throw InputError({topology.file, 0, ""}, "the topology has no service");
+
+  // Services: built-in kind defaults < scenario kind defaults < topology attributes < scenario overrides.
+  std::vector<ServiceParams> params(topology.service_count());
+  for (auto [it, end] = boost::vertices(g); it != end; ++it) {
+    const auto& node = g[*it];
+    ServiceParams p = builtin_defaults(node.kind);
+    p.overlay(scenario.kind_defaults[static_cast<size_t>(node.kind)]);
+    p.overlay(node.params);
+    params[*it] = p;
+  }
+  for (size_t i = 0; i < scenario.services.size(); ++i) {
+    const auto& [name, over] = scenario.services[i];
+    const SourceLocation where =
+        i < scenario.service_where.size() ? scenario.service_where[i] : scenario_where(scenario, "service '" + name + "'");
+    params[require_service(topology, name, where, "service")].overlay(over);
+  }
+  int64_t total_replicas = 0;
+  for (auto [it, end] = boost::vertices(g); it != end; ++it) {
+    const auto& node = g[*it];
+    const auto& p = params[*it];
+    const SourceLocation where = topology_where(topology, node);
+    check_range(*p.replicas, 1, 100'000, where, "replicas");
+    check_range(*p.workers, 1, 100'000, where, "workers");
+    check_range(*p.queue_capacity, 0, 100'000'000, where, "queue capacity");
+    total_replicas += *p.replicas;
+    if (total_replicas > kMaxTotalReplicas) {
+      throw InputError(where, "more than " + std::to_string(kMaxTotalReplicas) + " replicas in total");
+    }
+    ServiceConfig svc;
+    svc.name = node.name;
+    svc.kind = node.kind;
+    svc.replicas = *p.replicas;
+    svc.workers = *p.workers;
+    svc.queue_capacity = *p.queue_capacity;
+    svc.service_time = *p.service_time;
+    svc.discipline = *p.discipline;
+    svc.balancer = *p.balancer;
+    sys.services.push_back(std::move(svc));
+  }
+  build_hosts(topology, scenario, sys);
+
+  // Request types.
+  if (scenario.requests.empty()) throw InputError({scenario.file, 0, "requests"}, "no request type is defined");
+  std::unordered_map<std::string, uint32_t> rt_index;
+  for (const auto& spec : scenario.requests) {
+    if (rt_index.count(spec.name)) throw InputError(spec.where, "request type '" + spec.name + "' defined twice");
+    RequestTypeConfig cfg;
+    cfg.name = spec.name;
+    cfg.entry = require_service(topology, spec.entry, spec.where, "entry service");
+    rt_index[spec.name] = static_cast<uint32_t>(sys.request_types.size());
+    sys.request_types.push_back(cfg);
+  }
+  std::vector<CallEdgeDesc> descs;
+  const auto edges = resolve_edges(topology, scenario, descs);
+  sys.plans.resize(sys.request_types.size() * sys.services.size());
+  for (uint32_t rt = 0; rt < sys.request_types.size(); ++rt) {
+    build_plans(topology, scenario, scenario.requests[rt], rt, edges, descs, sys);
+  }
+
+  // Workload.
+  if (scenario.workload.empty()) throw InputError({scenario.file, 0, "workload"}, "the workload is empty");
+  double expected_requests = 0;
+  for (size_t i = 0; i < scenario.workload.size(); ++i) {
+    const auto& w = scenario.workload[i];
+    WorkloadConfig cfg;
+    cfg.kind = w.kind;
+    cfg.label = "workload[" + std::to_string(i) + "]";
+    double total = 0;
+    for (const auto& [name, weight] : w.mix) {
+      auto it = rt_index.find(name);
+      if (it == rt_index.end()) throw InputError(w.where, "unknown request type '" + name + "'");
+      if (!(weight > 0)) throw InputError(w.where, "mix weight of '" + name + "' must be > 0");
+      total += weight;
+      cfg.mix_types.push_back(it->second);
+      cfg.mix_cumulative.push_back(total);
+    }
+    if (cfg.mix_types.empty()) throw InputError(w.where, "the workload names no request type");
+    for (auto& c : cfg.mix_cumulative) c /= total;
+    cfg.mix_cumulative.back() = 1.0;
+    cfg.rate = w.rate;
+    cfg.users = w.users;
+    cfg.think = w.think ? *w.think : Distribution::constant(0);
+    if (w.kind == WorkloadSpec::Kind::Poisson) {
+      if (!(cfg.rate.max() > 0)) throw InputError(w.where, "the arrival rate must be > 0");
+      expected_requests += cfg.rate.max() * scenario.duration;
+    } else {
+      check_range(w.users, 1, 10'000'000, w.where, "users");
+    }
+    sys.workload.push_back(std::move(cfg));
+  }
+  if (expected_requests > kMaxExpectedRequests) {
+    throw InputError({scenario.file, 0, "workload"},
+                     "the workload would generate about " + std::to_string(expected_requests) +
+                         " requests; the limit is 1e10 (shorten the duration or lower the rate)");
+  }
+  return sys;
+}
+
+}  // namespace rapture

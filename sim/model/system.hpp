@@ -1,0 +1,105 @@
+#pragma once
+/// The system to simulate: a topology and a scenario merged, checked against each other and
+/// flattened into integer-indexed tables (services, replicas, hosts, call plans) so that the
+/// simulation never looks up a name or follows a graph edge while it runs.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/distribution.hpp"
+#include "model/scenario.hpp"
+#include "model/topology.hpp"
+
+namespace rapture {
+
+/// A machine replicas run on.
+struct HostConfig {
+  std::string name;
+  double speed = 1e9;   ///< flop/s per core
+  int64_t cores = 1;
+  int64_t workers = 0;  ///< worker threads of all replicas placed on it
+  /// More workers than cores: executions share the cores through SimGrid's CPU model;
+  /// otherwise each one runs at full speed and is a plain timer.
+  [[nodiscard]] bool contended() const { return workers > cores; }
+};
+
+/// A service with every parameter resolved.
+struct ServiceConfig {
+  std::string name;
+  ServiceKind kind = ServiceKind::Service;
+  int64_t replicas = 1, workers = 1, queue_capacity = 0;
+  Distribution service_time;
+  QueueDiscipline discipline = QueueDiscipline::Fifo;
+  Balancer balancer = Balancer::RoundRobin;
+  std::vector<uint32_t> replica_hosts;  ///< host index of each replica
+};
+
+/// One call a service makes during a visit.
+struct CallConfig {
+  uint32_t callee = 0;
+  CallMode mode = CallMode::Sync;
+  double probability = 1;
+  uint32_t count = 1;
+  bool critical = true;
+  double request_bytes = 0, response_bytes = 0;
+};
+
+/// Calls issued together: a sequential stage holds one call (made `count` times, one after
+/// the other); a parallel stage holds a fan-out group, all issued at once and joined.
+struct CallStage {
+  uint32_t first_call = 0, call_count = 0;
+  bool sequential = true;
+};
+
+/// What a visit of one request type to one service does after computing.
+struct CallPlan {
+  uint32_t first_stage = 0, stage_count = 0;
+};
+
+struct RequestTypeConfig {
+  std::string name;
+  uint32_t entry = 0;
+};
+
+/// A workload source with names resolved.
+struct WorkloadConfig {
+  WorkloadSpec::Kind kind = WorkloadSpec::Kind::Poisson;
+  std::vector<uint32_t> mix_types;    ///< request type indices
+  std::vector<double> mix_cumulative; ///< cumulative weights, normalised to end at 1
+  RateProfile rate;
+  int64_t users = 0;
+  Distribution think;
+  std::string label;  ///< for random-stream keys: "workload[i]"
+};
+
+struct System {
+  std::string name;
+  uint64_t seed = 1;
+  double duration = 0, warmup = 0, bin_width = 1;
+  double reference_speed = 1e9;
+  double hop_latency = 0;
+  double bandwidth = 0;  ///< 0: unlimited
+  Limits limits;
+  std::vector<ServiceConfig> services;
+  std::vector<HostConfig> hosts;
+  std::vector<RequestTypeConfig> request_types;
+  std::vector<WorkloadConfig> workload;
+  std::vector<CallConfig> calls;
+  std::vector<CallStage> stages;
+  std::vector<CallPlan> plans;  ///< [request type * services + service]
+
+  [[nodiscard]] const CallPlan& plan(uint32_t request_type, uint32_t service) const {
+    return plans[static_cast<size_t>(request_type) * services.size() + service];
+  }
+  /// True when some host's executions need SimGrid's CPU model.
+  [[nodiscard]] bool any_contended_host() const;
+  /// True when some call carries bytes over a bandwidth-limited network.
+  [[nodiscard]] bool uses_bandwidth() const;
+};
+
+/// Merges and checks; throws InputError naming the scenario or topology location of the
+/// first problem (unknown names, a call cycle a request would follow, absurd sizes).
+System build_system(const Topology& topology, const Scenario& scenario);
+
+}  // namespace rapture
