@@ -1,0 +1,125 @@
+"""Bad input: every case gets one clear line on stderr naming the file and the line (or the
+service/edge), a non-zero exit, no crash, no hang, and no results file."""
+
+import os
+import unittest
+
+from harness import RaptureTest, run
+
+GOOD_DOT = """digraph shop {
+  frontend [kind=frontend];
+  frontend -> cart;
+  cart -> db;
+  db [kind=db];
+}
+"""
+
+GOOD_YAML = """name: shop
+topology: shop.dot
+duration: 5s
+workload:
+  - request: browse
+    entry: frontend
+    arrivals: {kind: poisson, rate: 10/s}
+"""
+
+
+class BadInputTest(RaptureTest):
+    def write(self, name, text):
+        with open(self.path(name), "w") as f:
+            f.write(text)
+        return self.path(name)
+
+    def expect_error(self, yaml=GOOD_YAML, dot=GOOD_DOT, args=None, must_contain=(), timeout=60):
+        self.write("shop.dot", dot)
+        scenario = self.write("s.yaml", yaml)
+        out = self.path("out.h5")
+        code, stdout, stderr = run(args if args is not None else ["run", scenario, "-o", out, "-q"], timeout=timeout)
+        self.assertNotEqual(code, 0, f"expected failure, got success:\n{stdout}")
+        self.assertLess(code, 128, f"crashed with a signal:\n{stderr}")
+        lines = [l for l in stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, f"expected one line, got:\n{stderr}")
+        self.assertTrue(lines[0].startswith("rapture: "), lines[0])
+        self.assertNotIn("internal error", lines[0])
+        for part in must_contain:
+            self.assertIn(part, lines[0])
+        self.assertFalse(os.path.exists(out))
+        return lines[0]
+
+    def test_good_files_run(self):
+        self.write("shop.dot", GOOD_DOT)
+        code, out, err = run(["run", self.write("s.yaml", GOOD_YAML), "-o", self.path("ok.h5"), "-q"])
+        self.assertEqual(code, 0, err)
+
+    def test_malformed_dot(self):
+        self.expect_error(dot="digraph shop {\n  frontend [kind=frontend];\n  frontend -> -> cart;\n}\n",
+                          must_contain=("shop.dot", ":3"))
+
+    def test_malformed_graphml(self):
+        self.write("g.graphml", "<?xml version='1.0'?>\n<graphml>\n<graph edgedefault='directed'>\n<node id='a'>\n</graph>")
+        line = self.expect_error(yaml=GOOD_YAML.replace("shop.dot", "g.graphml"), must_contain=("g.graphml",))
+        self.assertIn("g.graphml", line)
+
+    def test_malformed_yaml(self):
+        self.expect_error(yaml="name: shop\ntopology: shop.dot\nduration: [5s\n", must_contain=("s.yaml", ":"))
+
+    def test_missing_topology_file(self):
+        self.expect_error(yaml=GOOD_YAML.replace("shop.dot", "nowhere.dot"), must_contain=("nowhere.dot",))
+
+    def test_unknown_entry_service(self):
+        self.expect_error(yaml=GOOD_YAML.replace("entry: frontend", "entry: frontdoor"),
+                          must_contain=("s.yaml", ":6", "frontdoor"))
+
+    def test_unknown_service_override(self):
+        self.expect_error(yaml=GOOD_YAML + "services:\n  payment: {replicas: 2}\n", must_contain=("s.yaml", ":9", "payment"))
+
+    def test_unknown_request_in_mix(self):
+        yaml = GOOD_YAML + "  - mix: {browse: 1, checkout: 1}\n    arrivals: {kind: poisson, rate: 5/s}\n"
+        self.expect_error(yaml=yaml, must_contain=("s.yaml", "checkout"))
+
+    def test_zero_and_negative_rates(self):
+        self.expect_error(yaml=GOOD_YAML.replace("10/s", "0/s"), must_contain=("s.yaml", ":7", "rate"))
+        self.expect_error(yaml=GOOD_YAML.replace("10/s", "-3/s"), must_contain=("s.yaml", ":7", "rate"))
+
+    def test_probability_above_one(self):
+        self.expect_error(dot=GOOD_DOT.replace("frontend -> cart;", "frontend -> cart [probability=1.5];"),
+                          must_contain=("shop.dot", ":3", "frontend -> cart", "probability"))
+
+    def test_negative_queue(self):
+        self.expect_error(dot=GOOD_DOT.replace("db [kind=db];", "db [kind=db, queue=-1];"),
+                          must_contain=("shop.dot", ":5", "db", "queue"))
+        self.expect_error(yaml=GOOD_YAML + "services:\n  cart: {queue: -1}\n", must_contain=("s.yaml", ":9", "queue"))
+
+    def test_sync_call_cycle(self):
+        line = self.expect_error(dot=GOOD_DOT.replace("cart -> db;", "cart -> db;\n  db -> cart;"),
+                                 must_contain=("shop.dot", "cycle"))
+        self.assertIn("cart -> db -> cart", line)
+
+    def test_unwritable_output_path(self):
+        self.write("shop.dot", GOOD_DOT)
+        scenario = self.write("s.yaml", GOOD_YAML)
+        code, _, err = run(["run", scenario, "-o", "/nonexistent-dir/x/out.h5", "-q"])
+        self.assertEqual(code, 1)
+        self.assertIn("/nonexistent-dir/x/out.h5", err)
+        self.assertEqual(len(err.strip().splitlines()), 1)
+
+    def test_absurd_request_count(self):
+        self.expect_error(yaml=GOOD_YAML.replace("10/s", "1000000000/s").replace("5s", "1000s"),
+                          must_contain=("s.yaml", "requests"))
+
+    def test_absurd_replicas(self):
+        self.expect_error(yaml=GOOD_YAML + "services:\n  cart: {replicas: 1000000000}\n",
+                          must_contain=("s.yaml", ":9", "replicas"))
+        self.expect_error(dot=GOOD_DOT.replace("frontend [kind=frontend];", "frontend [kind=frontend, replicas=1000000000];"),
+                          must_contain=("shop.dot", ":2", "replicas"))
+
+    def test_unknown_subcommand_and_missing_argument(self):
+        code, _, err = run(["fly"])
+        self.assertNotEqual(code, 0)
+        code, _, err = run(["run"])
+        self.assertNotEqual(code, 0)
+        self.assertIn("scenario", err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,55 @@
+"""Every topology in topologies/ loads (`rapture topology`) and every one is exercised by a
+scenario in scenarios/ that runs: a short run of each completes requests and writes a
+results file that passes the independent check."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+from harness import SOURCE_DIR, RaptureTest, read_run
+
+TOPOLOGIES = sorted(glob.glob(os.path.join(SOURCE_DIR, "topologies", "*.dot")) +
+                    glob.glob(os.path.join(SOURCE_DIR, "topologies", "*.graphml")))
+SCENARIOS = sorted(glob.glob(os.path.join(SOURCE_DIR, "scenarios", "**", "*.yaml"), recursive=True))
+CHECKER = os.path.join(SOURCE_DIR, "analysis", "check_results.py")
+
+
+def topology_of(scenario):
+    with open(scenario) as f:
+        m = re.search(r"^topology:\s*(\S+)", f.read(), re.M)
+    return os.path.normpath(os.path.join(os.path.dirname(scenario), m.group(1))) if m else None
+
+
+class TopologiesTest(RaptureTest):
+    def test_every_topology_loads_and_is_described(self):
+        self.assertGreaterEqual(len(TOPOLOGIES), 7)
+        for topo in TOPOLOGIES:
+            with self.subTest(topology=os.path.basename(topo)):
+                out, _ = self.run_ok(["topology", topo])
+                self.assertIn("services", out)
+
+    def test_every_topology_has_a_scenario(self):
+        used = {topology_of(s) for s in SCENARIOS}
+        for topo in TOPOLOGIES:
+            with self.subTest(topology=os.path.basename(topo)):
+                self.assertIn(os.path.normpath(topo), used)
+
+    def test_every_scenario_validates_and_runs_briefly(self):
+        self.assertTrue(SCENARIOS)
+        for scenario in SCENARIOS:
+            name = os.path.relpath(scenario, SOURCE_DIR)
+            with self.subTest(scenario=name):
+                self.run_ok(["validate", scenario])
+                out = self.path(os.path.basename(scenario) + ".h5")
+                self.run_ok(["run", scenario, "-o", out, "-q", "--set", "duration=4s", "--set", "warmup=0s"])
+                p = subprocess.run([sys.executable, CHECKER, out], capture_output=True, text=True)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                data, _, summary, _ = read_run(out)
+                self.assertGreater(int(summary["requests"]), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
