@@ -7,7 +7,8 @@ add_library(rapture::simgrid ALIAS PkgConfig::SIMGRID)
 
 find_package(Boost 1.74 REQUIRED COMPONENTS graph)
 find_package(TBB REQUIRED)
-find_package(HDF5 REQUIRED COMPONENTS C)
+# HL provides the dimension-scale API (H5DS) that labels the results file's axes.
+find_package(HDF5 REQUIRED COMPONENTS C HL)
 find_package(CLI11 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
@@ -18,6 +19,6 @@ add_library(rapture::pcg ALIAS rapture_pcg)
 
 add_library(rapture_hdf5 INTERFACE)
 target_include_directories(rapture_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS})
-target_link_libraries(rapture_hdf5 INTERFACE ${HDF5_C_LIBRARIES})
+target_link_libraries(rapture_hdf5 INTERFACE ${HDF5_C_HL_LIBRARIES} ${HDF5_C_LIBRARIES})
 target_compile_definitions(rapture_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
 add_library(rapture::hdf5 ALIAS rapture_hdf5)

@@ -1,1 +1,746 @@
-// placeholder: being written
+#include "io/results_file.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace rapture {
+
+
+namespace {
+
+/// Largest time-series chunk aimed for: a chunk is the unit of compression and of buffering, so
+/// this bounds the writer's memory whatever the number of services.
+constexpr size_t kTargetChunkBytes = size_t{1} << 20;
+constexpr hsize_t kMaxChunkRows = 256;
+constexpr hsize_t kMinChunkRows = 16;
+constexpr unsigned kDeflateLevel = 4;
+
+// HDF5 may be built without thread safety, and the writer registry is shared: one lock for all.
+std::mutex& hdf5_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// The error stack is per thread in a thread-safe HDF5, so this is redone at every entry point.
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* error, void* out) {
+  if (error->desc != nullptr && error->desc[0] != '\0') *static_cast<std::string*>(out) = error->desc;
+  return 0;
+}
+
+/// The most specific message on HDF5's error stack (e.g. "... error message = 'Permission
+/// denied' ..."), then clears the stack.
+std::string hdf5_detail() {
+  std::string detail;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
+  H5Eclear2(H5E_DEFAULT);
+  // A system call's failure is reported as "..., errno = 13, error message = 'Permission denied', ...":
+  // the system's message is the part a user can act on.
+  constexpr std::string_view kSystem = "error message = '";
+  if (const size_t at = detail.find(kSystem); at != std::string::npos) {
+    const size_t start = at + kSystem.size();
+    if (const size_t end = detail.find('\'', start); end != std::string::npos) return detail.substr(start, end - start);
+  }
+  return detail;
+}
+
+/// Owns one hid_t and closes it with the matching H5?close.
+class Hid {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Hid() = default;
+  Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Hid(Hid&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Hid& operator=(Hid&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  ~Hid() { reset(); }
+
+  [[nodiscard]] hid_t get() const { return id_; }
+  [[nodiscard]] bool valid() const { return id_ >= 0; }
+  /// Closes now and reports whether HDF5 succeeded (the file's close is where data hits disk).
+  herr_t close() {
+    herr_t status = 0;
+    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+  void reset() { close(); }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns failed HDF5 calls into OutputError naming the results file.
+class Check {
+ public:
+  explicit Check(const std::string& path) : path_(path) {}
+
+  [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
+    std::string message = "cannot write results file '" + path_ + "': " + what;
+    if (!detail.empty()) message += ": " + detail;
+    throw OutputError(message);
+  }
+  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5_detail()); }
+
+  Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
+    if (id < 0) fail_hdf5(what);
+    return Hid(id, closer);
+  }
+  void status(herr_t status, const std::string& what) const {
+    if (status < 0) fail_hdf5(what);
+  }
+
+ private:
+  const std::string& path_;
+};
+
+template <class T>
+struct H5Type;
+template <>
+struct H5Type<double> {
+  static hid_t mem() { return H5T_NATIVE_DOUBLE; }
+  static hid_t file() { return H5T_IEEE_F64LE; }
+};
+template <>
+struct H5Type<uint64_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT64; }
+  static hid_t file() { return H5T_STD_U64LE; }
+};
+template <>
+struct H5Type<uint32_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT32; }
+  static hid_t file() { return H5T_STD_U32LE; }
+};
+template <>
+struct H5Type<int32_t> {
+  static hid_t mem() { return H5T_NATIVE_INT32; }
+  static hid_t file() { return H5T_STD_I32LE; }
+};
+
+Hid string_type(const Check& check) {
+  Hid type = check.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  check.status(H5Tset_size(type.get(), H5T_VARIABLE), "string type");
+  check.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string type");
+  return type;
+}
+
+Hid simple_space(const Check& check, std::span<const hsize_t> dims, std::span<const hsize_t> max = {}) {
+  return check.id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.empty() ? nullptr : max.data()),
+                  H5Sclose, "dataspace");
+}
+
+Hid create_group(const Check& check, hid_t parent, const std::string& name) {
+  return check.id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                  "group '" + name + "'");
+}
+
+void attr_string(const Check& check, hid_t loc, const char* name, const std::string& value) {
+  Hid type = string_type(check);
+  Hid space = check.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  const char* text = value.c_str();
+  check.status(H5Awrite(attr.get(), type.get(), &text), std::string("attribute '") + name + "'");
+}
+
+void attr_strings(const Check& check, hid_t loc, const char* name, const std::vector<std::string>& values) {
+  Hid type = string_type(check);
+  const std::array<hsize_t, 1> dims{values.size()};
+  Hid space = simple_space(check, dims);
+  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  if (values.empty()) return;
+  std::vector<const char*> texts;
+  texts.reserve(values.size());
+  for (const auto& value : values) texts.push_back(value.c_str());
+  check.status(H5Awrite(attr.get(), type.get(), texts.data()), std::string("attribute '") + name + "'");
+}
+
+template <class T>
+void attr_scalar(const Check& check, hid_t loc, const char* name, T value) {
+  Hid space = check.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Hid attr = check.id(H5Acreate2(loc, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  check.status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), std::string("attribute '") + name + "'");
+}
+
+/// A fixed-size dataset written at once; contiguous, as it is small and read whole.
+template <class T>
+Hid fixed_dataset(const Check& check, hid_t group, const std::string& name, std::span<const hsize_t> dims,
+                  const T* data) {
+  Hid space = simple_space(check, dims);
+  Hid dset = check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                                 H5P_DEFAULT),
+                      H5Dclose, "dataset '" + name + "'");
+  if (H5Sget_simple_extent_npoints(space.get()) > 0) {
+    check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+                 "dataset '" + name + "'");
+  }
+  return dset;
+}
+
+Hid string_dataset(const Check& check, hid_t group, const std::string& name, const std::vector<std::string>& values) {
+  Hid type = string_type(check);
+  const std::array<hsize_t, 1> dims{values.size()};
+  Hid space = simple_space(check, dims);
+  Hid dset = check.id(H5Dcreate2(group, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      H5Dclose, "dataset '" + name + "'");
+  if (!values.empty()) {
+    std::vector<const char*> texts;
+    texts.reserve(values.size());
+    for (const auto& value : values) texts.push_back(value.c_str());
+    check.status(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()),
+                 "dataset '" + name + "'");
+  }
+  return dset;
+}
+
+void make_scale(const Check& check, const Hid& dset, const std::string& name) {
+  check.status(H5DSset_scale(dset.get(), name.c_str()), "dimension scale '" + name + "'");
+}
+
+/// Labels and attaches one scale per dimension, so readers get named, labelled axes.
+void attach(const Check& check, const Hid& dset, std::initializer_list<std::pair<const Hid*, const char*>> scales) {
+  unsigned dim = 0;
+  for (const auto& [scale, label] : scales) {
+    check.status(H5DSattach_scale(dset.get(), scale->get(), dim), std::string("attaching scale '") + label + "'");
+    check.status(H5DSset_label(dset.get(), dim, label), std::string("labelling dimension '") + label + "'");
+    ++dim;
+  }
+}
+
+/// One extendible time-series dataset [time, ...] and the rows not yet written to it (at most a chunk).
+template <class T>
+struct Series {
+  Hid dset;
+  std::vector<hsize_t> row_dims;  // dimensions after time
+  hsize_t row_elems = 1;
+  std::vector<T> buffer;
+
+  void create(const Check& check, hid_t group, const std::string& name, std::vector<hsize_t> dims_after_time,
+              hsize_t chunk_rows, const char* units) {
+    row_dims = std::move(dims_after_time);
+    row_elems = 1;
+    std::vector<hsize_t> dims{0}, max{H5S_UNLIMITED}, chunk{chunk_rows};
+    for (hsize_t d : row_dims) {
+      row_elems *= d;
+      dims.push_back(d);
+      // A zero-length axis cannot hold a chunk of 1; leaving it unlimited keeps the dataset valid.
+      max.push_back(d == 0 ? H5S_UNLIMITED : d);
+      chunk.push_back(std::max<hsize_t>(d, 1));
+    }
+    Hid space = simple_space(check, dims, max);
+    Hid dcpl = check.id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset properties");
+    check.status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "chunking '" + name + "'");
+    check.status(H5Pset_shuffle(dcpl.get()), "shuffle filter");
+    check.status(H5Pset_deflate(dcpl.get(), kDeflateLevel), "deflate filter");
+    // Whole chunks are written once and never read back, so a chunk cache would only cost memory.
+    Hid dapl = check.id(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "dataset access properties");
+    check.status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
+                 "chunk cache");
+    dset = check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(),
+                               dapl.get()),
+                    H5Dclose, "dataset '" + name + "'");
+    if (units != nullptr) attr_string(check, dset.get(), "units", units);
+    buffer.reserve(chunk_rows * row_elems);
+  }
+
+  /// Writes the buffered rows as rows [start, start + rows) of the dataset.
+  void flush(const Check& check, hsize_t start, hsize_t rows) {
+    if (rows == 0 || !dset.valid()) return;
+    std::vector<hsize_t> extent{start + rows}, offset{start}, count{rows};
+    for (hsize_t d : row_dims) {
+      extent.push_back(d);
+      offset.push_back(0);
+      count.push_back(d);
+    }
+    check.status(H5Dset_extent(dset.get(), extent.data()), "extending a time series");
+    if (row_elems > 0) {
+      Hid file_space = check.id(H5Dget_space(dset.get()), H5Sclose, "dataspace");
+      check.status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr),
+                   "selecting rows");
+      Hid mem_space = simple_space(check, count);
+      check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), mem_space.get(), file_space.get(), H5P_DEFAULT,
+                            buffer.data()),
+                   "writing a time series");
+    }
+    buffer.clear();
+  }
+};
+
+hsize_t chunk_rows_for(size_t services, size_t request_types) {
+  const size_t widest_row = std::max({services * kErrorCauses * sizeof(uint64_t),
+                                      request_types * sizeof(uint64_t), sizeof(double)});
+  return std::clamp<hsize_t>(kTargetChunkBytes / widest_row, kMinChunkRows, kMaxChunkRows);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct ResultsFile::State {
+  std::string final_path, temp_path;
+  Hid file;
+  Hid runs;  // /runs, created with the first run
+  bool committed = false;
+  std::set<RunWriter::Impl*> live;  // writers not yet closed: commit flushes them, destruction closes them
+};
+
+struct RunWriter::Impl {
+  std::shared_ptr<ResultsFile::State> state;
+  int index = 0;
+  double bin_width = 0;
+  size_t services = 0, request_types = 0, buckets = 0;
+  hsize_t chunk_rows = 0;
+  int64_t bins = 0;          // rows handed to write_bin
+  hsize_t written_rows = 0;  // rows already in the datasets
+  bool closed = false;
+
+  Hid group, scale_service, scale_request, scale_time, scale_cause, scale_bucket;
+  Series<double> time;
+  Series<uint64_t> s_arrivals, s_completions, s_errors;
+  Series<double> s_queue_mean;
+  Series<uint32_t> s_queue_max;
+  Series<double> s_busy_mean, s_latency_mean, s_latency_p50, s_latency_p95, s_latency_p99;
+  Series<uint64_t> r_arrivals, r_successes, r_failures;
+  Series<double> r_latency_mean, r_latency_p50, r_latency_p99;
+
+  [[nodiscard]] Check check() const { return Check(state->final_path); }
+
+  template <class F>
+  void each_series(F&& f) {
+    f(time);
+    f(s_arrivals), f(s_completions), f(s_errors), f(s_queue_mean), f(s_queue_max), f(s_busy_mean);
+    f(s_latency_mean), f(s_latency_p50), f(s_latency_p95), f(s_latency_p99);
+    f(r_arrivals), f(r_successes), f(r_failures), f(r_latency_mean), f(r_latency_p50), f(r_latency_p99);
+  }
+
+  void flush() {
+    const hsize_t rows = static_cast<hsize_t>(bins) - written_rows;
+    if (rows == 0) return;
+    const Check c = check();
+    each_series([&](auto& series) { series.flush(c, written_rows, rows); });
+    written_rows += rows;
+  }
+
+  /// Releases every handle; the writer accepts nothing afterwards.
+  void close() {
+    each_series([](auto& series) {
+      series.dset.reset();
+      decltype(series.buffer)().swap(series.buffer);
+    });
+    for (Hid* hid : {&scale_service, &scale_request, &scale_time, &scale_cause, &scale_bucket, &group}) hid->reset();
+    closed = true;
+    state->live.erase(this);
+  }
+
+  void require_open(const char* what) const {
+    if (closed) {
+      check().fail(std::string(what) + " for run " + std::to_string(index),
+                   "the run is already finished or the file closed");
+    }
+  }
+
+  void create(const RunInfo& info);
+  void write_totals(const RunTotals& totals);
+};
+
+void RunWriter::Impl::create(const RunInfo& info) {
+  const Check c = check();
+  index = info.index;
+  bin_width = info.bin_width;
+  services = info.services.size();
+  request_types = info.request_types.size();
+  buckets = info.histogram_edges.empty() ? 0 : info.histogram_edges.size() - 1;
+  chunk_rows = chunk_rows_for(services, request_types);
+
+  group = create_group(c, state->runs.get(), std::to_string(info.index));
+  const hid_t g = group.get();
+
+  attr_scalar<uint64_t>(c, g, "seed", info.seed);
+  attr_string(c, g, "scenario_name", info.scenario_name);
+  attr_string(c, g, "scenario_file", info.scenario_file);
+  attr_string(c, g, "scenario_text", info.scenario_text);
+  attr_string(c, g, "topology_name", info.topology_name);
+  attr_string(c, g, "topology_file", info.topology_file);
+  attr_string(c, g, "design", info.design);
+  attr_scalar<double>(c, g, "duration", info.duration);
+  attr_scalar<double>(c, g, "warmup", info.warmup);
+  attr_scalar<double>(c, g, "bin_width", info.bin_width);
+  attr_string(c, g, "rapture_version", info.rapture_version);
+  std::vector<std::string> parameters;
+  parameters.reserve(info.parameters.size());
+  for (const auto& [key, value] : info.parameters) parameters.push_back(key + "=" + value);
+  attr_strings(c, g, "parameters", parameters);
+
+  // Dimension scales: the axes' labels, shared by every dataset of the run.
+  scale_service = string_dataset(c, g, "service", info.services);
+  make_scale(c, scale_service, "service");
+  scale_request = string_dataset(c, g, "request_type", info.request_types);
+  make_scale(c, scale_request, "request_type");
+  std::vector<std::string> causes;
+  for (int k = 0; k < kErrorCauses; ++k) causes.emplace_back(to_string(static_cast<ErrorCause>(k)));
+  scale_cause = string_dataset(c, g, "error_cause", causes);
+  make_scale(c, scale_cause, "error_cause");
+
+  time.create(c, g, "time", {}, chunk_rows, "s");
+  attr_string(c, time.dset.get(), "description", "start of each bin; bin k covers [time[k], time[k] + bin_width)");
+  make_scale(c, time.dset, "time");
+
+  const std::array<hsize_t, 1> edge_dims{info.histogram_edges.size()};
+  Hid edges = fixed_dataset<double>(c, g, "latency_bucket_edges", edge_dims, info.histogram_edges.data());
+  attr_string(c, edges.get(), "units", "s");
+  attr_string(c, edges.get(), "description",
+              "bucket k of totals/requests/latency_histogram counts successful requests whose end-to-end "
+              "latency lies in [edges[k], edges[k + 1])");
+  make_scale(c, edges, "latency_bucket_edges");
+  // The histogram's bucket axis needs a scale of its own length (edges has one more entry).
+  const std::array<hsize_t, 1> bucket_dims{buckets};
+  scale_bucket = fixed_dataset<double>(c, g, "latency_bucket", bucket_dims, info.histogram_edges.data());
+  attr_string(c, scale_bucket.get(), "units", "s");
+  attr_string(c, scale_bucket.get(), "description", "lower edge of each latency histogram bucket");
+  make_scale(c, scale_bucket, "latency_bucket");
+
+  const std::pair<const Hid*, const char*> by_time{&time.dset, "time"}, by_service{&scale_service, "service"},
+      by_request{&scale_request, "request_type"}, by_cause{&scale_cause, "error_cause"};
+  Hid sgroup = create_group(c, g, "services");
+  const hsize_t s = services, r = request_types;
+  auto service_series = [&](auto& series, const char* series_name, const char* units) {
+    series.create(c, sgroup.get(), series_name, {s}, chunk_rows, units);
+    attach(c, series.dset, {by_time, by_service});
+  };
+  service_series(s_arrivals, "arrivals", nullptr);
+  service_series(s_completions, "completions", nullptr);
+  s_errors.create(c, sgroup.get(), "errors", {s, kErrorCauses}, chunk_rows, nullptr);
+  attach(c, s_errors.dset, {by_time, by_service, by_cause});
+  service_series(s_queue_mean, "queue_mean", nullptr);
+  service_series(s_queue_max, "queue_max", nullptr);
+  service_series(s_busy_mean, "busy_mean", nullptr);
+  service_series(s_latency_mean, "latency_mean", "s");
+  service_series(s_latency_p50, "latency_p50", "s");
+  service_series(s_latency_p95, "latency_p95", "s");
+  service_series(s_latency_p99, "latency_p99", "s");
+
+  Hid rgroup = create_group(c, g, "requests");
+  auto request_series = [&](auto& series, const char* series_name, const char* units) {
+    series.create(c, rgroup.get(), series_name, {r}, chunk_rows, units);
+    attach(c, series.dset, {by_time, by_request});
+  };
+  request_series(r_arrivals, "arrivals", nullptr);
+  request_series(r_successes, "successes", nullptr);
+  request_series(r_failures, "failures", nullptr);
+  request_series(r_latency_mean, "latency_mean", "s");
+  request_series(r_latency_p50, "latency_p50", "s");
+  request_series(r_latency_p99, "latency_p99", "s");
+}
+
+void RunWriter::Impl::write_totals(const RunTotals& totals) {
+  const Check c = check();
+  const hid_t g = group.get();
+  const std::pair<const Hid*, const char*> by_service{&scale_service, "service"},
+      by_request{&scale_request, "request_type"}, by_cause{&scale_cause, "error_cause"},
+      by_bucket{&scale_bucket, "latency_bucket"};
+
+  Hid tgroup = create_group(c, g, "totals");
+  Hid sgroup = create_group(c, tgroup.get(), "services");
+  const std::array<hsize_t, 1> s_dims{services};
+  auto service_column = [&](const char* name, auto member, const char* units) {
+    using T = std::remove_cvref_t<decltype(totals.services[0].*member)>;
+    std::vector<T> column;
+    column.reserve(services);
+    for (const auto& row : totals.services) column.push_back(row.*member);
+    Hid dset = fixed_dataset<T>(c, sgroup.get(), name, s_dims, column.data());
+    if (units != nullptr) attr_string(c, dset.get(), "units", units);
+    attach(c, dset, {by_service});
+  };
+  service_column("arrivals", &ServiceTotals::arrivals, nullptr);
+  service_column("completions", &ServiceTotals::completions, nullptr);
+  service_column("in_flight_end", &ServiceTotals::in_flight_end, nullptr);
+  service_column("latency_mean", &ServiceTotals::latency_mean, "s");
+  service_column("busy_mean", &ServiceTotals::busy_mean, nullptr);
+  service_column("queue_mean", &ServiceTotals::queue_mean, nullptr);
+  service_column("arrival_rate", &ServiceTotals::arrival_rate, "1/s");
+  {
+    std::vector<uint64_t> errors;
+    errors.reserve(services * kErrorCauses);
+    for (const auto& row : totals.services) errors.insert(errors.end(), row.errors.begin(), row.errors.end());
+    const std::array<hsize_t, 2> dims{services, kErrorCauses};
+    Hid dset = fixed_dataset<uint64_t>(c, sgroup.get(), "errors", dims, errors.data());
+    attach(c, dset, {by_service, by_cause});
+  }
+
+  Hid rgroup = create_group(c, tgroup.get(), "requests");
+  const std::array<hsize_t, 1> r_dims{request_types};
+  auto request_column = [&](const char* name, auto member, const char* units) {
+    using T = std::remove_cvref_t<decltype(totals.requests[0].*member)>;
+    std::vector<T> column;
+    column.reserve(request_types);
+    for (const auto& row : totals.requests) column.push_back(row.*member);
+    Hid dset = fixed_dataset<T>(c, rgroup.get(), name, r_dims, column.data());
+    if (units != nullptr) attr_string(c, dset.get(), "units", units);
+    attach(c, dset, {by_request});
+  };
+  request_column("successes", &RequestSummary::successes, nullptr);
+  request_column("failures", &RequestSummary::failures, nullptr);
+  request_column("latency_mean", &RequestSummary::latency_mean, "s");
+  request_column("p50", &RequestSummary::p50, "s");
+  request_column("p95", &RequestSummary::p95, "s");
+  request_column("p99", &RequestSummary::p99, "s");
+  request_column("p999", &RequestSummary::p999, "s");
+  {
+    std::vector<uint64_t> histogram;
+    histogram.reserve(request_types * buckets);
+    for (const auto& row : totals.requests) histogram.insert(histogram.end(), row.histogram.begin(), row.histogram.end());
+    const std::array<hsize_t, 2> dims{request_types, buckets};
+    Hid dset = fixed_dataset<uint64_t>(c, rgroup.get(), "latency_histogram", dims, histogram.data());
+    attr_string(c, dset.get(), "description", "successful requests by end-to-end latency; see ../../latency_bucket_edges");
+    attach(c, dset, {by_request, by_bucket});
+  }
+
+  const RunSummary& sum = totals.summary;
+  Hid summary = create_group(c, g, "summary");
+  const hid_t sg = summary.get();
+  attr_scalar<double>(c, sg, "measured_seconds", sum.measured_seconds);
+  attr_scalar<uint64_t>(c, sg, "requests", sum.requests);
+  attr_scalar<uint64_t>(c, sg, "successes", sum.successes);
+  attr_scalar<uint64_t>(c, sg, "failures", sum.failures);
+  attr_scalar<double>(c, sg, "throughput", sum.throughput);
+  attr_scalar<double>(c, sg, "goodput", sum.goodput);
+  attr_scalar<double>(c, sg, "error_rate", sum.error_rate);
+  attr_scalar<double>(c, sg, "latency_mean", sum.latency_mean);
+  attr_scalar<double>(c, sg, "p50", sum.p50);
+  attr_scalar<double>(c, sg, "p95", sum.p95);
+  attr_scalar<double>(c, sg, "p99", sum.p99);
+  attr_scalar<double>(c, sg, "p999", sum.p999);
+
+  attr_scalar<int32_t>(c, g, "stopped_early", sum.stopped_early ? 1 : 0);
+  attr_string(c, g, "stop_reason", sum.stop_reason);
+  attr_scalar<uint64_t>(c, g, "events", sum.events);
+  attr_scalar<double>(c, g, "wall_seconds", sum.wall_seconds);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+RunWriter::RunWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RunWriter::~RunWriter() {
+  if (!impl_) return;
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  if (!impl_->closed) {
+    // An unfinished run (the simulation threw) keeps the bins it had; a failure here has
+    // nowhere to go, and the error that unwound us matters more.
+    try {
+      impl_->flush();
+    } catch (...) {  // NOLINT(bugprone-empty-catch)
+    }
+    impl_->close();
+  }
+}
+
+void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services,
+                          std::span<const RequestBinRow> requests) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  Impl& w = *impl_;
+  w.require_open("writing a bin");
+  if (index != w.bins) {
+    throw std::invalid_argument("RunWriter::write_bin: bin " + std::to_string(index) + " given, expected " +
+                                std::to_string(w.bins));
+  }
+  if (services.size() != w.services || requests.size() != w.request_types) {
+    throw std::invalid_argument("RunWriter::write_bin: row counts do not match the run's services and request types");
+  }
+  w.time.buffer.push_back(static_cast<double>(index) * w.bin_width);
+  for (const ServiceBinRow& row : services) {
+    w.s_arrivals.buffer.push_back(row.arrivals);
+    w.s_completions.buffer.push_back(row.completions);
+    w.s_errors.buffer.insert(w.s_errors.buffer.end(), row.errors.begin(), row.errors.end());
+    w.s_queue_mean.buffer.push_back(row.queue_mean);
+    w.s_queue_max.buffer.push_back(row.queue_max);
+    w.s_busy_mean.buffer.push_back(row.busy_mean);
+    w.s_latency_mean.buffer.push_back(row.latency_mean);
+    w.s_latency_p50.buffer.push_back(row.latency_p50);
+    w.s_latency_p95.buffer.push_back(row.latency_p95);
+    w.s_latency_p99.buffer.push_back(row.latency_p99);
+  }
+  for (const RequestBinRow& row : requests) {
+    w.r_arrivals.buffer.push_back(row.arrivals);
+    w.r_successes.buffer.push_back(row.successes);
+    w.r_failures.buffer.push_back(row.failures);
+    w.r_latency_mean.buffer.push_back(row.latency_mean);
+    w.r_latency_p50.buffer.push_back(row.latency_p50);
+    w.r_latency_p99.buffer.push_back(row.latency_p99);
+  }
+  ++w.bins;
+  if (static_cast<hsize_t>(w.bins) - w.written_rows >= w.chunk_rows) w.flush();
+}
+
+void RunWriter::finish(const RunTotals& totals) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  Impl& w = *impl_;
+  w.require_open("finishing");
+  if (totals.services.size() != w.services || totals.requests.size() != w.request_types) {
+    throw std::invalid_argument("RunWriter::finish: totals do not match the run's services and request types");
+  }
+  for (const auto& request : totals.requests) {
+    if (request.histogram.size() != w.buckets) {
+      throw std::invalid_argument("RunWriter::finish: a latency histogram has " +
+                                  std::to_string(request.histogram.size()) + " buckets, the edges give " +
+                                  std::to_string(w.buckets));
+    }
+  }
+  w.flush();
+  w.write_totals(totals);
+  w.close();
+}
+
+int64_t RunWriter::bins() const { return impl_->bins; }
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Why `final_path` cannot be written, found before any simulation time is spent; empty if it can.
+std::string unwritable_reason(const std::string& final_path) {
+  namespace fs = std::filesystem;
+  if (final_path.empty()) return "the path is empty";
+  const fs::path path(final_path);
+  fs::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  const fs::file_status dir_status = fs::status(dir, ec);
+  if (!fs::exists(dir_status)) return "directory '" + dir.string() + "' does not exist";
+  if (!fs::is_directory(dir_status)) return "'" + dir.string() + "' is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return "directory '" + dir.string() + "' is not writable: " + std::strerror(errno);
+  }
+  if (fs::is_directory(fs::status(path, ec))) return "it is a directory";
+  return {};
+}
+
+}  // namespace
+
+ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State>()) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  State& s = *state_;
+  s.final_path = std::move(final_path);
+  s.temp_path = s.final_path + ".tmp-" + std::to_string(::getpid());
+  const Check c(s.final_path);
+  if (std::string reason = unwritable_reason(s.final_path); !reason.empty()) c.fail(reason, "");
+
+  Hid fapl = c.id(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+  // The 1.10 format's chunk indexes and compact groups halve the per-run metadata of a sweep
+  // (~40 KB instead of ~85 KB per run) and shrink long runs by a third; pinning the upper bound
+  // keeps files readable by any HDF5 >= 1.10 whatever library version writes them.
+  c.status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "file format version");
+  s.file = c.id(H5Fcreate(s.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+                "creating '" + s.temp_path + "'");
+  try {
+    const hid_t root = s.file.get();
+    attr_string(c, root, "format", "rapture-results");
+    attr_scalar<int32_t>(c, root, "format_version", kResultsFormatVersion);
+    attr_string(c, root, "rapture_version", RAPTURE_VERSION);
+    s.runs = create_group(c, root, "runs");
+  } catch (...) {
+    s.runs.reset();
+    s.file.reset();
+    std::remove(s.temp_path.c_str());
+    throw;
+  }
+}
+
+ResultsFile::~ResultsFile() {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  State& s = *state_;
+  // Copy: close() removes the writer from the set.
+  for (RunWriter::Impl* writer : std::vector<RunWriter::Impl*>(s.live.begin(), s.live.end())) writer->close();
+  s.runs.reset();
+  s.file.reset();
+  if (!s.committed) std::remove(s.temp_path.c_str());
+}
+
+std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  const Check c(state_->final_path);
+  if (!state_->file.valid()) c.fail("run " + std::to_string(info.index), "the file is already committed");
+  if (info.index < 0) throw std::invalid_argument("ResultsFile::begin_run: negative run index");
+  if (!(info.bin_width > 0)) throw std::invalid_argument("ResultsFile::begin_run: bin width must be positive");
+  if (info.histogram_edges.size() == 1) {
+    throw std::invalid_argument("ResultsFile::begin_run: one histogram edge makes no bucket");
+  }
+  const std::string name = std::to_string(info.index);
+  if (H5Lexists(state_->runs.get(), name.c_str(), H5P_DEFAULT) != 0) {
+    c.fail("run " + name, "the file already has a run with this index");
+  }
+  auto impl = std::make_unique<RunWriter::Impl>();
+  impl->state = state_;
+  state_->live.insert(impl.get());
+  try {
+    impl->create(info);
+  } catch (...) {
+    const bool made_group = impl->group.valid();
+    impl->close();
+    // A half-made group would make the file fail its check; drop it (best effort).
+    if (made_group) H5Ldelete(state_->runs.get(), name.c_str(), H5P_DEFAULT);
+    H5Eclear2(H5E_DEFAULT);
+    throw;
+  }
+  return std::unique_ptr<RunWriter>(new RunWriter(std::move(impl)));
+}
+
+void ResultsFile::commit() {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  State& s = *state_;
+  const Check c(s.final_path);
+  if (s.committed) return;
+  if (!s.file.valid()) c.fail("commit", "the file is closed");
+  for (RunWriter::Impl* writer : std::vector<RunWriter::Impl*>(s.live.begin(), s.live.end())) {
+    writer->flush();
+    writer->close();
+  }
+  s.runs.reset();
+  // The file's close is where buffered metadata reaches the disk: it must be checked.
+  if (s.file.close() < 0) c.fail_hdf5("closing '" + s.temp_path + "'");
+  if (std::rename(s.temp_path.c_str(), s.final_path.c_str()) != 0) {
+    c.fail("renaming '" + s.temp_path + "'", std::strerror(errno));
+  }
+  s.committed = true;
+}
+
+const std::string& ResultsFile::path() const { return state_->final_path; }
+
+}  // namespace rapture

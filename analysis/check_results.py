@@ -1,0 +1,485 @@
+#!/usr/bin/python3
+"""Check a rapture results file against its documented layout (docs/results-format.md).
+
+This is the independent reader used by the end-to-end tests: it shares no code with the C++
+writer and needs only h5py and numpy (Debian: python3-h5py). Usage:
+
+    check_results.py FILE [--run I] [--json] [--require-finished]
+
+It prints a short summary (or, with --json, the per-run totals and summary as JSON, NaN as
+null) and exits 0; on any violation it prints one line per problem to stderr and exits 1.
+Import it to use check_file() / read_run() from other scripts.
+"""
+
+import argparse
+import json
+import math
+import sys
+
+import h5py
+import numpy as np
+
+FORMAT = "rapture-results"
+FORMAT_VERSION = 1
+ERROR_CAUSES = ("queue_overflow", "downstream", "timeout", "circuit_open", "rejected",
+                "unavailable", "injected")
+
+# Attribute kinds: "u64" unsigned 64-bit, "i" any integer, "f64" float64, "str" string,
+# "str[]" 1-D string array.
+RUN_ATTRS = {
+    "seed": "u64", "scenario_name": "str", "scenario_file": "str", "scenario_text": "str",
+    "topology_name": "str", "topology_file": "str", "design": "str", "duration": "f64",
+    "warmup": "f64", "bin_width": "f64", "rapture_version": "str", "parameters": "str[]",
+}
+FINISH_ATTRS = {"stopped_early": "i", "stop_reason": "str", "events": "u64", "wall_seconds": "f64"}
+SUMMARY_ATTRS = {
+    "measured_seconds": "f64", "requests": "u64", "successes": "u64", "failures": "u64",
+    "throughput": "f64", "goodput": "f64", "error_rate": "f64", "latency_mean": "f64",
+    "p50": "f64", "p95": "f64", "p99": "f64", "p999": "f64",
+}
+
+U64, U32, F64 = np.dtype("<u8"), np.dtype("<u4"), np.dtype("<f8")
+# name -> (dtype, extra dimension scale after [time, service] or None)
+SERVICE_SERIES = {
+    "arrivals": (U64, None), "completions": (U64, None), "errors": (U64, "error_cause"),
+    "queue_mean": (F64, None), "queue_max": (U32, None), "busy_mean": (F64, None),
+    "latency_mean": (F64, None), "latency_p50": (F64, None), "latency_p95": (F64, None),
+    "latency_p99": (F64, None),
+}
+REQUEST_SERIES = {
+    "arrivals": U64, "successes": U64, "failures": U64,
+    "latency_mean": F64, "latency_p50": F64, "latency_p99": F64,
+}
+SERVICE_TOTALS = {
+    "arrivals": U64, "completions": U64, "in_flight_end": U64, "latency_mean": F64,
+    "busy_mean": F64, "queue_mean": F64, "arrival_rate": F64,
+}
+REQUEST_TOTALS = {
+    "successes": U64, "failures": U64, "latency_mean": F64, "p50": F64, "p95": F64,
+    "p99": F64, "p999": F64,
+}
+
+REL_TOL = 1e-6
+
+
+class Problems:
+    """Collects violations, so one run of the checker reports all of them."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, message):
+        self.items.append(f"{where}: {message}" if where else message)
+
+    def __bool__(self):
+        return bool(self.items)
+
+
+def _attr_ok(obj, name, kind):
+    """Whether attribute `name` of `obj` exists with the documented kind."""
+    if name not in obj.attrs:
+        return False
+    aid = obj.attrs.get_id(name)
+    dtype, shape = aid.dtype, aid.shape
+    is_str = h5py.check_string_dtype(dtype) is not None
+    if kind == "str":
+        return is_str and shape == ()
+    if kind == "str[]":
+        return is_str and len(shape) == 1
+    if shape != ():
+        return False
+    if kind == "u64":
+        return dtype == U64
+    if kind == "f64":
+        return dtype == F64
+    if kind == "i":
+        return dtype.kind in "iu"
+    raise ValueError(kind)
+
+
+def _attrs(obj, spec, where, problems):
+    values = {}
+    for name, kind in spec.items():
+        if not _attr_ok(obj, name, kind):
+            problems.add(where, f"attribute '{name}' missing or not {kind}")
+            continue
+        value = obj.attrs[name]
+        if kind == "str[]":
+            value = [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(value).ravel()]
+        elif kind == "str":
+            value = value.decode() if isinstance(value, bytes) else str(value)
+        elif kind in ("u64", "i"):
+            value = int(value)
+        else:
+            value = float(value)
+        values[name] = value
+    return values
+
+
+def _dataset(group, name, where, problems):
+    obj = group.get(name)
+    if not isinstance(obj, h5py.Dataset):
+        problems.add(where, f"dataset '{name}' missing")
+        return None
+    return obj
+
+
+def _strings(dset):
+    return [s.decode() if isinstance(s, bytes) else str(s) for s in dset[()]]
+
+
+def _scale(group, name, where, problems):
+    """A 1-D dimension-scale dataset of the run."""
+    dset = _dataset(group, name, where, problems)
+    if dset is None:
+        return None
+    if dset.ndim != 1:
+        problems.add(where, f"'{name}' is not 1-D")
+    if not h5py.h5ds.is_scale(dset.id):
+        problems.add(where, f"'{name}' is not a dimension scale")
+    return dset
+
+
+def _check_dims(dset, scales, where, problems):
+    """Each dimension of `dset` must have the named scale attached."""
+    for axis, scale in enumerate(scales):
+        if scale is None:
+            continue
+        if axis >= dset.ndim or not h5py.h5ds.is_attached(dset.id, scale.id, axis):
+            problems.add(where, f"dimension {axis} of '{dset.name}' has no scale '{scale.name}' attached")
+
+
+def _nan_pattern(values, counts, where, name, count_name, problems):
+    """Latencies are NaN exactly where nothing completed, and otherwise finite and >= 0."""
+    missing = np.isnan(values)
+    empty = counts == 0
+    if np.any(missing & ~empty):
+        problems.add(where, f"'{name}' is NaN where {count_name} > 0")
+    if np.any(~missing & empty):
+        problems.add(where, f"'{name}' is not NaN where {count_name} == 0")
+    defined = values[~missing]
+    if np.any(~np.isfinite(defined)) or np.any(defined < 0):
+        problems.add(where, f"'{name}' has infinite or negative values")
+
+
+def _json_number(value):
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _close(a, b):
+    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+
+
+def read_run(group, problems, require_finished=False):
+    """Checks one /runs/<i> group and returns its report (the --json content of the run)."""
+    where = f"run {group.name.rsplit('/', 1)[-1]}"
+    report = {"index": int(group.name.rsplit("/", 1)[-1]), "finished": False}
+    attrs = _attrs(group, RUN_ATTRS, where, problems)
+    report["attributes"] = attrs
+
+    service = _scale(group, "service", where, problems)
+    request_type = _scale(group, "request_type", where, problems)
+    error_cause = _scale(group, "error_cause", where, problems)
+    time = _scale(group, "time", where, problems)
+    edges = _scale(group, "latency_bucket_edges", where, problems)
+    bucket = _scale(group, "latency_bucket", where, problems)
+    if None in (service, request_type, error_cause, time, edges, bucket):
+        return report
+
+    services, request_types = _strings(service), _strings(request_type)
+    report["services"], report["request_types"] = services, request_types
+    if len(set(services)) != len(services):
+        problems.add(where, "service names are not unique")
+    if len(set(request_types)) != len(request_types):
+        problems.add(where, "request type names are not unique")
+    if tuple(_strings(error_cause)) != ERROR_CAUSES:
+        problems.add(where, f"error_cause is {_strings(error_cause)}, expected {list(ERROR_CAUSES)}")
+    n_s, n_r, n_c = len(services), len(request_types), len(ERROR_CAUSES)
+
+    # Time: extendible float64, bin starts at bin_width spacing from 0.
+    if time.dtype != F64 or time.maxshape != (None,):
+        problems.add(where, "time is not an extendible float64 dataset")
+    t = time[()]
+    n_t = len(t)
+    report["bins"] = n_t
+    bin_width = attrs.get("bin_width", float("nan"))
+    if not bin_width > 0:
+        problems.add(where, f"bin_width {bin_width} is not positive")
+    elif n_t:
+        if np.any(np.diff(t) <= 0):
+            problems.add(where, "time is not strictly increasing")
+        expected = np.arange(n_t) * bin_width
+        if not np.allclose(t, expected, rtol=1e-9, atol=1e-9 * bin_width):
+            problems.add(where, "time is not at bin_width spacing from 0")
+
+    e = edges[()]
+    if edges.dtype != F64 or bucket.dtype != F64:
+        problems.add(where, "latency bucket edges are not float64")
+    if len(e) > 1 and np.any(np.diff(e) <= 0):
+        problems.add(where, "latency_bucket_edges are not strictly increasing")
+    n_b = max(len(e) - 1, 0)
+    if bucket.shape != (n_b,) or (n_b and not np.array_equal(bucket[()], e[:-1])):
+        problems.add(where, "latency_bucket is not the lower edges of latency_bucket_edges")
+
+    # Time series.
+    series = {}
+    scales = {"error_cause": error_cause}
+    for group_name, spec, axis_scale, width in (
+            ("services", {k: v for k, v in SERVICE_SERIES.items()}, service, n_s),
+            ("requests", {k: (v, None) for k, v in REQUEST_SERIES.items()}, request_type, n_r)):
+        sub = group.get(group_name)
+        if not isinstance(sub, h5py.Group):
+            problems.add(where, f"group '{group_name}' missing")
+            continue
+        for name, (dtype, extra) in spec.items():
+            dset = _dataset(sub, name, f"{where}: {group_name}", problems)
+            if dset is None:
+                continue
+            shape = (n_t, width) + ((n_c,) if extra else ())
+            if dset.dtype != dtype:
+                problems.add(where, f"'{dset.name}' has dtype {dset.dtype}, expected {dtype}")
+            if dset.shape != shape:
+                problems.add(where, f"'{dset.name}' has shape {dset.shape}, expected {shape}")
+                continue
+            if dset.maxshape[0] is not None or dset.chunks is None:
+                problems.add(where, f"'{dset.name}' is not chunked with an unlimited time axis")
+            _check_dims(dset, [time, axis_scale] + ([scales[extra]] if extra else []), where, problems)
+            series[(group_name, name)] = dset[()]
+
+    s = lambda name: series.get(("services", name))  # noqa: E731
+    r = lambda name: series.get(("requests", name))  # noqa: E731
+    if all(x is not None for x in (s("arrivals"), s("completions"), s("errors"))):
+        arrivals = s("arrivals").astype(np.int64)
+        ended = s("completions").astype(np.int64) + s("errors").astype(np.int64).sum(axis=2)
+        # A visit ends no earlier than it arrives, so the running balance never goes negative.
+        if n_t and np.any(np.cumsum(arrivals - ended, axis=0) < 0):
+            problems.add(where, "a service has more completions + errors than arrivals so far")
+        for name in ("queue_mean", "busy_mean"):
+            v = s(name)
+            if v is not None and (np.any(~np.isfinite(v)) or np.any(v < 0)):
+                problems.add(where, f"services/{name} has negative or non-finite values")
+        for name in ("latency_mean", "latency_p50", "latency_p95", "latency_p99"):
+            if s(name) is not None:
+                _nan_pattern(s(name), s("completions"), where, f"services/{name}", "completions", problems)
+        report["series_totals"] = {"services": [
+            {"name": services[i], "arrivals": int(s("arrivals")[:, i].sum()),
+             "completions": int(s("completions")[:, i].sum()),
+             "errors": {c: int(s("errors")[:, i, k].sum()) for k, c in enumerate(ERROR_CAUSES)}}
+            for i in range(n_s)]}
+    if r("successes") is not None:
+        for name in ("latency_mean", "latency_p50", "latency_p99"):
+            if r(name) is not None:
+                _nan_pattern(r(name), r("successes"), where, f"requests/{name}", "successes", problems)
+        if r("arrivals") is not None and r("failures") is not None:
+            report.setdefault("series_totals", {})["requests"] = [
+                {"name": request_types[i], "arrivals": int(r("arrivals")[:, i].sum()),
+                 "successes": int(r("successes")[:, i].sum()),
+                 "failures": int(r("failures")[:, i].sum())} for i in range(n_r)]
+
+    if "summary" not in group:
+        report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
+        report["totals"] = report["summary"] = None
+        if require_finished:
+            problems.add(where, "the run was not finished (no summary)")
+        return report
+    report["finished"] = True
+    attrs.update(_attrs(group, FINISH_ATTRS, where, problems))
+    report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
+    if attrs.get("stopped_early") not in (0, 1, None):
+        problems.add(where, "stopped_early is not 0 or 1")
+
+    totals = {"services": [], "requests": []}
+    report["totals"] = totals
+    tot = {}
+    for group_name, spec, axis_scale, width in (("totals/services", SERVICE_TOTALS, service, n_s),
+                                                ("totals/requests", REQUEST_TOTALS, request_type, n_r)):
+        for name, dtype in spec.items():
+            dset = _dataset(group, f"{group_name}/{name}", where, problems)
+            if dset is None:
+                continue
+            if dset.dtype != dtype or dset.shape != (width,):
+                problems.add(where, f"'{dset.name}' is {dset.dtype} {dset.shape}, expected {dtype} ({width},)")
+                continue
+            _check_dims(dset, [axis_scale], where, problems)
+            tot[(group_name, name)] = dset[()]
+    errors = _dataset(group, "totals/services/errors", where, problems)
+    if errors is not None:
+        if errors.dtype != U64 or errors.shape != (n_s, n_c):
+            problems.add(where, f"'{errors.name}' is {errors.dtype} {errors.shape}, expected uint64 ({n_s}, {n_c})")
+        else:
+            _check_dims(errors, [service, error_cause], where, problems)
+            tot[("totals/services", "errors")] = errors[()]
+    hist = _dataset(group, "totals/requests/latency_histogram", where, problems)
+    if hist is not None:
+        if hist.dtype != U64 or hist.shape != (n_r, n_b):
+            problems.add(where, f"'{hist.name}' is {hist.dtype} {hist.shape}, expected uint64 ({n_r}, {n_b})")
+        else:
+            _check_dims(hist, [request_type, bucket], where, problems)
+            tot[("totals/requests", "latency_histogram")] = hist[()]
+
+    ts = lambda name: tot.get(("totals/services", name))  # noqa: E731
+    tr = lambda name: tot.get(("totals/requests", name))  # noqa: E731
+    if all(ts(n) is not None for n in ("arrivals", "completions", "in_flight_end", "errors")):
+        arrivals = ts("arrivals").astype(object)  # Python ints: no overflow in the sums
+        ended = ts("completions").astype(object) + ts("errors").astype(object).sum(axis=1)
+        in_flight = ts("in_flight_end").astype(object)
+        for i in np.nonzero(arrivals != ended + in_flight)[0]:
+            problems.add(where, f"service '{services[i]}': totals break conservation: arrivals "
+                                f"{arrivals[i]} != completions + errors {ended[i]} + in_flight_end {in_flight[i]}")
+        if s("arrivals") is not None and s("completions") is not None and s("errors") is not None:
+            sa = s("arrivals").astype(object).sum(axis=0)
+            sc = s("completions").astype(object).sum(axis=0)
+            se = s("errors").astype(object).sum(axis=0)
+            for i in range(n_s):
+                if sa[i] != sc[i] + se[i].sum() + in_flight[i]:
+                    problems.add(where, f"service '{services[i]}': time series break conservation: arrivals "
+                                        f"{sa[i]} != completions + errors {sc[i] + se[i].sum()} + "
+                                        f"in_flight_end {in_flight[i]}")
+                if sa[i] != arrivals[i] or sc[i] != ts("completions")[i] or \
+                        list(se[i]) != [int(x) for x in ts("errors")[i]]:
+                    problems.add(where, f"service '{services[i]}': summed time series differ from totals")
+        for i in range(n_s):
+            row = {"name": services[i]}
+            for name in SERVICE_TOTALS:
+                if ts(name) is not None:
+                    v = ts(name)[i]
+                    row[name] = int(v) if SERVICE_TOTALS[name] == U64 else _json_number(v)
+            row["errors"] = {c: int(ts("errors")[i, k]) for k, c in enumerate(ERROR_CAUSES)}
+            totals["services"].append(row)
+    for name in ("busy_mean", "queue_mean", "arrival_rate"):
+        v = ts(name)
+        if v is not None and (np.any(~np.isfinite(v)) or np.any(v < 0)):
+            problems.add(where, f"totals/services/{name} has negative or non-finite values")
+
+    if tr("successes") is not None:
+        for name in ("latency_mean", "p50", "p95", "p99", "p999"):
+            if tr(name) is not None:
+                _nan_pattern(tr(name), tr("successes"), where, f"totals/requests/{name}", "successes", problems)
+        h = tr("latency_histogram")
+        if h is not None and n_b and np.any(h.astype(object).sum(axis=1) > tr("successes").astype(object)):
+            problems.add(where, "a latency histogram counts more than the successes")
+        for i in range(n_r):
+            row = {"name": request_types[i]}
+            for name in REQUEST_TOTALS:
+                if tr(name) is not None:
+                    v = tr(name)[i]
+                    row[name] = int(v) if REQUEST_TOTALS[name] == U64 else _json_number(v)
+            if h is not None:
+                row["latency_histogram"] = [int(x) for x in h[i]]
+            totals["requests"].append(row)
+
+    summary_group = group["summary"]
+    summary = _attrs(summary_group, SUMMARY_ATTRS, f"{where}: summary", problems)
+    report["summary"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in summary.items()}
+    if len(summary) == len(SUMMARY_ATTRS):
+        requests, successes, failures = summary["requests"], summary["successes"], summary["failures"]
+        if requests != successes + failures:
+            problems.add(where, f"summary: requests {requests} != successes {successes} + failures {failures}")
+        if tr("successes") is not None and successes != int(tr("successes").astype(object).sum()):
+            problems.add(where, "summary: successes differ from the sum over request types")
+        if tr("failures") is not None and failures != int(tr("failures").astype(object).sum()):
+            problems.add(where, "summary: failures differ from the sum over request types")
+        measured = summary["measured_seconds"]
+        if measured > 0:
+            if not _close(summary["throughput"], requests / measured):
+                problems.add(where, "summary: throughput != requests / measured_seconds")
+            if not _close(summary["goodput"], successes / measured):
+                problems.add(where, "summary: goodput != successes / measured_seconds")
+        if requests > 0 and not _close(summary["error_rate"], failures / requests):
+            problems.add(where, "summary: error_rate != failures / requests")
+        for name in ("latency_mean", "p50", "p95", "p99", "p999"):
+            v = summary[name]
+            if math.isnan(v) != (successes == 0) or (not math.isnan(v) and (v < 0 or math.isinf(v))):
+                problems.add(where, f"summary: {name} is {v} with {successes} successes")
+    return report
+
+
+def check_file(path, run=None, require_finished=False):
+    """Checks the file (or only run `run`); returns (report, list of problem strings)."""
+    problems = Problems()
+    report = {"file": str(path), "runs": []}
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, ValueError) as error:
+        problems.add("", f"cannot open: {error}")
+        return report, problems.items
+    with f:
+        root = _attrs(f, {"format": "str", "format_version": "i", "rapture_version": "str"}, "root", problems)
+        report.update(root)
+        if root.get("format") not in (None, FORMAT):
+            problems.add("root", f"format is '{root.get('format')}', expected '{FORMAT}'")
+        if root.get("format_version") not in (None, FORMAT_VERSION):
+            problems.add("root", f"format_version {root.get('format_version')} is not {FORMAT_VERSION}")
+        runs = f.get("runs")
+        if not isinstance(runs, h5py.Group):
+            problems.add("", "group /runs missing")
+            return report, problems.items
+        names = list(runs.keys())
+        for name in names:
+            if not name.isdigit() or str(int(name)) != name:
+                problems.add("", f"/runs/{name} is not named by a run index")
+        indices = sorted(int(n) for n in names if n.isdigit() and str(int(n)) == n)
+        if run is not None:
+            if run not in indices:
+                problems.add("", f"no run {run} in the file (runs: {indices})")
+                return report, problems.items
+            indices = [run]
+        for index in indices:
+            group = runs[str(index)]
+            if not isinstance(group, h5py.Group):
+                problems.add(f"run {index}", "is not a group")
+                continue
+            report["runs"].append(read_run(group, problems, require_finished))
+    return report, problems.items
+
+
+def _fmt(value):
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def summary_lines(report):
+    """A few human-readable lines about the file."""
+    lines = [f"{report['file']}: {report.get('format')} v{report.get('format_version')}, "
+             f"rapture {report.get('rapture_version')}, {len(report['runs'])} run(s)"]
+    for run in report["runs"]:
+        attrs = run.get("attributes", {})
+        line = (f"  run {run['index']}: {run.get('bins', '?')} bins x {len(run.get('services', []))} services, "
+                f"{len(run.get('request_types', []))} request types; scenario '{attrs.get('scenario_name')}', "
+                f"design {attrs.get('design')}, seed {attrs.get('seed')}")
+        summary = run.get("summary")
+        if summary:
+            line += (f"; {summary.get('requests')} requests, error rate {_fmt(summary.get('error_rate'))}, "
+                     f"p99 {_fmt(summary.get('p99'))} s")
+            if attrs.get("stopped_early"):
+                line += f"; stopped early: {attrs.get('stop_reason')}"
+        else:
+            line += "; unfinished"
+        lines.append(line)
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Check a rapture results file against docs/results-format.md.")
+    parser.add_argument("file")
+    parser.add_argument("--run", type=int, help="check only this run index")
+    parser.add_argument("--json", action="store_true", help="print per-run totals and summary as JSON")
+    parser.add_argument("--require-finished", action="store_true",
+                        help="treat a run without totals (interrupted) as a violation")
+    args = parser.parse_args(argv)
+    report, problems = check_file(args.file, args.run, args.require_finished)
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"{args.file}: {len(problems)} violation(s) of the results format", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(report, sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(summary_lines(report)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

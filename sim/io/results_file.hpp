@@ -1,0 +1,70 @@
+#pragma once
+/// The HDF5 results file: one group /runs/<index> per run, time series streamed bin by bin,
+/// totals at the end. The layout is documented in docs/results-format.md and checked by
+/// analysis/check_results.py; change all three together.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "model/run_result.hpp"
+
+namespace rapture {
+
+/// Version of the layout written to the root attribute `format_version`.
+inline constexpr int kResultsFormatVersion = 1;
+
+class RunWriter;
+
+/// One results file. Written under a temporary name beside the final path (final + ".tmp-<pid>")
+/// and renamed to the final path by commit(); destroyed without commit() it removes the temporary
+/// file, so an interrupted run never leaves a half file under the final name.
+///
+/// HDF5 calls of all files and writers are serialised by one process-wide lock, so different
+/// RunWriters may be fed from different threads; a single object is used by one thread at a time.
+class ResultsFile {
+ public:
+  /// Creates the temporary file; throws OutputError when the directory is missing or not writable.
+  explicit ResultsFile(std::string final_path);
+  ~ResultsFile();
+  ResultsFile(const ResultsFile&) = delete;
+  ResultsFile& operator=(const ResultsFile&) = delete;
+
+  /// Starts group /runs/<info.index> and returns a writer that streams its bins and totals.
+  std::unique_ptr<RunWriter> begin_run(const RunInfo& info);
+  /// Flushes writers still open, closes the file and renames it to the final path.
+  void commit();
+  /// The final path.
+  [[nodiscard]] const std::string& path() const;
+
+  struct State;  ///< shared with the writers, so either may be destroyed first
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+/// Streams one run into its group: write_bin() for every bin, then finish() once.
+class RunWriter : public BinSink {
+ public:
+  ~RunWriter() override;
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+
+  /// Appends one row to each time-series dataset; indices are consecutive from 0.
+  void write_bin(int64_t index, std::span<const ServiceBinRow> services,
+                 std::span<const RequestBinRow> requests) override;
+  /// Writes totals and summary and closes the run; the writer accepts nothing after this.
+  void finish(const RunTotals& totals);
+  /// Bins written so far.
+  [[nodiscard]] int64_t bins() const;
+
+  struct Impl;  ///< HDF5 handles and the bounded row buffer, kept out of this header
+
+ private:
+  friend class ResultsFile;
+  explicit RunWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rapture
