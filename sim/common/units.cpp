@@ -33,6 +33,9 @@ std::pair<double, std::string_view> split_number(std::string_view text, const ch
 double with_unit(std::string_view text, const char* what,
                  std::initializer_list<std::pair<std::string_view, double>> table) {
   auto [value, unit] = split_number(text, what);
+  if (value < 0) {
+    throw std::invalid_argument(std::string(what) + " must not be negative, got '" + std::string(trim(text)) + "'");
+  }
   if (unit.empty()) return value;
   for (const auto& [name, factor] : table) {
     if (unit == name) return value * factor;

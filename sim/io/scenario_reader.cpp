@@ -1,1 +1,1035 @@
-// placeholder: being written
+#include "io/scenario_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/units.hpp"
+
+namespace rapture {
+
+namespace {
+
+/// The file name given to values that come from `--set` (they have no line).
+constexpr const char* kSetFile = "--set";
+
+constexpr int64_t kMaxReplicas = 100'000;
+constexpr int64_t kMaxQueue = 100'000'000;
+constexpr int64_t kMaxUsers = 10'000'000;
+constexpr double kMaxBins = 1e7;
+
+std::string fmt_number(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", value);
+  return buf;
+}
+
+std::string fmt_seconds(double value) { return fmt_number(value) + "s"; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+/// A key as it appears in a dotted path; keys that would not read back as one segment are quoted.
+std::string path_key(std::string_view key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return plain ? std::string(key) : "\"" + std::string(key) + "\"";
+}
+
+std::string join_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? path_key(key) : parent + "." + path_key(key);
+}
+
+std::string index_path(const std::string& parent, size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+std::string type_name(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  return "'" + node.Scalar() + "'";
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string list_names(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + std::string(names[i]);
+  return out;
+}
+
+/// Splits "from -> to"; nullopt when the text is not of that form.
+std::optional<std::pair<std::string, std::string>> split_edge(std::string_view text) {
+  const auto arrow = text.find("->");
+  if (arrow == std::string_view::npos || text.find("->", arrow + 2) != std::string_view::npos) return std::nullopt;
+  const auto from = trim(text.substr(0, arrow));
+  const auto to = trim(text.substr(arrow + 2));
+  if (from.empty() || to.empty()) return std::nullopt;
+  return std::pair{std::string(from), std::string(to)};
+}
+
+/// A node of the tree with what is needed to report a problem with it.
+struct Item {
+  YAML::Node node;
+  YAML::Node key;      ///< its key when it is a value in a map (a null node otherwise)
+  std::string path;    ///< dotted path from the root, "workload[0].arrivals.rate"
+  std::string joined;  ///< when not empty, the text of the value, rejoined (see `rejoin`)
+};
+
+/// Parentheses opened and not closed in `text`.
+int open_parens(std::string_view text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '(')) -
+         static_cast<int>(std::count(text.begin(), text.end(), ')'));
+}
+
+/// In a flow map the comma separates entries, so `{service_time: lognormal(20ms, 0.6)}` reads
+/// as `service_time: "lognormal(20ms"` and a key `"0.6)"` with no value. Writing it that way is
+/// natural, so the pieces are put back together: returns the text and how many entries it took.
+std::pair<std::string, size_t> rejoin(const std::vector<std::pair<YAML::Node, YAML::Node>>& pairs, size_t i) {
+  const YAML::Node& value = pairs[i].second;
+  const bool plain = value.IsScalar() && value.Tag() == "?";
+  if (!plain || open_parens(value.Scalar()) <= 0) return {"", 1};
+  std::string text = value.Scalar();
+  size_t used = 1;
+  while (open_parens(text) > 0 && i + used < pairs.size()) {
+    const auto& [k, v] = pairs[i + used];
+    if (!k.IsScalar() || k.Tag() != "?" || !v.IsNull()) break;
+    text += ", " + k.Scalar();
+    ++used;
+  }
+  if (open_parens(text) != 0) return {"", 1};
+  return {text, used};
+}
+
+class Reader;
+
+/// A YAML map checked for duplicate and non-text keys; a null node reads as an empty map.
+class MapView {
+ public:
+  struct Entry {
+    std::string name;
+    Item item;
+  };
+
+  MapView(const Reader& reader, const Item& item);
+
+  [[nodiscard]] std::optional<Item> get(std::string_view key) const;
+  /// The value of a required key.
+  [[nodiscard]] Item need(std::string_view key, std::string_view what) const;
+  /// Rejects keys outside `allowed`, so that typos do not pass silently.
+  void allow(const std::vector<std::string_view>& allowed) const;
+  [[nodiscard]] const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  const Reader& reader_;
+  Item item_;
+  std::vector<Entry> entries_;
+};
+
+class Reader {
+ public:
+  Reader(std::string file, std::string base_dir, YAML::Node root)
+      : file_(std::move(file)), base_dir_(std::move(base_dir)), root_(std::move(root)) {}
+
+  Scenario read();
+
+  /// Where `item` lies: its line in the file, or "--set" when the value came from an override.
+  [[nodiscard]] SourceLocation where(const Item& item) const {
+    // An empty value in the file is marked on the next token, possibly lines below: use its key.
+    const bool empty_in_file = item.node.IsNull() && !item.node.Mark().is_null();
+    const YAML::Node& node = empty_in_file && item.key.IsDefined() && !item.key.IsNull() ? item.key : item.node;
+    return locate(node, "key " + item.path);
+  }
+  /// The same with the element named explicitly (for the `where` fields of the scenario).
+  [[nodiscard]] SourceLocation where_key(const Item& item, std::string element) const {
+    const YAML::Node& node = item.key.IsDefined() && !item.key.IsNull() ? item.key : item.node;
+    return locate(node, std::move(element));
+  }
+  [[noreturn]] void fail(const Item& item, const std::string& message) const { throw InputError(where(item), message); }
+  /// Whether the value came from `--set` (its paths are then relative to the working directory).
+  [[nodiscard]] bool from_override(const Item& item) const {
+    return item.node.Mark().is_null() && !item.node.is(root_);
+  }
+
+  // Scalars. Each names what it expected when the value does not fit.
+  std::string text(const Item& item, std::string_view what) const;
+  double duration(const Item& item) const;
+  double rate(const Item& item) const;
+  int64_t integer(const Item& item, int64_t low, int64_t high) const;
+  double number(const Item& item) const;
+  bool boolean(const Item& item) const;
+  Distribution distribution(const Item& item) const;
+  std::pair<std::string, std::string> edge(const Item& item, std::string_view text) const;
+  std::vector<Item> list(const Item& item, std::string_view what) const;
+
+ private:
+  SourceLocation locate(const YAML::Node& node, std::string element) const {
+    const auto mark = node.Mark();
+    if (mark.is_null()) {
+      // Only the synthetic root of an empty file and values from --set have no mark.
+      if (node.is(root_)) return {file_, 0, std::move(element)};
+      return {kSetFile, 0, std::move(element)};
+    }
+    return {file_, mark.line + 1, std::move(element)};
+  }
+
+  template <typename Parse>
+  double with_units(const Item& item, std::string_view what, Parse parse) const {
+    const std::string t = text(item, what);
+    try {
+      return parse(t);
+    } catch (const std::invalid_argument& e) {
+      fail(item, e.what());
+    }
+  }
+
+  void read_requests(const MapView& top, Scenario& s) const;
+  void read_workload(const MapView& top, Scenario& s) const;
+  RateProfile read_profile(const Item& base, const std::optional<Item>& profile) const;
+  ServiceParams read_params(const Item& item) const;
+  void read_edges(const MapView& top, Scenario& s) const;
+  void read_platform(const MapView& top, Scenario& s) const;
+
+  std::string file_, base_dir_;
+  YAML::Node root_;
+};
+
+MapView::MapView(const Reader& reader, const Item& item) : reader_(reader), item_(item) {
+  if (item.node.IsNull()) return;
+  if (!item.node.IsMap()) reader.fail(item, "expected a map of keys, got " + type_name(item.node));
+  std::vector<std::pair<YAML::Node, YAML::Node>> pairs;
+  for (auto it = item.node.begin(); it != item.node.end(); ++it) pairs.emplace_back(it->first, it->second);
+  const bool flow = item.node.Style() == YAML::EmitterStyle::Flow;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [key, node] = pairs[i];
+    if (!key.IsScalar()) {
+      SourceLocation loc = reader.where(Item{key, YAML::Node(), item.path, ""});
+      loc.element = item.path.empty() ? "" : "key " + item.path;
+      throw InputError(loc, "expected a text key, got " + type_name(key));
+    }
+    const std::string& name = key.Scalar();
+    Item value{node, key, join_path(item.path, name), ""};
+    if (!seen.insert(name).second) {
+      throw InputError(reader.where_key(value, "key " + value.path), "key '" + name + "' is given twice");
+    }
+    if (flow) {
+      auto [text, used] = rejoin(pairs, i);
+      value.joined = std::move(text);
+      i += used - 1;
+    }
+    entries_.push_back({name, std::move(value)});
+  }
+}
+
+std::optional<Item> MapView::get(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.name == key) return e.item;
+  }
+  return std::nullopt;
+}
+
+Item MapView::need(std::string_view key, std::string_view what) const {
+  if (auto found = get(key)) return *found;
+  Item missing{item_.node, item_.key, join_path(item_.path, key), ""};
+  const std::string in = item_.path.empty() ? "" : " in " + item_.path;
+  throw InputError(reader_.where_key(missing, "key " + missing.path),
+                   "missing required key '" + std::string(key) + "'" + in + " (" + std::string(what) + ")");
+}
+
+void MapView::allow(const std::vector<std::string_view>& allowed) const {
+  for (const auto& e : entries_) {
+    if (std::find(allowed.begin(), allowed.end(), e.name) != allowed.end()) continue;
+    std::string hint;
+    if (e.name == "<<") hint = "YAML merge keys are not supported: repeat the keys; ";
+    if (e.name.find(')') != std::string::npos && e.name.find('(') == std::string::npos) {
+      // `{service_time: lognormal(20ms, 0.6)}`: the comma of the flow map split the distribution.
+      hint = "inside {...}, quote a value that has a comma, e.g. \"lognormal(20ms, 0.6)\"; ";
+    }
+    for (auto a : allowed) {
+      if (!hint.empty()) break;
+      if (edit_distance(e.name, a) <= 2 && a.size() > 2) {
+        hint = "did you mean '" + std::string(a) + "'? ";
+        break;
+      }
+    }
+    const std::string in = item_.path.empty() ? "at the top level" : "in " + item_.path;
+    throw InputError(reader_.where_key(e.item, "key " + e.item.path),
+                     "unknown key '" + e.name + "' " + in + " (" + hint + "expected one of " + list_names(allowed) + ")");
+  }
+}
+
+std::string Reader::text(const Item& item, std::string_view what) const {
+  if (!item.node.IsScalar()) fail(item, "expected " + std::string(what) + ", got " + type_name(item.node));
+  return item.joined.empty() ? item.node.Scalar() : item.joined;
+}
+
+double Reader::duration(const Item& item) const {
+  const double d = with_units(item, "a duration such as 250ms", units::parse_duration);
+  if (d < 0) fail(item, "a duration must not be negative, got " + item.node.Scalar());
+  return d;
+}
+
+double Reader::rate(const Item& item) const {
+  const double r = with_units(item, "a rate such as 300/s", units::parse_rate);
+  if (r < 0) fail(item, "a rate must not be negative, got " + item.node.Scalar());
+  return r;
+}
+
+double Reader::number(const Item& item) const { return with_units(item, "a number", units::parse_number); }
+
+int64_t Reader::integer(const Item& item, int64_t low, int64_t high) const {
+  const std::string t(trim(text(item, "a whole number")));
+  int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (ec != std::errc() || ptr != t.data() + t.size()) fail(item, "expected a whole number, got '" + t + "'");
+  if (value < low || value > high) {
+    fail(item, "expected a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got " + t);
+  }
+  return value;
+}
+
+bool Reader::boolean(const Item& item) const {
+  bool value = false;
+  if (!item.node.IsScalar() || !YAML::convert<bool>::decode(item.node, value)) {
+    fail(item, "expected true or false, got " + type_name(item.node));
+  }
+  return value;
+}
+
+Distribution Reader::distribution(const Item& item) const {
+  const std::string t = text(item, "a distribution such as exp(5ms)");
+  try {
+    return Distribution::parse(t, from_override(item) ? "." : base_dir_);
+  } catch (const std::invalid_argument& e) {
+    fail(item, e.what());
+  }
+}
+
+std::pair<std::string, std::string> Reader::edge(const Item& item, std::string_view t) const {
+  auto e = split_edge(t);
+  if (!e) fail(item, "expected an edge such as \"frontend -> cart\", got '" + std::string(t) + "'");
+  return *e;
+}
+
+std::vector<Item> Reader::list(const Item& item, std::string_view what) const {
+  std::vector<Item> out;
+  if (item.node.IsNull()) return out;
+  if (!item.node.IsSequence()) fail(item, "expected a list of " + std::string(what) + ", got " + type_name(item.node));
+  for (size_t i = 0; i < item.node.size(); ++i) out.push_back({item.node[i], YAML::Node(), index_path(item.path, i), ""});
+  return out;
+}
+
+Scenario Reader::read() {
+  Scenario s;
+  const MapView top(*this, Item{root_, YAML::Node(), "", ""});
+  top.allow({"name", "topology", "duration", "warmup", "seed", "bin", "requests", "workload", "defaults", "services",
+             "edges", "platform", "limits"});
+
+  if (auto name = top.get("name")) {
+    s.name = text(*name, "a name");
+  } else {
+    s.name = std::filesystem::path(file_).stem().string();
+    if (s.name.empty()) s.name = "scenario";
+  }
+
+  const Item topology = top.need("topology", "the topology file, e.g. topology: ../topologies/shop.dot");
+  std::filesystem::path topo = text(topology, "the path of a topology file");
+  if (topo.empty()) fail(topology, "expected the path of a topology file, got nothing");
+  // A path typed on the command line is relative to where the command runs, not to the file.
+  if (topo.is_relative() && !from_override(topology) && !base_dir_.empty()) topo = base_dir_ / topo;
+  s.topology_path = topo.lexically_normal().string();
+
+  const Item duration_item = top.need("duration", "the simulated time, e.g. duration: 600s");
+  s.duration = duration(duration_item);
+  if (s.duration <= 0) fail(duration_item, "the duration must be > 0, got " + duration_item.node.Scalar());
+
+  if (auto warmup = top.get("warmup")) {
+    s.warmup = duration(*warmup);
+    if (s.warmup >= s.duration) {
+      fail(*warmup, "the warmup (" + fmt_seconds(s.warmup) + ") must be shorter than the duration (" +
+                        fmt_seconds(s.duration) + ")");
+    }
+  }
+
+  if (auto seed = top.get("seed")) {
+    const std::string t(trim(text(*seed, "a non-negative whole number")));
+    uint64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+    if (t.empty() || t.front() == '-' || ec != std::errc() || ptr != t.data() + t.size()) {
+      fail(*seed, "the seed must be a non-negative whole number below 2^64, got '" + t + "'");
+    }
+    s.seed = value;
+  }
+
+  const auto bin = top.get("bin");
+  if (bin) {
+    s.bin_width = duration(*bin);
+    if (s.bin_width <= 0) fail(*bin, "the bin width must be > 0, got " + bin->node.Scalar());
+  }
+  if (s.duration / s.bin_width > kMaxBins) {
+    fail(bin ? *bin : duration_item, "duration / bin gives " + fmt_number(s.duration / s.bin_width) +
+                                         " bins, more than 10^7; use a wider bin");
+  }
+
+  read_requests(top, s);
+  read_workload(top, s);
+
+  if (auto defaults = top.get("defaults")) {
+    const MapView m(*this, *defaults);
+    m.allow({"frontend", "service", "cache", "db", "queue"});
+    for (const auto& e : m.entries()) {
+      s.kind_defaults[static_cast<size_t>(parse_service_kind(e.name))] = read_params(e.item);
+    }
+  }
+
+  if (auto services = top.get("services")) {
+    const MapView m(*this, *services);
+    for (const auto& e : m.entries()) {
+      if (e.name.empty()) fail(e.item, "a service name must not be empty");
+      s.services.emplace_back(e.name, read_params(e.item));
+      s.service_where.push_back(where_key(e.item, "service '" + e.name + "'"));
+    }
+  }
+
+  read_edges(top, s);
+  read_platform(top, s);
+
+  if (auto limits = top.get("limits")) {
+    const MapView m(*this, *limits);
+    m.allow({"max_in_flight"});
+    if (auto max = m.get("max_in_flight")) {
+      s.limits.max_in_flight = integer(*max, 1, 1'000'000'000'000);
+    }
+  }
+  return s;
+}
+
+void Reader::read_requests(const MapView& top, Scenario& s) const {
+  const auto requests = top.get("requests");
+  if (!requests) return;
+  const MapView m(*this, *requests);
+  for (const auto& e : m.entries()) {
+    if (e.name.empty()) fail(e.item, "a request name must not be empty");
+    const MapView r(*this, e.item);
+    r.allow({"entry", "edges", "skip"});
+    RequestTypeSpec spec;
+    spec.name = e.name;
+    spec.entry = text(r.need("entry", "the service where the request enters"), "a service name");
+    auto edges = [&](std::string_view key, auto& out) {
+      if (auto list_item = r.get(key)) {
+        for (const auto& el : list(*list_item, "edges such as \"frontend -> cart\"")) {
+          out.push_back(edge(el, text(el, "an edge such as \"frontend -> cart\"")));
+        }
+      }
+    };
+    edges("edges", spec.only_edges);
+    edges("skip", spec.skip_edges);
+    spec.where = where_key(e.item, "request '" + e.name + "'");
+    s.requests.push_back(std::move(spec));
+  }
+}
+
+void Reader::read_workload(const MapView& top, Scenario& s) const {
+  const Item workload = top.need("workload", "a list of request sources, e.g. - request: browse");
+  const auto items = list(workload, "request sources");
+  if (items.empty()) fail(workload, "the workload must list at least one source of requests");
+
+  const size_t declared = s.requests.size();
+  auto find_request = [&](const std::string& name) -> RequestTypeSpec* {
+    for (auto& r : s.requests) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  };
+  // Names are checked once every inline definition is known, so the order of entries does not matter.
+  std::vector<std::pair<std::string, Item>> references;
+
+  for (const auto& item : items) {
+    const MapView m(*this, item);
+    m.allow({"request", "mix", "entry", "arrivals"});
+    WorkloadSpec w;
+    w.where = where_key(item, item.path);
+    const auto request = m.get("request");
+    const auto mix = m.get("mix");
+    const auto entry = m.get("entry");
+    if (request && mix) fail(*mix, "give either request: or mix:, not both");
+    if (!request && !mix) {
+      fail(item, "a workload entry needs request: NAME or mix: {NAME: WEIGHT, ...}");
+    }
+    if (request) {
+      const std::string name = text(*request, "a request name");
+      if (name.empty()) fail(*request, "a request name must not be empty");
+      w.mix.emplace_back(name, 1.0);
+      RequestTypeSpec* known = find_request(name);
+      if (entry) {
+        const std::string entry_name = text(*entry, "a service name");
+        if (known && known->entry != entry_name) {
+          const bool inline_def = static_cast<size_t>(known - s.requests.data()) >= declared;
+          fail(*entry, "request '" + name + "' " + (inline_def ? "is defined inline" : "is declared under requests") +
+                           " with entry '" + known->entry + "', not '" + entry_name + "'");
+        }
+        if (!known) {
+          RequestTypeSpec spec;
+          spec.name = name;
+          spec.entry = entry_name;
+          // Its entry is what the topology check can find wrong, so point there.
+          spec.where = where_key(*entry, "request '" + name + "'");
+          s.requests.push_back(std::move(spec));
+        }
+      } else {
+        references.emplace_back(name, *request);
+      }
+    } else {
+      if (entry) fail(*entry, "entry: defines a single request: and cannot go with mix:");
+      const MapView weights(*this, *mix);
+      if (weights.entries().empty()) fail(*mix, "a mix needs at least one request and its weight");
+      double total = 0;
+      for (const auto& e : weights.entries()) {
+        const double weight = number(e.item);
+        if (!(weight > 0)) fail(e.item, "a mix weight must be > 0, got " + e.item.node.Scalar());
+        total += weight;
+        w.mix.emplace_back(e.name, weight);
+        references.emplace_back(e.name, Item{e.item.key, YAML::Node(), e.item.path, ""});
+      }
+      if (!std::isfinite(total)) fail(*mix, "the mix weights are too large to add up");
+      for (auto& [name, weight] : w.mix) weight /= total;
+    }
+
+    const Item arrivals = m.need("arrivals", "how requests arrive, e.g. arrivals: {kind: poisson, rate: 100/s}");
+    const MapView a(*this, arrivals);
+    std::string kind = "poisson";
+    if (auto k = a.get("kind")) kind = text(*k, "poisson or closed");
+    if (kind == "poisson") {
+      a.allow({"kind", "rate", "profile"});
+      w.kind = WorkloadSpec::Kind::Poisson;
+      w.rate = read_profile(a.need("rate", "the arrival rate, e.g. rate: 100/s"), a.get("profile"));
+    } else if (kind == "closed") {
+      a.allow({"kind", "users", "think"});
+      w.kind = WorkloadSpec::Kind::Closed;
+      w.users = integer(a.need("users", "the number of concurrent users, e.g. users: 200"), 1, kMaxUsers);
+      if (auto think = a.get("think")) w.think = distribution(*think);
+    } else {
+      fail(*a.get("kind"), "unknown arrival kind '" + kind + "' (expected poisson or closed)");
+    }
+    s.workload.push_back(std::move(w));
+  }
+
+  for (const auto& [name, item] : references) {
+    if (!find_request(name)) {
+      fail(item, "request '" + name +
+                     "' is neither declared under requests nor defined inline (give it an entry: in the workload)");
+    }
+  }
+}
+
+RateProfile Reader::read_profile(const Item& base, const std::optional<Item>& profile) const {
+  RateProfile p;
+  p.base = rate(base);
+  if (!(p.base > 0)) fail(base, "the arrival rate must be > 0, got " + base.node.Scalar());
+  if (!profile) return p;
+
+  struct Step {
+    double at, rate;
+    Item item;
+  };
+  struct Window {
+    RateProfile::Segment segment;
+    Item item;
+    std::string what;
+  };
+  std::vector<Step> steps;
+  std::vector<Window> windows;  // ramps and spikes: they apply only inside their interval
+  for (const auto& item : list(*profile, "profile segments such as {kind: step, at: 60s, rate: 200/s}")) {
+    const MapView m(*this, item);
+    const Item kind_item = m.need("kind", "step, ramp or spike");
+    const std::string kind = text(kind_item, "step, ramp or spike");
+    if (kind == "step") {
+      m.allow({"kind", "at", "rate"});
+      steps.push_back({duration(m.need("at", "when the step happens")), rate(m.need("rate", "the new rate")), item});
+    } else if (kind == "ramp") {
+      m.allow({"kind", "from", "to", "start_rate", "end_rate"});
+      const Item from = m.need("from", "when the ramp starts");
+      const Item to = m.need("to", "when the ramp ends");
+      RateProfile::Segment seg{duration(from), duration(to), rate(m.need("start_rate", "the rate at from")),
+                               rate(m.need("end_rate", "the rate at to"))};
+      if (seg.end <= seg.start) {
+        fail(to, "a ramp must end after it starts (from " + fmt_seconds(seg.start) + ", to " + fmt_seconds(seg.end) + ")");
+      }
+      windows.push_back({seg, item, "ramp"});
+    } else if (kind == "spike") {
+      m.allow({"kind", "at", "duration", "rate"});
+      const double at = duration(m.need("at", "when the spike starts"));
+      const Item length = m.need("duration", "how long the spike lasts");
+      const double d = duration(length);
+      if (d <= 0) fail(length, "a spike must last > 0, got " + length.node.Scalar());
+      const double r = rate(m.need("rate", "the rate during the spike"));
+      windows.push_back({{at, at + d, r, r}, item, "spike"});
+    } else {
+      fail(kind_item, "unknown profile segment kind '" + kind + "' (expected step, ramp or spike)");
+    }
+  }
+
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.at < b.at; });
+  std::stable_sort(windows.begin(), windows.end(),
+                   [](const Window& a, const Window& b) { return a.segment.start < b.segment.start; });
+  for (size_t i = 1; i < steps.size(); ++i) {
+    if (steps[i].at == steps[i - 1].at) fail(steps[i].item, "two steps at " + fmt_seconds(steps[i].at));
+  }
+  auto span = [](const RateProfile::Segment& g) { return "[" + fmt_seconds(g.start) + ", " + fmt_seconds(g.end) + ")"; };
+  for (size_t i = 1; i < windows.size(); ++i) {
+    if (windows[i].segment.start < windows[i - 1].segment.end) {
+      fail(windows[i].item, windows[i].what + " " + span(windows[i].segment) + " overlaps " + windows[i - 1].what +
+                                " " + span(windows[i - 1].segment));
+    }
+  }
+  // A step changes the level in the middle of a ramp or spike would make the level after it unclear.
+  for (const auto& st : steps) {
+    for (const auto& w : windows) {
+      if (st.at > w.segment.start && st.at < w.segment.end) {
+        fail(st.item, "the step at " + fmt_seconds(st.at) + " falls inside the " + w.what + " " + span(w.segment));
+      }
+    }
+  }
+
+  // Steps set the level until the next step; ramps and spikes replace it only inside their interval.
+  for (size_t i = 0; i < steps.size(); ++i) {
+    double start = steps[i].at;
+    const double end = i + 1 < steps.size() ? steps[i + 1].at : std::numeric_limits<double>::infinity();
+    for (const auto& w : windows) {
+      if (w.segment.end <= start || w.segment.start >= end) continue;
+      if (w.segment.start > start) p.segments.push_back({start, w.segment.start, steps[i].rate, steps[i].rate});
+      start = w.segment.end;
+    }
+    if (start < end) p.segments.push_back({start, end, steps[i].rate, steps[i].rate});
+  }
+  for (const auto& w : windows) p.segments.push_back(w.segment);
+  std::sort(p.segments.begin(), p.segments.end(),
+            [](const RateProfile::Segment& a, const RateProfile::Segment& b) { return a.start < b.start; });
+  return p;
+}
+
+ServiceParams Reader::read_params(const Item& item) const {
+  const MapView m(*this, item);
+  m.allow({"replicas", "workers", "queue", "service_time", "host", "discipline", "balancer"});
+  ServiceParams p;
+  if (auto v = m.get("replicas")) p.replicas = integer(*v, 1, kMaxReplicas);
+  if (auto v = m.get("workers")) p.workers = integer(*v, 1, kMaxReplicas);
+  if (auto v = m.get("queue")) p.queue_capacity = integer(*v, 0, kMaxQueue);
+  if (auto v = m.get("service_time")) p.service_time = distribution(*v);
+  if (auto v = m.get("host")) {
+    p.host = text(*v, "a host name");
+    if (p.host->empty()) fail(*v, "a host name must not be empty");
+  }
+  try {
+    if (auto v = m.get("discipline")) p.discipline = parse_queue_discipline(text(*v, "fifo or lifo"));
+  } catch (const std::invalid_argument& e) {
+    fail(*m.get("discipline"), e.what());
+  }
+  try {
+    if (auto v = m.get("balancer")) p.balancer = parse_balancer(text(*v, "a load balancer such as round_robin"));
+  } catch (const std::invalid_argument& e) {
+    fail(*m.get("balancer"), e.what());
+  }
+  return p;
+}
+
+void Reader::read_edges(const MapView& top, Scenario& s) const {
+  const auto edges = top.get("edges");
+  if (!edges) return;
+  const MapView m(*this, *edges);
+  for (const auto& e : m.entries()) {
+    const auto [from, to] = edge(Item{e.item.key, YAML::Node(), e.item.path, ""}, e.name);
+    for (const auto& other : s.edges) {
+      if (other.from == from && other.to == to) fail(e.item, "edge " + from + " -> " + to + " is given twice");
+    }
+    const MapView o(*this, e.item);
+    o.allow({"probability", "critical", "calls", "group", "mode", "active"});
+    EdgeOverride over;
+    over.from = from;
+    over.to = to;
+    if (auto v = o.get("probability")) {
+      const double prob = number(*v);
+      if (!(prob >= 0 && prob <= 1)) fail(*v, "a probability must be in [0, 1], got " + v->node.Scalar());
+      over.probability = prob;
+    }
+    if (auto v = o.get("critical")) over.critical = boolean(*v);
+    if (auto v = o.get("active")) over.active = boolean(*v);
+    if (auto v = o.get("calls")) over.calls = integer(*v, 1, kMaxReplicas);
+    if (auto v = o.get("group")) over.group = text(*v, "a group name");
+    if (auto v = o.get("mode")) {
+      try {
+        over.mode = parse_call_mode(text(*v, "sync or async"));
+      } catch (const std::invalid_argument& ex) {
+        fail(*v, ex.what());
+      }
+    }
+    over.where = where_key(e.item, "edge " + from + " -> " + to);
+    s.edges.push_back(std::move(over));
+  }
+}
+
+void Reader::read_platform(const MapView& top, Scenario& s) const {
+  const auto platform = top.get("platform");
+  if (!platform) return;
+  PlatformSpec& p = s.platform;
+  const MapView m(*this, *platform);
+  m.allow({"network", "reference_speed", "hosts", "placement"});
+
+  if (auto network = m.get("network")) {
+    const MapView n(*this, *network);
+    n.allow({"latency", "bandwidth"});
+    if (auto v = n.get("latency")) p.hop_latency = duration(*v);
+    if (auto v = n.get("bandwidth")) {
+      p.bandwidth = with_units(*v, "a bandwidth such as 10Gbps", units::parse_bandwidth);
+      if (!(p.bandwidth > 0)) fail(*v, "a bandwidth must be > 0, got " + v->node.Scalar());
+    }
+  }
+  if (auto v = m.get("reference_speed")) {
+    p.reference_speed = with_units(*v, "a CPU speed such as 1Gf", units::parse_speed);
+    if (!(p.reference_speed > 0)) fail(*v, "a CPU speed must be > 0, got " + v->node.Scalar());
+  }
+
+  // Every name a placement may use: hosts, groups and the members of groups.
+  std::set<std::string> names;
+  auto add_name = [&](const Item& item, const std::string& name) {
+    if (!names.insert(name).second) fail(item, "host name '" + name + "' is used twice");
+  };
+  if (auto hosts = m.get("hosts")) {
+    for (const auto& item : list(*hosts, "hosts such as {name: big, speed: 2Gf, cores: 16}")) {
+      const MapView h(*this, item);
+      h.allow({"name", "speed", "cores", "count"});
+      HostSpec host;
+      const Item name = h.need("name", "the host's name");
+      host.name = text(name, "a host name");
+      if (host.name.empty()) fail(name, "a host name must not be empty");
+      host.speed = p.reference_speed;
+      if (auto v = h.get("speed")) {
+        host.speed = with_units(*v, "a CPU speed such as 1Gf", units::parse_speed);
+        if (!(host.speed > 0)) fail(*v, "a CPU speed must be > 0, got " + v->node.Scalar());
+      }
+      if (auto v = h.get("cores")) host.cores = integer(*v, 1, 1'000'000);
+      if (auto v = h.get("count")) host.count = integer(*v, 1, kMaxReplicas);
+      add_name(name, host.name);
+      if (host.count > 1) {
+        for (int64_t i = 0; i < host.count; ++i) add_name(name, host.name + "-" + std::to_string(i));
+      }
+      host.where = where_key(item, "host '" + host.name + "'");
+      p.hosts.push_back(std::move(host));
+    }
+  }
+
+  if (auto placement = m.get("placement")) {
+    const MapView pl(*this, *placement);
+    for (const auto& e : pl.entries()) {
+      std::vector<Item> targets;
+      if (e.item.node.IsScalar()) {
+        targets.push_back(e.item);
+      } else {
+        targets = list(e.item, "host names");
+      }
+      if (targets.empty()) fail(e.item, "a placement needs at least one host");
+      std::vector<std::string> hosts;
+      for (const auto& t : targets) {
+        hosts.push_back(text(t, "a host name"));
+        if (names.count(hosts.back()) == 0) {
+          fail(t, "unknown host '" + hosts.back() + "'" +
+                      (names.empty() ? " (no hosts are declared under platform.hosts)"
+                                     : " (declare it under platform.hosts)"));
+        }
+      }
+      p.placement.emplace_back(e.name, std::move(hosts));
+    }
+  }
+}
+
+/// Records the first node of a document, to tell a real document from a stuck parser.
+class FirstNode : public YAML::EventHandler {
+ public:
+  int nodes = 0;
+  bool only_null = false;
+  YAML::Mark mark = YAML::Mark::null_mark();
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m, true); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m, false); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    note(m, false);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(m, false);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(m, false);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m, bool is_null) {
+    if (nodes++ == 0) {
+      mark = m;
+      only_null = is_null;
+    } else {
+      only_null = false;
+    }
+  }
+};
+
+/// One YAML document, and what is wrong with the text around it (line 1-based, 0 if fine).
+struct Document {
+  YAML::Node root;
+  int problem_line = 0;
+  std::string problem;
+};
+
+/// Parses a single YAML document; throws YAML::Exception on bad syntax.
+/// YAML::LoadAll is not used: in yaml-cpp 0.7 a stray ',' at block level makes every further call
+/// of the parser return an empty document without consuming anything, so LoadAll loops forever
+/// while allocating (yaml-cpp issue #1040), and YAML::Load returns silently what came before it.
+Document load_document(const std::string& text) {
+  Document doc;
+  doc.root = YAML::Load(text);
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  FirstNode previous;
+  // Three documents at most: enough to see a second one, and to see the parser stuck on the same spot.
+  for (int i = 0; i < 3; ++i) {
+    FirstNode current;
+    if (!parser.HandleNextDocument(current)) break;
+    if (i > 0 && current.only_null && previous.only_null && current.mark.pos == previous.mark.pos) {
+      doc.problem_line = current.mark.line + 1;
+      doc.problem = "invalid YAML: unexpected character (a ',' outside [...] or {...}?)";
+      return doc;
+    }
+    if (i == 1) {
+      doc.problem_line = current.mark.line + 1;
+      doc.problem = "expected a single YAML document, found another one here";
+    }
+    previous = current;
+  }
+  return doc;
+}
+
+/// One step of a --set key: a map key or a list index.
+struct KeyStep {
+  bool is_index = false;
+  std::string key;
+  size_t index = 0;
+};
+
+[[noreturn]] void fail_set(const std::string& key, const std::string& message) {
+  throw InputError({kSetFile, 0, "key " + key}, message);
+}
+
+/// Parses `a.b[2]."c -> d"` into steps.
+std::vector<KeyStep> parse_key(const std::string& key) {
+  std::vector<KeyStep> steps;
+  size_t i = 0;
+  auto bad = [&](const std::string& why) {
+    fail_set(key, why + " (expected a dotted path such as services.cart.replicas or workload[0].arrivals.rate)");
+  };
+  auto name = [&] {
+    KeyStep step;
+    if (i < key.size() && (key[i] == '"' || key[i] == '\'')) {
+      const char quote = key[i];
+      const auto close = key.find(quote, i + 1);
+      if (close == std::string::npos) bad("unterminated quote");
+      step.key = key.substr(i + 1, close - i - 1);
+      i = close + 1;
+    } else {
+      const auto stop = key.find_first_of(".[]\"'", i);
+      step.key = key.substr(i, stop == std::string::npos ? std::string::npos : stop - i);
+      i += step.key.size();
+      if (trim(step.key).empty()) bad("empty key");
+    }
+    steps.push_back(std::move(step));
+  };
+  name();
+  while (i < key.size()) {
+    if (key[i] == '.') {
+      ++i;
+      name();
+    } else if (key[i] == '[') {
+      const auto close = key.find(']', i);
+      if (close == std::string::npos) bad("missing ']'");
+      const std::string digits = key.substr(i + 1, close - i - 1);
+      KeyStep step;
+      step.is_index = true;
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), step.index);
+      if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
+        bad("expected a list index such as [0], got '[" + digits + "]'");
+      }
+      steps.push_back(std::move(step));
+      i = close + 1;
+    } else {
+      bad(std::string("unexpected '") + key[i] + "'");
+    }
+  }
+  return steps;
+}
+
+/// A copy of a node with no marks, so that problems with it are reported as coming from --set.
+YAML::Node unmarked(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: {
+      YAML::Node out(node.Scalar());
+      out.SetTag(node.Tag());  // keeps plain and quoted apart (see `rejoin`)
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& el : node) out.push_back(unmarked(el));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      YAML::Node out(YAML::NodeType::Map);
+      out.SetStyle(node.Style());
+      for (auto it = node.begin(); it != node.end(); ++it) out.force_insert(unmarked(it->first), unmarked(it->second));
+      return out;
+    }
+    default: return YAML::Node(YAML::NodeType::Null);
+  }
+}
+
+// The node is taken by value: copying a YAML::Node binds a new handle, whereas assigning to an
+// existing handle would overwrite the node it refers to.
+void set_path(YAML::Node node, const std::vector<KeyStep>& steps, size_t i, const YAML::Node& value,
+              const std::string& key, const std::string& prefix) {
+  const KeyStep& step = steps[i];
+  const bool last = i + 1 == steps.size();
+  if (step.is_index) {
+    if (!node.IsSequence()) fail_set(key, prefix + " is " + type_name(node) + ", not a list");
+    if (step.index >= node.size()) {
+      fail_set(key, "index " + std::to_string(step.index) + " is out of range (" + prefix + " has " +
+                        std::to_string(node.size()) + " entries)");
+    }
+    if (last) {
+      node[step.index] = value;
+    } else {
+      set_path(node[step.index], steps, i + 1, value, key, index_path(prefix, step.index));
+    }
+    return;
+  }
+  // Missing and empty maps are created; anything else in the way is an error.
+  if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
+    fail_set(key, (prefix.empty() ? std::string("the scenario") : prefix) + " is " + type_name(node) + ", not a map");
+  }
+  if (last) {
+    node[step.key] = value;
+  } else {
+    set_path(node[step.key], steps, i + 1, value, key, join_path(prefix, step.key));
+  }
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment) {
+  // The '=' that ends the key is the first one outside quotes.
+  size_t eq = std::string::npos;
+  char quote = 0;
+  for (size_t i = 0; i < assignment.size() && eq == std::string::npos; ++i) {
+    const char c = assignment[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '=') {
+      eq = i;
+    }
+  }
+  if (eq == std::string::npos) eq = assignment.find('=');  // an unbalanced quote is reported by parse_key
+  if (eq == std::string::npos) {
+    throw InputError({kSetFile, 0, ""}, "expected KEY=VALUE such as duration=100s, got '" + assignment + "'");
+  }
+  const std::string key(trim(std::string_view(assignment).substr(0, eq)));
+  if (key.empty()) {
+    throw InputError({kSetFile, 0, ""}, "expected KEY=VALUE such as duration=100s, got '" + assignment + "'");
+  }
+  const std::string value_text = assignment.substr(eq + 1);
+  const auto steps = parse_key(key);
+  YAML::Node value;
+  try {
+    const Document doc = load_document(value_text);
+    if (doc.problem_line > 0) fail_set(key, "cannot read the value '" + value_text + "': " + doc.problem);
+    value = unmarked(doc.root);
+  } catch (const YAML::Exception& e) {
+    fail_set(key, "cannot read the value '" + value_text + "': " + e.msg);
+  }
+  set_path(root, steps, 0, value, key, "");
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& file_name, const std::string& base_dir,
+                        const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    const Document doc = load_document(text);
+    if (doc.problem_line > 0) throw InputError({file_name, doc.problem_line, ""}, doc.problem);
+    root = doc.root;
+  } catch (const YAML::Exception& e) {
+    throw InputError({file_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""}, "invalid YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) {
+    throw InputError({file_name, root.Mark().line + 1, ""},
+                     "expected a map of keys (topology:, duration:, workload:, ...), got " + type_name(root));
+  }
+  try {
+    for (const auto& assignment : overrides) apply_override(root, assignment);
+    Scenario s = Reader(file_name, base_dir, root).read();
+    s.file = file_name;
+    s.text = text;
+    return s;
+  } catch (const YAML::Exception& e) {
+    // Not expected (the reader checks types before converting), but never let one escape unlocated.
+    throw InputError({file_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""}, e.msg);
+  }
+}
+
+Scenario read_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError({path, 0, ""}, "cannot read the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError({path, 0, ""}, "cannot read the scenario file");
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return parse_scenario(text.str(), path, dir, overrides);
+}
+
+}  // namespace rapture

@@ -1,5 +1,6 @@
 #include "model/distribution.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -19,12 +20,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string fmt_seconds(double s) {
+std::string fmt_number(double v) {
   std::ostringstream out;
   out.precision(12);
-  out << s << "s";
+  out << v;
   return out.str();
 }
+std::string fmt_seconds(double s) { return fmt_number(s) + "s"; }
 }  // namespace
 
 Distribution Distribution::constant(double value) {
@@ -91,7 +93,7 @@ Distribution Distribution::empirical(std::vector<double> samples) {
   d.kind_ = Kind::Empirical;
   const auto n = static_cast<double>(samples.size());
   d.mean_ = sum / n;
-  d.scv_ = d.mean_ > 0 ? (sum2 / n - d.mean_ * d.mean_) / (d.mean_ * d.mean_) : 0;
+  d.scv_ = d.mean_ > 0 ? std::max(0.0, (sum2 / n - d.mean_ * d.mean_) / (d.mean_ * d.mean_)) : 0;
   d.samples_ = std::make_shared<const std::vector<double>>(std::move(samples));
   return d;
 }
@@ -173,8 +175,8 @@ std::string Distribution::to_string() const {
   switch (kind_) {
     case Kind::Constant: return "const(" + fmt_seconds(a_) + ")";
     case Kind::Exponential: return "exp(" + fmt_seconds(a_) + ")";
-    case Kind::Lognormal: return "lognormal(" + fmt_seconds(mean_) + ", " + std::to_string(b_) + ")";
-    case Kind::Gamma: return "gamma(" + fmt_seconds(mean_) + ", " + std::to_string(a_) + ")";
+    case Kind::Lognormal: return "lognormal(" + fmt_seconds(mean_) + ", " + fmt_number(b_) + ")";
+    case Kind::Gamma: return "gamma(" + fmt_seconds(mean_) + ", " + fmt_number(a_) + ")";
     case Kind::Uniform: return "uniform(" + fmt_seconds(a_) + ", " + fmt_seconds(b_) + ")";
     case Kind::Empirical: return "empirical(" + std::to_string(samples_->size()) + " values)";
   }
@@ -182,6 +184,7 @@ std::string Distribution::to_string() const {
 }
 
 Distribution Distribution::scaled(double factor) const {
+  require(factor > 0 && std::isfinite(factor), "a scale factor must be finite and > 0");
   Distribution d = *this;
   d.mean_ *= factor;
   switch (kind_) {

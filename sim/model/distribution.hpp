@@ -52,7 +52,7 @@ class Distribution {
   /// The squared coefficient of variation (variance / mean^2).
   [[nodiscard]] double scv() const { return scv_; }
   [[nodiscard]] Kind kind() const { return kind_; }
-  /// The canonical textual form, as `parse` accepts it.
+  /// The canonical textual form, as `parse` accepts it (empirical ones print their sample count).
   [[nodiscard]] std::string to_string() const;
   /// The same distribution with every value multiplied by `factor`.
   [[nodiscard]] Distribution scaled(double factor) const;

@@ -1,1 +1,565 @@
-// placeholder: being written
+#include "io/scenario_reader.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace rapture {
+namespace {
+
+const std::string kDir = std::string(RAPTURE_TEST_DATA) + "/scenario";
+
+std::string path_of(const std::string& name) { return kDir + "/" + name; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+const ServiceParams& kind_defaults(const Scenario& s, ServiceKind kind) {
+  return s.kind_defaults[static_cast<size_t>(kind)];
+}
+
+const ServiceParams* service(const Scenario& s, const std::string& name) {
+  for (const auto& [n, p] : s.services) {
+    if (n == name) return &p;
+  }
+  return nullptr;
+}
+
+const RequestTypeSpec* request(const Scenario& s, const std::string& name) {
+  for (const auto& r : s.requests) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+using EdgeList = std::vector<std::pair<std::string, std::string>>;
+
+TEST(ScenarioReader, FullExample) {
+  const std::string file = path_of("full.yaml");
+  const Scenario s = read_scenario(file);
+
+  EXPECT_EQ(s.name, "styleflow-checkout");
+  EXPECT_EQ(s.file, file);
+  EXPECT_EQ(s.text, read_text(file));
+  EXPECT_EQ(std::filesystem::path(s.topology_path),
+            (std::filesystem::path(RAPTURE_TEST_DATA) / "topologies/styleflow.dot").lexically_normal());
+  EXPECT_DOUBLE_EQ(s.duration, 600);
+  EXPECT_DOUBLE_EQ(s.warmup, 60);
+  EXPECT_DOUBLE_EQ(s.bin_width, 0.5);
+  EXPECT_EQ(s.seed, 1u);
+
+  // Declared request types first, then those defined inline in the workload.
+  ASSERT_EQ(s.requests.size(), 3u);
+  EXPECT_EQ(s.requests[0].name, "checkout");
+  EXPECT_EQ(s.requests[0].entry, "frontend");
+  EXPECT_EQ(s.requests[0].only_edges, (EdgeList{{"frontend", "checkout"}, {"checkout", "payment"}}));
+  EXPECT_TRUE(s.requests[0].skip_edges.empty());
+  EXPECT_EQ(s.requests[0].where.line, 10);
+  EXPECT_EQ(s.requests[0].where.element, "request 'checkout'");
+  EXPECT_EQ(s.requests[1].name, "browse");
+  EXPECT_TRUE(s.requests[1].only_edges.empty());
+  EXPECT_EQ(s.requests[1].skip_edges, (EdgeList{{"frontend", "checkout"}}));
+  EXPECT_EQ(s.requests[2].name, "search");
+  EXPECT_EQ(s.requests[2].entry, "frontend");
+  EXPECT_EQ(s.requests[2].where.line, 28);  // the entry of an inline definition
+
+  ASSERT_EQ(s.workload.size(), 4u);
+  const auto& w0 = s.workload[0];
+  EXPECT_EQ(w0.kind, WorkloadSpec::Kind::Poisson);
+  EXPECT_EQ(w0.mix, (std::vector<std::pair<std::string, double>>{{"checkout", 1.0}}));
+  EXPECT_DOUBLE_EQ(w0.rate.base, 300);
+  EXPECT_TRUE(w0.rate.segments.empty());
+  EXPECT_EQ(w0.where.line, 14);
+  EXPECT_EQ(w0.where.element, "workload[0]");
+
+  const auto& w1 = s.workload[1];
+  EXPECT_EQ(w1.kind, WorkloadSpec::Kind::Closed);
+  ASSERT_EQ(w1.mix.size(), 2u);
+  EXPECT_EQ(w1.mix[0].first, "browse");
+  EXPECT_DOUBLE_EQ(w1.mix[0].second, 0.8);
+  EXPECT_EQ(w1.mix[1].first, "checkout");
+  EXPECT_DOUBLE_EQ(w1.mix[1].second, 0.2);
+  EXPECT_EQ(w1.users, 200);
+  ASSERT_TRUE(w1.think.has_value());
+  EXPECT_EQ(w1.think->kind(), Distribution::Kind::Exponential);
+  EXPECT_DOUBLE_EQ(w1.think->mean(), 1.0);
+
+  // Steps hold their level; the ramp and the spike replace it only inside their interval.
+  const auto& profile = s.workload[2].rate;
+  EXPECT_DOUBLE_EQ(profile.base, 100);
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<RateProfile::Segment> expected{
+      {120, 200, 300, 300}, {200, 300, 300, 600}, {300, 400, 300, 300}, {400, 410, 2000, 2000}, {410, inf, 300, 300}};
+  ASSERT_EQ(profile.segments.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_DOUBLE_EQ(profile.segments[i].start, expected[i].start);
+    EXPECT_DOUBLE_EQ(profile.segments[i].end, expected[i].end);
+    EXPECT_DOUBLE_EQ(profile.segments[i].rate_start, expected[i].rate_start);
+    EXPECT_DOUBLE_EQ(profile.segments[i].rate_end, expected[i].rate_end);
+  }
+  EXPECT_DOUBLE_EQ(profile.at(0), 100);
+  EXPECT_DOUBLE_EQ(profile.at(150), 300);
+  EXPECT_DOUBLE_EQ(profile.at(250), 450);
+  EXPECT_DOUBLE_EQ(profile.at(350), 300);
+  EXPECT_DOUBLE_EQ(profile.at(405), 2000);
+  EXPECT_DOUBLE_EQ(profile.at(500), 300);
+  EXPECT_DOUBLE_EQ(profile.max(), 2000);
+
+  // `kind` defaults to poisson; rates carry their unit.
+  EXPECT_EQ(s.workload[3].kind, WorkloadSpec::Kind::Poisson);
+  EXPECT_DOUBLE_EQ(s.workload[3].rate.base, 300);
+
+  const auto& svc = kind_defaults(s, ServiceKind::Service);
+  EXPECT_EQ(svc.replicas, 2);
+  EXPECT_EQ(svc.workers, 16);
+  EXPECT_EQ(svc.queue_capacity, 64);
+  ASSERT_TRUE(svc.service_time.has_value());
+  EXPECT_DOUBLE_EQ(svc.service_time->mean(), 0.005);
+  EXPECT_FALSE(svc.host.has_value());
+  const auto& db = kind_defaults(s, ServiceKind::Db);
+  EXPECT_EQ(db.replicas, 1);
+  EXPECT_FALSE(db.workers.has_value());
+  EXPECT_EQ(db.discipline, QueueDiscipline::Fifo);
+  EXPECT_EQ(db.balancer, Balancer::LeastOutstanding);
+  const auto& cache = kind_defaults(s, ServiceKind::Cache);
+  ASSERT_TRUE(cache.service_time.has_value());
+  EXPECT_EQ(cache.service_time->kind(), Distribution::Kind::Empirical);  // file relative to the scenario
+  EXPECT_NEAR(cache.service_time->mean(), 0.0005, 1e-12);
+  EXPECT_FALSE(kind_defaults(s, ServiceKind::Frontend).replicas.has_value());
+
+  ASSERT_EQ(s.services.size(), 2u);
+  ASSERT_EQ(s.service_where.size(), 2u);
+  const auto* payment = service(s, "payment");
+  ASSERT_NE(payment, nullptr);
+  EXPECT_EQ(payment->replicas, 1);
+  EXPECT_EQ(payment->host, "pay-host");
+  ASSERT_TRUE(payment->service_time.has_value());
+  EXPECT_EQ(payment->service_time->kind(), Distribution::Kind::Lognormal);
+  EXPECT_DOUBLE_EQ(payment->service_time->mean(), 0.02);
+  EXPECT_EQ(s.service_where[0].file, file);
+  EXPECT_EQ(s.service_where[0].line, 37);
+  EXPECT_EQ(s.service_where[0].element, "service 'payment'");
+  const auto* search = service(s, "search");
+  ASSERT_NE(search, nullptr);
+  EXPECT_EQ(search->workers, 4);
+  EXPECT_EQ(search->queue_capacity, 0);
+  EXPECT_EQ(search->discipline, QueueDiscipline::Lifo);
+  EXPECT_EQ(search->balancer, Balancer::Random);
+  EXPECT_FALSE(search->replicas.has_value());
+  EXPECT_EQ(s.service_where[1].line, 38);
+
+  ASSERT_EQ(s.edges.size(), 2u);
+  const auto& e0 = s.edges[0];
+  EXPECT_EQ(e0.from, "frontend");
+  EXPECT_EQ(e0.to, "recommendations");
+  EXPECT_EQ(e0.probability, 0.5);
+  EXPECT_EQ(e0.critical, false);
+  EXPECT_EQ(e0.calls, 2);
+  EXPECT_EQ(e0.group, "g1");
+  EXPECT_EQ(e0.mode, CallMode::Async);
+  EXPECT_EQ(e0.active, true);
+  EXPECT_EQ(e0.where.line, 45);
+  EXPECT_EQ(e0.where.element, "edge frontend -> recommendations");
+  const auto& e1 = s.edges[1];
+  EXPECT_EQ(e1.from, "checkout");
+  EXPECT_EQ(e1.to, "payment");
+  EXPECT_EQ(e1.active, false);
+  EXPECT_FALSE(e1.probability.has_value());
+  EXPECT_FALSE(e1.mode.has_value());
+
+  const auto& p = s.platform;
+  EXPECT_DOUBLE_EQ(p.hop_latency, 100e-6);
+  EXPECT_DOUBLE_EQ(p.bandwidth, 10e9 / 8);
+  EXPECT_DOUBLE_EQ(p.reference_speed, 1e9);
+  ASSERT_EQ(p.hosts.size(), 3u);
+  EXPECT_EQ(p.hosts[0].name, "big");
+  EXPECT_DOUBLE_EQ(p.hosts[0].speed, 2e9);
+  EXPECT_EQ(p.hosts[0].cores, 16);
+  EXPECT_EQ(p.hosts[0].count, 1);
+  EXPECT_EQ(p.hosts[1].name, "rack");
+  EXPECT_EQ(p.hosts[1].cores, 8);
+  EXPECT_EQ(p.hosts[1].count, 4);
+  EXPECT_EQ(p.hosts[1].where.line, 53);
+  EXPECT_EQ(p.hosts[2].name, "small");
+  EXPECT_DOUBLE_EQ(p.hosts[2].speed, 1e9);  // the reference speed
+  EXPECT_EQ(p.hosts[2].cores, 1);
+  using Placement = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  EXPECT_EQ(p.placement, (Placement{{"payment", {"big"}}, {"fraud", {"rack"}}, {"search", {"rack-2"}}}));
+
+  EXPECT_EQ(s.limits.max_in_flight, 1'000'000);
+}
+
+TEST(ScenarioReader, MinimalUsesDefaults) {
+  const Scenario s = read_scenario(path_of("minimal.yaml"));
+  EXPECT_EQ(s.name, "minimal");  // the file's stem
+  EXPECT_EQ(s.topology_path, (std::filesystem::path(kDir) / "shop.dot").lexically_normal().string());
+  EXPECT_DOUBLE_EQ(s.duration, 60);
+  EXPECT_DOUBLE_EQ(s.warmup, 0);
+  EXPECT_DOUBLE_EQ(s.bin_width, 1);
+  EXPECT_EQ(s.seed, 1u);
+  ASSERT_EQ(s.requests.size(), 1u);
+  EXPECT_EQ(s.requests[0].name, "buy");
+  EXPECT_EQ(s.requests[0].entry, "frontend");
+  ASSERT_EQ(s.workload.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.workload[0].rate.base, 50);
+  EXPECT_TRUE(s.services.empty());
+  EXPECT_TRUE(s.edges.empty());
+  EXPECT_TRUE(s.platform.hosts.empty());
+  for (const auto& d : s.kind_defaults) EXPECT_FALSE(d.replicas.has_value());
+  EXPECT_EQ(s.limits.max_in_flight, Limits{}.max_in_flight);
+}
+
+// `{service_time: lognormal(20ms, 0.6)}` is split by YAML at the comma; the reader rejoins it.
+TEST(ScenarioReader, DistributionWithCommaInFlowMap) {
+  const std::string text = "topology: t.dot\nduration: 1s\n"
+                           "workload: [{request: a, entry: f, arrivals: {kind: closed, users: 2, think: gamma(1s, 2)}}]\n"
+                           "services:\n"
+                           "  a: {service_time: lognormal(20ms, 0.6), replicas: 3}\n"
+                           "  b: {service_time: \"uniform(1ms, 3ms)\", workers: 2}\n"
+                           "  c: {service_time: erlang(3,9ms)}\n";
+  const Scenario s = parse_scenario(text, "c.yaml", "/d", {"services.d={service_time: lognormal(1ms, 0.5)}"});
+  EXPECT_EQ(s.workload[0].think->kind(), Distribution::Kind::Gamma);
+  EXPECT_DOUBLE_EQ(s.workload[0].think->mean(), 1.0);
+  ASSERT_EQ(s.services.size(), 4u);
+  EXPECT_EQ(s.services[0].second.service_time->kind(), Distribution::Kind::Lognormal);
+  EXPECT_DOUBLE_EQ(s.services[0].second.service_time->mean(), 0.02);
+  EXPECT_EQ(s.services[0].second.replicas, 3);
+  EXPECT_EQ(s.services[1].second.service_time->kind(), Distribution::Kind::Uniform);
+  EXPECT_EQ(s.services[1].second.workers, 2);
+  EXPECT_DOUBLE_EQ(s.services[2].second.service_time->mean(), 0.009);
+  EXPECT_EQ(s.services[3].first, "d");
+  EXPECT_DOUBLE_EQ(s.services[3].second.service_time->mean(), 0.001);
+}
+
+TEST(ScenarioReader, ParseFromTextResolvesAgainstBaseDir) {
+  const Scenario s = parse_scenario(read_text(path_of("minimal.yaml")), "x/run.yaml", "/data/scenarios");
+  EXPECT_EQ(s.file, "x/run.yaml");
+  EXPECT_EQ(s.name, "run");
+  EXPECT_EQ(s.topology_path, "/data/scenarios/shop.dot");
+
+  const Scenario abs = parse_scenario("topology: /t/shop.dot\nduration: 1s\n"
+                                      "workload: [{request: a, entry: f, arrivals: {rate: 1/s}}]\n",
+                                      "a.yaml", "/elsewhere");
+  EXPECT_EQ(abs.topology_path, "/t/shop.dot");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: every case names the file, the line and the element.
+
+struct BadCase {
+  const char* title;
+  std::string text;
+  int line;
+  std::string element;
+  std::string message;
+};
+
+const std::string kHead = "topology: shop.dot\nduration: 60s\n";  // lines 1-2
+const std::string kWork =                                           // lines 3-6 after kHead
+    "workload:\n"
+    "  - request: buy\n"
+    "    entry: frontend\n"
+    "    arrivals: {kind: poisson, rate: 50/s}\n";
+
+std::vector<BadCase> bad_cases() {
+  return {
+      {"malformed YAML", "topology: [a\nduration: 1s\n", 2, "", "invalid YAML"},
+      {"not a map", "- a\n- b\n", 1, "", "expected a map"},
+      {"two documents", kHead + kWork + "---\nname: x\n", 8, "", "single YAML document"},
+      // yaml-cpp 0.7's LoadAll never returns on these; Load silently drops what follows the comma.
+      {"stray comma first", ",name: x\n" + kHead + kWork, 1, "", "invalid YAML"},
+      {"stray comma after a list", kHead + kWork + ",\nname: x\n", 7, "", "invalid YAML"},
+      {"missing topology", "duration: 60s\n" + kWork, 1, "key topology", "missing required key 'topology'"},
+      {"missing duration", "topology: shop.dot\n" + kWork, 1, "key duration", "missing required key 'duration'"},
+      {"missing workload", kHead, 1, "key workload", "missing required key 'workload'"},
+      {"unknown top-level key", kHead + kWork + "sedd: 3\n", 7, "key sedd", "did you mean 'seed'"},
+      {"duplicate key", kHead + "duration: 30s\n" + kWork, 3, "key duration", "given twice"},
+      {"wrong type", "topology: shop.dot\nduration: [1, 2]\n" + kWork, 2, "key duration", "expected a duration"},
+      {"bad unit", "topology: shop.dot\nduration: 60 parsecs\n" + kWork, 2, "key duration", "unknown unit"},
+      {"duration 0", "topology: shop.dot\nduration: 0s\n" + kWork, 2, "key duration", "must be > 0"},
+      {"negative duration", "topology: shop.dot\nduration: -5s\n" + kWork, 2, "key duration", "negative"},
+      {"negative warmup", kHead + "warmup: -1s\n" + kWork, 3, "key warmup", "negative"},
+      {"warmup too long", kHead + "warmup: 60s\n" + kWork, 3, "key warmup", "shorter than the duration"},
+      {"empty warmup", kHead + "warmup:\n" + kWork, 3, "key warmup", "got nothing"},
+      {"bin 0", kHead + "bin: 0s\n" + kWork, 3, "key bin", "must be > 0"},
+      {"too many bins", "topology: shop.dot\nduration: 1000000s\nbin: 1ms\n" + kWork, 3, "key bin", "10^7"},
+      {"negative seed", kHead + "seed: -1\n" + kWork, 3, "key seed", "non-negative whole number"},
+      {"fractional seed", kHead + "seed: 1.5\n" + kWork, 3, "key seed", "non-negative whole number"},
+      {"zero rate", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals:\n      rate: 0/s\n", 7,
+       "key workload[0].arrivals.rate", "must be > 0"},
+      {"negative rate", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals:\n      rate: -3/s\n", 7,
+       "key workload[0].arrivals.rate", "negative"},
+      {"bad rate unit", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals: {rate: 3/fortnight}\n", 6,
+       "key workload[0].arrivals.rate", "unknown unit"},
+      {"missing rate", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals: {kind: poisson}\n", 6,
+       "key workload[0].arrivals.rate", "missing required key 'rate'"},
+      {"unknown arrival kind", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals: {kind: burst}\n", 6,
+       "key workload[0].arrivals.kind", "expected poisson or closed"},
+      {"key of the other kind", kHead + "workload:\n  - request: b\n    entry: f\n    arrivals: {rate: 1/s, users: 3}\n",
+       6, "key workload[0].arrivals.users", "unknown key 'users'"},
+      {"workload typo", kHead + "workload:\n  - request: buy\n    entry: f\n    arivals: {rate: 1/s}\n", 6,
+       "key workload[0].arivals", "did you mean 'arrivals'"},
+      {"workload not a list", kHead + "workload: {request: buy}\n", 3, "key workload", "expected a list"},
+      {"empty workload", kHead + "workload: []\n", 3, "key workload", "at least one"},
+      {"no request nor mix", kHead + "workload:\n  - arrivals: {rate: 1/s}\n", 4, "key workload[0]",
+       "request: NAME or mix:"},
+      {"request and mix", kHead + "workload:\n  - request: a\n    mix: {a: 1}\n    arrivals: {rate: 1/s}\n", 5,
+       "key workload[0].mix", "not both"},
+      {"undeclared request", kHead + "workload:\n  - request: buy\n    arrivals: {rate: 1/s}\n", 4,
+       "key workload[0].request", "request 'buy' is neither declared"},
+      {"undeclared request in mix",
+       kHead + kWork + "  - mix: {buy: 1, sell: 2}\n    arrivals: {kind: closed, users: 5}\n", 7,
+       "key workload[1].mix.sell", "request 'sell' is neither declared"},
+      {"mix weight 0", kHead + kWork + "  - mix: {buy: 0}\n    arrivals: {rate: 1/s}\n", 7, "key workload[1].mix.buy",
+       "weight must be > 0"},
+      {"negative mix weight", kHead + kWork + "  - mix:\n      buy: -2\n    arrivals: {rate: 1/s}\n", 8,
+       "key workload[1].mix.buy", "weight must be > 0"},
+      {"conflicting entry",
+       kHead + "requests: {buy: {entry: web}}\n" + kWork, 6, "key workload[0].entry", "with entry 'web'"},
+      {"closed users 0", kHead + kWork + "  - request: buy\n    arrivals: {kind: closed, users: 0}\n", 8,
+       "key workload[1].arrivals.users", "from 1 to 10000000"},
+      {"closed users too many", kHead + kWork + "  - request: buy\n    arrivals: {kind: closed, users: 20000000}\n", 8,
+       "key workload[1].arrivals.users", "from 1 to 10000000"},
+      {"bad think time", kHead + kWork + "  - request: buy\n    arrivals: {kind: closed, users: 3, think: exq(1s)}\n",
+       8, "key workload[1].arrivals.think", "unknown distribution 'exq'"},
+      {"overlapping profile",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n      profile:\n"
+               "        - {kind: ramp, from: 10s, to: 30s, start_rate: 1/s, end_rate: 5/s}\n"
+               "        - {kind: spike, at: 20s, duration: 1s, rate: 9/s}\n",
+       10, "key workload[0].arrivals.profile[1]", "overlaps ramp [10s, 30s)"},
+      {"step inside a spike",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n      profile:\n"
+               "        - {kind: spike, at: 20s, duration: 10s, rate: 9/s}\n"
+               "        - {kind: step, at: 25s, rate: 2/s}\n",
+       10, "key workload[0].arrivals.profile[1]", "inside the spike"},
+      {"backwards ramp",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n      profile:\n"
+               "        - {kind: ramp, from: 30s, to: 10s, start_rate: 1/s, end_rate: 5/s}\n",
+       9, "key workload[0].arrivals.profile[0].to", "must end after it starts"},
+      {"unknown segment kind",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n      profile:\n"
+               "        - {kind: wave, at: 3s}\n",
+       9, "key workload[0].arrivals.profile[0].kind", "expected step, ramp or spike"},
+      {"malformed request edge", kHead + "requests:\n  buy: {entry: f, edges: [\"f => g\"]}\n" + kWork, 4,
+       "key requests.buy.edges[0]", "expected an edge such as"},
+      {"request without entry", kHead + "requests:\n  buy: {skip: []}\n" + kWork, 4, "key requests.buy.entry",
+       "missing required key 'entry'"},
+      {"replicas 0", kHead + kWork + "services:\n  payment:\n    replicas: 0\n", 9, "key services.payment.replicas",
+       "from 1 to 100000"},
+      {"workers too many", kHead + kWork + "services:\n  payment: {workers: 100001}\n", 8,
+       "key services.payment.workers", "from 1 to 100000"},
+      {"replicas not a number", kHead + kWork + "services:\n  payment: {replicas: two}\n", 8,
+       "key services.payment.replicas", "expected a whole number"},
+      {"negative queue", kHead + kWork + "services:\n  payment: {queue: -1}\n", 8, "key services.payment.queue",
+       "from 0 to 100000000"},
+      {"queue too large", kHead + kWork + "services:\n  payment: {queue: 100000001}\n", 8,
+       "key services.payment.queue", "from 0 to 100000000"},
+      {"services typo", kHead + kWork + "services:\n  payment:\n    replcas: 3\n", 9, "key services.payment.replcas",
+       "unknown key 'replcas' in services.payment (did you mean 'replicas'?"},
+      {"bad distribution", kHead + kWork + "services:\n  payment: {service_time: expo(5ms)}\n", 8,
+       "key services.payment.service_time", "unknown distribution"},
+      {"bad discipline", kHead + kWork + "services:\n  payment: {discipline: stack}\n", 8,
+       "key services.payment.discipline", "expected fifo, lifo"},
+      {"bad balancer", kHead + kWork + "services:\n  payment: {balancer: fastest}\n", 8,
+       "key services.payment.balancer", "unknown load balancer"},
+      {"services not a map", kHead + kWork + "services: [payment]\n", 7, "key services", "expected a map"},
+      {"defaults typo", kHead + kWork + "defaults:\n  servce: {replicas: 2}\n", 8, "key defaults.servce",
+       "did you mean 'service'"},
+      {"probability above 1", kHead + kWork + "edges:\n  \"a -> b\": {probability: 1.5}\n", 8,
+       "key edges.\"a -> b\".probability", "must be in [0, 1]"},
+      {"negative probability", kHead + kWork + "edges:\n  a->b:\n    probability: -0.1\n", 9,
+       "key edges.\"a->b\".probability", "must be in [0, 1]"},
+      {"malformed edge key", kHead + kWork + "edges:\n  \"a - b\": {probability: 0.5}\n", 8, "key edges.\"a - b\"",
+       "expected an edge such as \"frontend -> cart\""},
+      {"edge given twice", kHead + kWork + "edges:\n  a -> b: {calls: 2}\n  a->b: {calls: 3}\n", 9,
+       "key edges.\"a->b\"", "given twice"},
+      {"bad boolean", kHead + kWork + "edges:\n  a -> b: {critical: maybe}\n", 8, "key edges.\"a -> b\".critical",
+       "expected true or false"},
+      {"bad call mode", kHead + kWork + "edges:\n  a -> b: {mode: later}\n", 8, "key edges.\"a -> b\".mode",
+       "unknown call mode"},
+      {"calls 0", kHead + kWork + "edges:\n  a -> b: {calls: 0}\n", 8, "key edges.\"a -> b\".calls", "from 1"},
+      {"bad speed", kHead + kWork + "platform:\n  hosts:\n    - {name: h, speed: fast}\n", 9,
+       "key platform.hosts[0].speed", "expected a CPU speed"},
+      {"host without name", kHead + kWork + "platform:\n  hosts:\n    - {cores: 2}\n", 9, "key platform.hosts[0].name",
+       "missing required key 'name'"},
+      {"host name twice", kHead + kWork + "platform:\n  hosts:\n    - {name: r, count: 2}\n    - {name: r-1}\n", 10,
+       "key platform.hosts[1].name", "'r-1' is used twice"},
+      {"unknown placed host", kHead + kWork + "platform:\n  hosts: [{name: big}]\n  placement:\n    pay: [big, huge]\n",
+       10, "key platform.placement.pay[1]", "unknown host 'huge'"},
+      {"zero bandwidth", kHead + kWork + "platform:\n  network: {bandwidth: 0Gbps}\n", 8,
+       "key platform.network.bandwidth", "must be > 0"},
+      {"negative latency", kHead + kWork + "platform:\n  network: {latency: -1ms}\n", 8,
+       "key platform.network.latency", "negative"},
+      {"max_in_flight 0", kHead + kWork + "limits: {max_in_flight: 0}\n", 7, "key limits.max_in_flight", "from 1"},
+      {"unbalanced distribution in a flow map", kHead + kWork + "services:\n  pay: {service_time: lognormal(20ms, 0.6}\n",
+       8, "key services.pay.\"0.6\"", "unknown key '0.6'"},
+      {"limits typo", kHead + kWork + "limits: {max_inflight: 5}\n", 7, "key limits.max_inflight",
+       "did you mean 'max_in_flight'"},
+  };
+}
+
+TEST(ScenarioReader, BadInputIsLocated) {
+  for (const auto& c : bad_cases()) {
+    SCOPED_TRACE(c.title);
+    try {
+      parse_scenario(c.text, "bad.yaml", "/d");
+      ADD_FAILURE() << "no error for:\n" << c.text;
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(e.where().file, "bad.yaml");
+      EXPECT_EQ(e.where().line, c.line) << what;
+      EXPECT_NE(what.find("bad.yaml:" + std::to_string(c.line) + ": "), std::string::npos) << what;
+      EXPECT_EQ(e.where().element, c.element) << what;
+      EXPECT_NE(what.find(c.element), std::string::npos) << what;
+      EXPECT_NE(what.find(c.message), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(ScenarioReader, BadFilesAreLocated) {
+  struct FileCase {
+    const char* file;
+    int line;
+    std::string element, message;
+  };
+  const std::vector<FileCase> cases{
+      {"bad_syntax.yaml", 6, "", "invalid YAML"},
+      {"bad_typo.yaml", 9, "key services.payment.replcas", "unknown key 'replcas'"},
+      {"bad_rate.yaml", 8, "key workload[0].arrivals.rate", "must be > 0"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    const std::string file = path_of(c.file);
+    try {
+      read_scenario(file);
+      ADD_FAILURE() << "no error";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(file + ":" + std::to_string(c.line) + ": " + (c.element.empty() ? "" : c.element + ": "), 0),
+                0u)
+          << what;
+      EXPECT_NE(what.find(c.message), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(ScenarioReader, MissingFile) {
+  try {
+    read_scenario(path_of("no-such-file.yaml"));
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-file.yaml"), std::string::npos);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set overrides
+
+TEST(ScenarioReader, OverridesChangeValues) {
+  const Scenario s = read_scenario(path_of("full.yaml"), {
+                                                             "duration=100s",
+                                                             "seed=7",
+                                                             "services.payment.replicas=3",
+                                                             "workload[0].arrivals.rate=500/s",
+                                                             "defaults.service.workers = 8",
+                                                             "edges.\"frontend -> recommendations\".probability=0.25",
+                                                             "workload[2].arrivals.profile[2].rate=5000/s",
+                                                             "name=\"quoted name\"",
+                                                         });
+  EXPECT_DOUBLE_EQ(s.duration, 100);
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(service(s, "payment")->replicas, 3);
+  EXPECT_EQ(service(s, "payment")->host, "pay-host");  // the rest of the map is kept
+  EXPECT_DOUBLE_EQ(s.workload[0].rate.base, 500);
+  EXPECT_EQ(kind_defaults(s, ServiceKind::Service).workers, 8);
+  EXPECT_EQ(kind_defaults(s, ServiceKind::Service).replicas, 2);
+  EXPECT_EQ(s.edges[0].probability, 0.25);
+  EXPECT_DOUBLE_EQ(s.workload[2].rate.at(405), 5000);
+  EXPECT_EQ(s.name, "quoted name");
+  // The text is the file as read, overrides are not part of it.
+  EXPECT_EQ(s.text, read_text(path_of("full.yaml")));
+}
+
+TEST(ScenarioReader, OverridesCreateKeys) {
+  const Scenario s = read_scenario(path_of("minimal.yaml"), {
+                                                                "services.cart.replicas=4",
+                                                                "platform.network.latency=1ms",
+                                                                "platform.hosts=[{name: a}, {name: b}]",
+                                                                "platform.placement.cart=[a, b]",
+                                                                "requests.sell.entry=frontend",
+                                                                "warmup=10s",
+                                                            });
+  ASSERT_EQ(s.services.size(), 1u);
+  EXPECT_EQ(s.services[0].first, "cart");
+  EXPECT_EQ(s.services[0].second.replicas, 4);
+  EXPECT_EQ(s.service_where[0].file, "--set");
+  EXPECT_DOUBLE_EQ(s.platform.hop_latency, 1e-3);
+  ASSERT_EQ(s.platform.hosts.size(), 2u);
+  EXPECT_EQ(s.platform.placement.at(0).second, (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(request(s, "sell"), nullptr);
+  EXPECT_DOUBLE_EQ(s.warmup, 10);
+}
+
+TEST(ScenarioReader, OverriddenTopologyIsRelativeToTheWorkingDirectory) {
+  const Scenario s = read_scenario(path_of("minimal.yaml"), {"topology=topologies/other.dot"});
+  EXPECT_EQ(s.topology_path, "topologies/other.dot");
+}
+
+TEST(ScenarioReader, BadOverridesAreRejected) {
+  struct SetCase {
+    std::string assignment, element, message;
+  };
+  const std::vector<SetCase> cases{
+      {"duration", "", "expected KEY=VALUE"},
+      {"=5", "", "expected KEY=VALUE"},
+      {"a..b=1", "key a..b", "empty key"},
+      {"workload[x].rate=1", "key workload[x].rate", "list index"},
+      {"workload[0=1", "key workload[0", "missing ']'"},
+      {"edges.\"a -> b.calls=2", "key edges.\"a -> b.calls", "unterminated quote"},
+      {"workload[9].arrivals.rate=1/s", "key workload[9].arrivals.rate", "index 9 is out of range (workload has 1"},
+      {"duration.unit=s", "key duration.unit", "duration is '60s', not a map"},
+      {"workload.rate=1/s", "key workload.rate", "workload is a list, not a map"},
+      {"seed[0]=1", "key seed[0]", "not a list"},
+      {"seed=-1", "key seed", "non-negative whole number"},
+      {"duration=0s", "key duration", "must be > 0"},
+      {"services.payment.replcas=3", "key services.payment.replcas", "unknown key 'replcas'"},
+      {"workload[0].arrivals.rate=fast", "key workload[0].arrivals.rate", "expected a rate"},
+      {"workload[0].arrivals={rate: 0/s}", "key workload[0].arrivals.rate", "must be > 0"},
+      {"services.payment.replicas=[1", "key services.payment.replicas", "cannot read the value"},
+      {"services.payment.replicas=,", "key services.payment.replicas", "cannot read the value"},
+      {"warmup=", "key warmup", "got nothing"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.assignment);
+    try {
+      read_scenario(path_of("minimal.yaml"), {c.assignment});
+      ADD_FAILURE() << "no error";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(e.where().file, "--set") << what;
+      EXPECT_EQ(e.where().line, 0) << what;
+      EXPECT_EQ(e.where().element, c.element) << what;
+      EXPECT_EQ(what.rfind("--set: ", 0), 0u) << what;
+      EXPECT_NE(what.find(c.message), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(ScenarioReader, LaterOverridesWin) {
+  const Scenario s = read_scenario(path_of("minimal.yaml"), {"seed=3", "seed=4"});
+  EXPECT_EQ(s.seed, 4u);
+}
+
+}  // namespace
+}  // namespace rapture
