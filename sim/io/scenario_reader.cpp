@@ -222,6 +222,8 @@ class Reader {
   RateProfile read_profile(const Item& base, const std::optional<Item>& profile) const;
   ServiceParams read_params(const Item& item) const;
   void read_edges(const MapView& top, Scenario& s) const;
+  /// Reads a map of "from -> to": {settings} entries (the scenario's `edges`, a request's `calls`).
+  std::vector<EdgeOverride> edge_overrides(const Item& item) const;
   void read_platform(const MapView& top, Scenario& s) const;
 
   std::string file_, base_dir_;
@@ -446,7 +448,7 @@ void Reader::read_requests(const MapView& top, Scenario& s) const {
   for (const auto& e : m.entries()) {
     if (e.name.empty()) fail(e.item, "a request name must not be empty");
     const MapView r(*this, e.item);
-    r.allow({"entry", "edges", "skip"});
+    r.allow({"entry", "edges", "skip", "calls"});
     RequestTypeSpec spec;
     spec.name = e.name;
     spec.entry = text(r.need("entry", "the service where the request enters"), "a service name");
@@ -459,6 +461,7 @@ void Reader::read_requests(const MapView& top, Scenario& s) const {
     };
     edges("edges", spec.only_edges);
     edges("skip", spec.skip_edges);
+    if (auto calls = r.get("calls")) spec.calls = edge_overrides(*calls);
     spec.where = where_key(e.item, "request '" + e.name + "'");
     s.requests.push_back(std::move(spec));
   }
@@ -669,12 +672,15 @@ ServiceParams Reader::read_params(const Item& item) const {
 }
 
 void Reader::read_edges(const MapView& top, Scenario& s) const {
-  const auto edges = top.get("edges");
-  if (!edges) return;
-  const MapView m(*this, *edges);
+  if (const auto edges = top.get("edges")) s.edges = edge_overrides(*edges);
+}
+
+std::vector<EdgeOverride> Reader::edge_overrides(const Item& item) const {
+  std::vector<EdgeOverride> out;
+  const MapView m(*this, item);
   for (const auto& e : m.entries()) {
     const auto [from, to] = edge(Item{e.item.key, YAML::Node(), e.item.path, ""}, e.name);
-    for (const auto& other : s.edges) {
+    for (const auto& other : out) {
       if (other.from == from && other.to == to) fail(e.item, "edge " + from + " -> " + to + " is given twice");
     }
     const MapView o(*this, e.item);
@@ -699,8 +705,9 @@ void Reader::read_edges(const MapView& top, Scenario& s) const {
       }
     }
     over.where = where_key(e.item, "edge " + from + " -> " + to);
-    s.edges.push_back(std::move(over));
+    out.push_back(std::move(over));
   }
+  return out;
 }
 
 void Reader::read_platform(const MapView& top, Scenario& s) const {

@@ -15,6 +15,18 @@
 
 namespace rapture {
 
+/// Per-edge settings from the scenario, overriding the topology's edge attributes.
+struct EdgeOverride {
+  std::string from, to;
+  std::optional<CallMode> mode;
+  std::optional<double> probability;
+  std::optional<int64_t> calls;
+  std::optional<std::string> group;
+  std::optional<bool> active;
+  std::optional<bool> critical;
+  SourceLocation where;
+};
+
 /// A request type: where it enters and which calls it makes.
 struct RequestTypeSpec {
   std::string name;
@@ -24,6 +36,9 @@ struct RequestTypeSpec {
   std::vector<std::pair<std::string, std::string>> only_edges;
   /// Edges this request never takes.
   std::vector<std::pair<std::string, std::string>> skip_edges;
+  /// Edge settings for this request type only, over the scenario's `edges` (e.g. a checkout
+  /// request always calls checkout although the topology says 4 % of visits do).
+  std::vector<EdgeOverride> calls;
   SourceLocation where;
 };
 
@@ -87,17 +102,6 @@ struct PlatformSpec {
   double reference_speed = 1e9; ///< service times are CPU demands measured on a core of this speed
 };
 
-/// Per-edge settings from the scenario, overriding the topology's edge attributes.
-struct EdgeOverride {
-  std::string from, to;
-  std::optional<CallMode> mode;
-  std::optional<double> probability;
-  std::optional<int64_t> calls;
-  std::optional<std::string> group;
-  std::optional<bool> active;
-  std::optional<bool> critical;
-  SourceLocation where;
-};
 
 /// Bounds that stop a run whose state explodes; the run keeps what it measured.
 struct Limits {

@@ -41,15 +41,10 @@ void check_range(int64_t value, int64_t lo, int64_t hi, const SourceLocation& wh
   }
 }
 
-/// Effective attributes of every edge after the scenario's overrides, by edge index.
-std::vector<CallEdge> resolve_edges(const Topology& topology, const Scenario& scenario,
-                                    std::vector<CallEdgeDesc>& descs) {
-  std::vector<CallEdge> edges;
-  for (auto [it, end] = boost::edges(topology.graph); it != end; ++it) {
-    descs.push_back(*it);
-    edges.push_back(topology.graph[*it]);
-  }
-  for (const auto& o : scenario.edges) {
+/// Applies edge settings to the effective attributes `edges` (indexed like `descs`).
+void apply_overrides(const Topology& topology, const std::vector<EdgeOverride>& overrides,
+                     const std::vector<CallEdgeDesc>& descs, std::vector<CallEdge>& edges) {
+  for (const auto& o : overrides) {
     const auto from = require_service(topology, o.from, o.where, "caller");
     const auto to = require_service(topology, o.to, o.where, "callee");
     bool found = false;
@@ -68,6 +63,17 @@ std::vector<CallEdge> resolve_edges(const Topology& topology, const Scenario& sc
       throw InputError(o.where, "edge " + edge_name(o.from, o.to) + " is not in topology '" + topology.name + "'");
     }
   }
+}
+
+/// Effective attributes of every edge after the scenario's `edges` settings, by edge index.
+std::vector<CallEdge> resolve_edges(const Topology& topology, const Scenario& scenario,
+                                    std::vector<CallEdgeDesc>& descs) {
+  std::vector<CallEdge> edges;
+  for (auto [it, end] = boost::edges(topology.graph); it != end; ++it) {
+    descs.push_back(*it);
+    edges.push_back(topology.graph[*it]);
+  }
+  apply_overrides(topology, scenario.edges, descs, edges);
   return edges;
 }
 
@@ -356,7 +362,14 @@ System build_system(const Topology& topology, const Scenario& scenario) {
   const auto edges = resolve_edges(topology, scenario, descs);
   sys.plans.resize(sys.request_types.size() * sys.services.size());
   for (uint32_t rt = 0; rt < sys.request_types.size(); ++rt) {
-    build_plans(topology, scenario, scenario.requests[rt], rt, edges, descs, sys);
+    const auto& spec = scenario.requests[rt];
+    if (spec.calls.empty()) {
+      build_plans(topology, scenario, spec, rt, edges, descs, sys);
+    } else {
+      auto own = edges;
+      apply_overrides(topology, spec.calls, descs, own);
+      build_plans(topology, scenario, spec, rt, own, descs, sys);
+    }
   }
 
   // Workload.

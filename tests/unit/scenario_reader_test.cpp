@@ -242,6 +242,30 @@ TEST(ScenarioReader, DistributionWithCommaInFlowMap) {
   EXPECT_DOUBLE_EQ(s.services[3].second.service_time->mean(), 0.001);
 }
 
+TEST(ScenarioReader, RequestCallsOverrideEdgesForOneRequestType) {
+  const std::string text = "topology: t.dot\nduration: 1s\n"
+                           "requests:\n"
+                           "  checkout:\n"
+                           "    entry: frontend\n"
+                           "    calls:\n"
+                           "      \"frontend -> checkout\": {probability: 1, calls: 2}\n"
+                           "workload: [{request: checkout, arrivals: {rate: 1/s}}]\n";
+  const Scenario s = parse_scenario(text, "c.yaml", "/d");
+  ASSERT_EQ(s.requests.size(), 1u);
+  ASSERT_EQ(s.requests[0].calls.size(), 1u);
+  EXPECT_EQ(s.requests[0].calls[0].from, "frontend");
+  EXPECT_EQ(s.requests[0].calls[0].to, "checkout");
+  EXPECT_DOUBLE_EQ(*s.requests[0].calls[0].probability, 1.0);
+  EXPECT_EQ(*s.requests[0].calls[0].calls, 2);
+  EXPECT_EQ(s.requests[0].calls[0].where.line, 7);
+  try {
+    parse_scenario(text + "  # x\n", "c.yaml", "/d", {"requests.checkout.calls={\"a -> b\": {probability: 2}}"});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("probability"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ScenarioReader, ParseFromTextResolvesAgainstBaseDir) {
   const Scenario s = parse_scenario(read_text(path_of("minimal.yaml")), "x/run.yaml", "/data/scenarios");
   EXPECT_EQ(s.file, "x/run.yaml");

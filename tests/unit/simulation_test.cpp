@@ -288,3 +288,33 @@ TEST(Simulation, RequestCallCycleIsAnError) {
 
 }  // namespace
 }  // namespace rapture
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+
+TEST(Simulation, RequestTypeCallsOverrideEdgeSettingsForThatTypeOnly) {
+  // The topology says 10 % of visits to a call b; the "always" request type calls it every time.
+  CallEdge rare;
+  rare.probability = 0.1;
+  auto topo = make_topology({"a", "b"}, {{"a", "b", rare}});
+  auto sc = make_scenario("a", 200, 50, 0);
+  sc.requests.push_back(RequestTypeSpec{"always", "a", {}, {}, {}, {}});
+  EdgeOverride sure;
+  sure.from = "a";
+  sure.to = "b";
+  sure.probability = 1.0;
+  sc.requests.back().calls.push_back(sure);
+  sc.workload[0].mix = {{"always", 1.0}};
+  const auto out = run_model(topo, sc);
+  const auto& t = out.totals.services;
+  EXPECT_GE(t[1].arrivals, t[0].completions);
+  // The other request type (r, unused here) still sees 10 %: build its plan and check it.
+  const System sys = build_system(topo, sc);
+  EXPECT_DOUBLE_EQ(sys.calls[sys.stages[sys.plan(0, 0).first_stage].first_call].probability, 0.1);
+  EXPECT_DOUBLE_EQ(sys.calls[sys.stages[sys.plan(1, 0).first_stage].first_call].probability, 1.0);
+}
+
+}  // namespace
+}  // namespace rapture
