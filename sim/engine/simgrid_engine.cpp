@@ -22,7 +22,8 @@ class SimGridResources final : public ResourceBackend {
 
   void start_exec(uint32_t host, double flops, uint64_t token) override {
     sync_clock();
-    pending_.push_back(hosts_[host]->exec_async(flops));
+    // Host::exec_async would run on the calling actor's host (the driver's): set the host explicitly.
+    pending_.push_back(sg4::Exec::init()->set_flops_amount(flops)->set_host(hosts_[host])->start());
     tokens_.push_back(token);
   }
   void start_transfer(uint32_t from, uint32_t to, double bytes, uint64_t token) override {
