@@ -34,11 +34,12 @@ RUN_ATTRS = {
 FINISH_ATTRS = {"stopped_early": "i", "stop_reason": "str", "events": "u64", "wall_seconds": "f64"}
 SUMMARY_ATTRS = {
     "measured_seconds": "f64", "requests": "u64", "successes": "u64", "failures": "u64",
-    "throughput": "f64", "goodput": "f64", "error_rate": "f64", "latency_mean": "f64",
+    "degraded": "u64", "throughput": "f64", "goodput": "f64", "wasted_cpu": "f64",
+    "error_rate": "f64", "latency_mean": "f64",
     "p50": "f64", "p95": "f64", "p99": "f64", "p999": "f64",
 }
 
-U64, U32, F64 = np.dtype("<u8"), np.dtype("<u4"), np.dtype("<f8")
+U64, U32, U8, F64 = np.dtype("<u8"), np.dtype("<u4"), np.dtype("u1"), np.dtype("<f8")
 # name -> (dtype, extra dimension scale after [time, service] or None)
 SERVICE_SERIES = {
     "arrivals": (U64, None), "completions": (U64, None), "errors": (U64, "error_cause"),
@@ -50,13 +51,19 @@ REQUEST_SERIES = {
     "arrivals": U64, "successes": U64, "failures": U64,
     "latency_mean": F64, "latency_p50": F64, "latency_p99": F64,
 }
+EDGE_COUNTS = ("calls", "attempts", "retries", "timeouts", "failures", "fallbacks",
+               "circuit_rejections", "bulkhead_rejections", "late_replies")
+EDGE_SERIES = dict({name: U64 for name in EDGE_COUNTS}, open_fraction=F64)
+# The circuit breaker event table: column -> dtype; `time` is the table's dimension scale.
+CIRCUIT_EVENTS = {"time": F64, "edge": U32, "replica": U32, "from": U8, "to": U8}
+CIRCUIT_STATES = ("closed", "open", "half_open")
 SERVICE_TOTALS = {
     "arrivals": U64, "completions": U64, "in_flight_end": U64, "latency_mean": F64,
-    "busy_mean": F64, "queue_mean": F64, "arrival_rate": F64,
+    "busy_mean": F64, "queue_mean": F64, "arrival_rate": F64, "wasted_cpu": F64,
 }
 REQUEST_TOTALS = {
-    "successes": U64, "failures": U64, "latency_mean": F64, "p50": F64, "p95": F64,
-    "p99": F64, "p999": F64,
+    "successes": U64, "failures": U64, "degraded": U64, "latency_mean": F64, "p50": F64,
+    "p95": F64, "p99": F64, "p999": F64,
 }
 
 REL_TOL = 1e-6
@@ -171,6 +178,60 @@ def _close(a, b):
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
 
 
+def _circuit_events(group, n_e, end, where, problems):
+    """Checks the breaker event table events/circuit; returns (events per edge, total) or None."""
+    where = f"{where}: events/circuit"
+    circuit = group.get("events/circuit")
+    if not isinstance(circuit, h5py.Group):
+        problems.add(where, "group missing")
+        return None
+    columns = {}
+    for name, dtype in CIRCUIT_EVENTS.items():
+        dset = _dataset(circuit, name, where, problems)
+        if dset is None:
+            continue
+        if dset.dtype != dtype or dset.ndim != 1:
+            problems.add(where, f"'{name}' is {dset.dtype} {dset.shape}, expected 1-D {dtype}")
+            continue
+        if dset.maxshape != (None,) or dset.chunks is None:
+            problems.add(where, f"'{name}' is not chunked and extendible")
+        columns[name] = dset
+    if len(columns) != len(CIRCUIT_EVENTS):
+        return None
+    if len({dset.shape for dset in columns.values()}) != 1:
+        problems.add(where, "columns differ in length: " +
+                     ", ".join(f"{name} {dset.shape[0]}" for name, dset in columns.items()))
+        return None
+    time = columns["time"]
+    if not h5py.h5ds.is_scale(time.id):
+        problems.add(where, "'time' is not a dimension scale")
+    for name in ("edge", "replica", "from", "to"):
+        _check_dims(columns[name], [time], where, problems)
+    for name in ("from", "to"):
+        attrs = columns[name].attrs
+        values = attrs.get("flag_values")
+        meanings = attrs.get("flag_meanings")
+        if isinstance(meanings, bytes):
+            meanings = meanings.decode()
+        if values is None or np.asarray(values).dtype != U8 or list(np.asarray(values)) != [0, 1, 2] or \
+                meanings != " ".join(CIRCUIT_STATES):
+            problems.add(where, f"'{name}' lacks flag_values [0, 1, 2] (uint8) and flag_meanings "
+                                f"'{' '.join(CIRCUIT_STATES)}'")
+    t, edge, src, dst = (columns[n][()] for n in ("time", "edge", "from", "to"))
+    if np.any(~np.isfinite(t)) or np.any(t < 0) or (end == end and np.any(t > end)):
+        problems.add(where, f"event times are not within [0, {end}] (the end of the run)")
+    if np.any(np.diff(t) < 0):
+        problems.add(where, "events are not in time order")
+    if np.any(edge >= n_e):
+        problems.add(where, f"an event names an edge index >= the run's {n_e} edges")
+    if np.any(src >= len(CIRCUIT_STATES)) or np.any(dst >= len(CIRCUIT_STATES)):
+        problems.add(where, "a breaker state is not 0 (closed), 1 (open) or 2 (half_open)")
+    if np.any(src == dst):
+        problems.add(where, "an event does not change the breaker's state (from == to)")
+    per_edge = np.bincount(edge[edge < n_e].astype(np.int64), minlength=n_e) if n_e else np.zeros(0, np.int64)
+    return per_edge, len(t)
+
+
 def read_run(group, problems, require_finished=False):
     """Checks one /runs/<i> group and returns its report (the --json content of the run)."""
     where = f"run {group.name.rsplit('/', 1)[-1]}"
@@ -189,6 +250,11 @@ def read_run(group, problems, require_finished=False):
 
     services, request_types = _strings(service), _strings(request_type)
     report["services"], report["request_types"] = services, request_types
+    # Call edges with tolerance policies: always present, empty when the run has none.
+    edge_scale = _scale(group, "edge", where, problems)
+    edge_names = _strings(edge_scale) if edge_scale is not None else []
+    report["edges"] = edge_names
+    n_e = len(edge_names)
     if len(set(services)) != len(services):
         problems.add(where, "service names are not unique")
     if len(set(request_types)) != len(request_types):
@@ -227,7 +293,8 @@ def read_run(group, problems, require_finished=False):
     scales = {"error_cause": error_cause}
     for group_name, spec, axis_scale, width in (
             ("services", {k: v for k, v in SERVICE_SERIES.items()}, service, n_s),
-            ("requests", {k: (v, None) for k, v in REQUEST_SERIES.items()}, request_type, n_r)):
+            ("requests", {k: (v, None) for k, v in REQUEST_SERIES.items()}, request_type, n_r),
+            ("edges", {k: (v, None) for k, v in EDGE_SERIES.items()}, edge_scale, n_e)):
         sub = group.get(group_name)
         if not isinstance(sub, h5py.Group):
             problems.add(where, f"group '{group_name}' missing")
@@ -277,6 +344,30 @@ def read_run(group, problems, require_finished=False):
                  "successes": int(r("successes")[:, i].sum()),
                  "failures": int(r("failures")[:, i].sum())} for i in range(n_r)]
 
+    ed = lambda name: series.get(("edges", name))  # noqa: E731
+    if all(ed(name) is not None for name in EDGE_SERIES):
+        # Retries are tries, and a try times out after it was sent: never more of either than
+        # attempts so far (a timeout may fall in a later bin than its try, hence the running sums).
+        attempts = np.cumsum(ed("attempts"), axis=0, dtype=np.uint64)
+        for name in ("retries", "timeouts"):
+            for i in np.nonzero(np.any(np.cumsum(ed(name), axis=0, dtype=np.uint64) > attempts, axis=0))[0]:
+                problems.add(where, f"edge {i} '{edge_names[i]}': more {name} than attempts so far")
+        of = ed("open_fraction")
+        if np.any(~np.isfinite(of)) or np.any(of < 0) or np.any(of > 1):
+            problems.add(where, "edges/open_fraction is not within [0, 1]")
+        report.setdefault("series_totals", {})["edges"] = [
+            {"name": edge_names[i], **{name: int(ed(name)[:, i].sum()) for name in EDGE_COUNTS},
+             "open_fraction_mean": _json_number(of[:, i].mean()) if n_t else None}
+            for i in range(n_e)]
+    # Events are reported at bin ends: none after the run's duration, nor after the end of the bin
+    # following the last one written (synthetic files may have more bins than the duration).
+    end = max(attrs.get("duration", float("nan")), (n_t + 1) * bin_width) if bin_width > 0 else float("nan")
+    events = _circuit_events(group, n_e, end, where, problems)
+    if events is not None:
+        per_edge, report["circuit_events"] = events
+        for row, count in zip(report.get("series_totals", {}).get("edges", []), per_edge):
+            row["circuit_events"] = int(count)
+
     if "summary" not in group:
         report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
         report["totals"] = report["summary"] = None
@@ -310,6 +401,13 @@ def read_run(group, problems, require_finished=False):
         else:
             _check_dims(errors, [service, error_cause], where, problems)
             tot[("totals/services", "errors")] = errors[()]
+    visits = _dataset(group, "totals/requests/visits_per_request", where, problems)
+    if visits is not None:
+        if visits.dtype != F64 or visits.shape != (n_r, n_s):
+            problems.add(where, f"'{visits.name}' is {visits.dtype} {visits.shape}, expected float64 ({n_r}, {n_s})")
+        else:
+            _check_dims(visits, [request_type, service], where, problems)
+            tot[("totals/requests", "visits_per_request")] = visits[()]
     hist = _dataset(group, "totals/requests/latency_histogram", where, problems)
     if hist is not None:
         if hist.dtype != U64 or hist.shape != (n_r, n_b):
@@ -347,7 +445,7 @@ def read_run(group, problems, require_finished=False):
                     row[name] = int(v) if SERVICE_TOTALS[name] == U64 else _json_number(v)
             row["errors"] = {c: int(ts("errors")[i, k]) for k, c in enumerate(ERROR_CAUSES)}
             totals["services"].append(row)
-    for name in ("busy_mean", "queue_mean", "arrival_rate"):
+    for name in ("busy_mean", "queue_mean", "arrival_rate", "wasted_cpu"):
         v = ts(name)
         if v is not None and (np.any(~np.isfinite(v)) or np.any(v < 0)):
             problems.add(where, f"totals/services/{name} has negative or non-finite values")
@@ -359,6 +457,19 @@ def read_run(group, problems, require_finished=False):
         h = tr("latency_histogram")
         if h is not None and n_b and np.any(h.astype(object).sum(axis=1) > tr("successes").astype(object)):
             problems.add(where, "a latency histogram counts more than the successes")
+        if tr("degraded") is not None and np.any(tr("degraded") > tr("successes")):
+            problems.add(where, "totals/requests/degraded exceeds successes")
+        vpr = tr("visits_per_request")
+        if vpr is not None and tr("failures") is not None:
+            # NaN exactly for a request type of which no request ended (one NaN row).
+            ended = tr("successes").astype(object) + tr("failures").astype(object)
+            missing, none = np.isnan(vpr), (ended == 0).astype(bool)[:, None]
+            if np.any(missing & ~none) or np.any(~missing & none):
+                problems.add(where, "totals/requests/visits_per_request is not NaN exactly for request types "
+                                    "with no request ended")
+            defined = vpr[~missing]
+            if np.any(~np.isfinite(defined)) or np.any(defined < 0):
+                problems.add(where, "totals/requests/visits_per_request has infinite or negative values")
         for i in range(n_r):
             row = {"name": request_types[i]}
             for name in REQUEST_TOTALS:
@@ -367,6 +478,8 @@ def read_run(group, problems, require_finished=False):
                     row[name] = int(v) if REQUEST_TOTALS[name] == U64 else _json_number(v)
             if h is not None:
                 row["latency_histogram"] = [int(x) for x in h[i]]
+            if vpr is not None:
+                row["visits_per_request"] = {services[k]: _json_number(vpr[i, k]) for k in range(n_s)}
             totals["requests"].append(row)
 
     summary_group = group["summary"]
@@ -380,6 +493,12 @@ def read_run(group, problems, require_finished=False):
             problems.add(where, "summary: successes differ from the sum over request types")
         if tr("failures") is not None and failures != int(tr("failures").astype(object).sum()):
             problems.add(where, "summary: failures differ from the sum over request types")
+        if summary["degraded"] > successes:
+            problems.add(where, f"summary: degraded {summary['degraded']} > successes {successes}")
+        if tr("degraded") is not None and summary["degraded"] != int(tr("degraded").astype(object).sum()):
+            problems.add(where, "summary: degraded differs from the sum over request types")
+        if not (math.isfinite(summary["wasted_cpu"]) and summary["wasted_cpu"] >= 0):
+            problems.add(where, f"summary: wasted_cpu {summary['wasted_cpu']} is negative or not finite")
         measured = summary["measured_seconds"]
         if measured > 0:
             if not _close(summary["throughput"], requests / measured):
@@ -445,7 +564,8 @@ def summary_lines(report):
     for run in report["runs"]:
         attrs = run.get("attributes", {})
         line = (f"  run {run['index']}: {run.get('bins', '?')} bins x {len(run.get('services', []))} services, "
-                f"{len(run.get('request_types', []))} request types; scenario '{attrs.get('scenario_name')}', "
+                f"{len(run.get('request_types', []))} request types, {len(run.get('edges', []))} edges "
+                f"({run.get('circuit_events', '?')} breaker events); scenario '{attrs.get('scenario_name')}', "
                 f"design {attrs.get('design')}, seed {attrs.get('seed')}")
         summary = run.get("summary")
         if summary:

@@ -114,6 +114,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   info.bin_width = l.system.bin_width;
   for (const auto& s : l.system.services) info.services.push_back(s.name);
   for (const auto& r : l.system.request_types) info.request_types.push_back(r.name);
+  for (const auto& e : l.system.edge_policies) info.edges.push_back(e.name);
   info.histogram_edges = LogHistogram::edges();
 
   auto writer = file.begin_run(info);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +32,8 @@ namespace {
 constexpr size_t kTargetChunkBytes = size_t{1} << 20;
 constexpr hsize_t kMaxChunkRows = 256;
 constexpr hsize_t kMinChunkRows = 16;
+/// Rows per chunk of the circuit-breaker event table (18 bytes a row before compression).
+constexpr hsize_t kEventChunkRows = 1024;
 constexpr unsigned kDeflateLevel = 4;
 
 // HDF5 may be built without thread safety, and the writer registry is shared: one lock for all.
@@ -144,6 +147,11 @@ struct H5Type<int32_t> {
   static hid_t mem() { return H5T_NATIVE_INT32; }
   static hid_t file() { return H5T_STD_I32LE; }
 };
+template <>
+struct H5Type<uint8_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT8; }
+  static hid_t file() { return H5T_STD_U8LE; }
+};
 
 Hid string_type(const Check& check) {
   Hid type = check.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
@@ -157,8 +165,17 @@ Hid simple_space(const Check& check, std::span<const hsize_t> dims, std::span<co
                   H5Sclose, "dataspace");
 }
 
+/// Links and attributes a group keeps in its own header before moving them to a heap + B-tree.
+constexpr unsigned kMaxCompact = 32, kMinDense = 24;
+
 Hid create_group(const Check& check, hid_t parent, const std::string& name) {
-  return check.id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+  // HDF5's default turns a group with more than 8 links or attributes into dense storage, which
+  // costs about 2 KB per group; a run's groups hold up to ~16, so they stay compact. /runs itself
+  // goes dense past kMaxCompact runs, as it should.
+  Hid gcpl = check.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
+  check.status(H5Pset_link_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
+  check.status(H5Pset_attr_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
+  return check.id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
                   "group '" + name + "'");
 }
 
@@ -190,6 +207,16 @@ void attr_scalar(const Check& check, hid_t loc, const char* name, T value) {
   Hid attr = check.id(H5Acreate2(loc, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
                       std::string("attribute '") + name + "'");
   check.status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), std::string("attribute '") + name + "'");
+}
+
+template <class T>
+void attr_values(const Check& check, hid_t loc, const char* name, std::span<const T> values) {
+  const std::array<hsize_t, 1> dims{values.size()};
+  Hid space = simple_space(check, dims);
+  Hid attr = check.id(H5Acreate2(loc, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  if (values.empty()) return;
+  check.status(H5Awrite(attr.get(), H5Type<T>::mem(), values.data()), std::string("attribute '") + name + "'");
 }
 
 /// A fixed-size dataset written at once; contiguous, as it is small and read whole.
@@ -292,15 +319,38 @@ struct Series {
                             buffer.data()),
                    "writing a time series");
     }
-    buffer.clear();
+    // Rows buffered beyond `rows` (an edge row given ahead of its bin's write_bin) stay.
+    const size_t done = std::min<size_t>(rows * row_elems, buffer.size());
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(done));
   }
 };
 
-hsize_t chunk_rows_for(size_t services, size_t request_types) {
-  const size_t widest_row = std::max({services * kErrorCauses * sizeof(uint64_t),
-                                      request_types * sizeof(uint64_t), sizeof(double)});
+hsize_t chunk_rows_for(size_t services, size_t request_types, size_t edges) {
+  const size_t widest_row = std::max({services * kErrorCauses * sizeof(uint64_t), request_types * sizeof(uint64_t),
+                                      edges * sizeof(uint64_t), sizeof(double)});
   return std::clamp<hsize_t>(kTargetChunkBytes / widest_row, kMinChunkRows, kMaxChunkRows);
 }
+
+/// The counters of an edge's time series, in the order of docs/results-format.md.
+struct EdgeCount {
+  const char* name;
+  uint64_t EdgeBinRow::*member;
+};
+constexpr std::array<EdgeCount, 9> kEdgeCounts{{
+    {"calls", &EdgeBinRow::calls},
+    {"attempts", &EdgeBinRow::attempts},
+    {"retries", &EdgeBinRow::retries},
+    {"timeouts", &EdgeBinRow::timeouts},
+    {"failures", &EdgeBinRow::failures},
+    {"fallbacks", &EdgeBinRow::fallbacks},
+    {"circuit_rejections", &EdgeBinRow::circuit_rejections},
+    {"bulkhead_rejections", &EdgeBinRow::bulkhead_rejections},
+    {"late_replies", &EdgeBinRow::late_replies},
+}};
+
+/// Circuit breaker states as stored in events/circuit/from and to (CircuitEvent's encoding).
+constexpr uint8_t kCircuitStates = 3;
+constexpr const char* kCircuitStateMeanings = "closed open half_open";
 
 }  // namespace
 
@@ -318,13 +368,15 @@ struct RunWriter::Impl {
   std::shared_ptr<ResultsFile::State> state;
   int index = 0;
   double bin_width = 0;
-  size_t services = 0, request_types = 0, buckets = 0;
+  size_t services = 0, request_types = 0, edges = 0, buckets = 0;
   hsize_t chunk_rows = 0;
   int64_t bins = 0;          // rows handed to write_bin
+  int64_t edge_bins = 0;     // bins whose edge rows were given (bins + 1 between write_edge_bin and write_bin)
   hsize_t written_rows = 0;  // rows already in the datasets
+  hsize_t written_events = 0;  // circuit events already in the datasets
   bool closed = false;
 
-  Hid group, scale_service, scale_request, scale_time, scale_cause, scale_bucket;
+  Hid group, scale_service, scale_request, scale_edge, scale_time, scale_cause, scale_bucket;
   Series<double> time;
   Series<uint64_t> s_arrivals, s_completions, s_errors;
   Series<double> s_queue_mean;
@@ -332,18 +384,33 @@ struct RunWriter::Impl {
   Series<double> s_busy_mean, s_latency_mean, s_latency_p50, s_latency_p95, s_latency_p99;
   Series<uint64_t> r_arrivals, r_successes, r_failures;
   Series<double> r_latency_mean, r_latency_p50, r_latency_p99;
+  std::array<Series<uint64_t>, kEdgeCounts.size()> e_counts;
+  Series<double> e_open_fraction;
+  // The circuit event table: one row per breaker transition, its own chunking.
+  Series<double> ev_time;
+  Series<uint32_t> ev_edge, ev_replica;
+  Series<uint8_t> ev_from, ev_to;
 
   [[nodiscard]] Check check() const { return Check(state->final_path); }
 
+  /// The time series: one row per bin.
   template <class F>
   void each_series(F&& f) {
     f(time);
     f(s_arrivals), f(s_completions), f(s_errors), f(s_queue_mean), f(s_queue_max), f(s_busy_mean);
     f(s_latency_mean), f(s_latency_p50), f(s_latency_p95), f(s_latency_p99);
     f(r_arrivals), f(r_successes), f(r_failures), f(r_latency_mean), f(r_latency_p50), f(r_latency_p99);
+    for (auto& series : e_counts) f(series);
+    f(e_open_fraction);
   }
 
-  void flush() {
+  /// The event table's columns: one row per event.
+  template <class F>
+  void each_event_series(F&& f) {
+    f(ev_time), f(ev_edge), f(ev_replica), f(ev_from), f(ev_to);
+  }
+
+  void flush_bins() {
     const hsize_t rows = static_cast<hsize_t>(bins) - written_rows;
     if (rows == 0) return;
     const Check c = check();
@@ -351,13 +418,30 @@ struct RunWriter::Impl {
     written_rows += rows;
   }
 
+  void flush_events() {
+    const hsize_t rows = ev_time.buffer.size();
+    if (rows == 0) return;
+    const Check c = check();
+    each_event_series([&](auto& series) { series.flush(c, written_events, rows); });
+    written_events += rows;
+  }
+
+  void flush() {
+    flush_bins();
+    flush_events();
+  }
+
   /// Releases every handle; the writer accepts nothing afterwards.
   void close() {
-    each_series([](auto& series) {
+    auto release = [](auto& series) {
       series.dset.reset();
       decltype(series.buffer)().swap(series.buffer);
-    });
-    for (Hid* hid : {&scale_service, &scale_request, &scale_time, &scale_cause, &scale_bucket, &group}) hid->reset();
+    };
+    each_series(release);
+    each_event_series(release);
+    for (Hid* hid : {&scale_service, &scale_request, &scale_edge, &scale_time, &scale_cause, &scale_bucket, &group}) {
+      hid->reset();
+    }
     closed = true;
     state->live.erase(this);
   }
@@ -379,8 +463,9 @@ void RunWriter::Impl::create(const RunInfo& info) {
   bin_width = info.bin_width;
   services = info.services.size();
   request_types = info.request_types.size();
+  edges = info.edges.size();
   buckets = info.histogram_edges.empty() ? 0 : info.histogram_edges.size() - 1;
-  chunk_rows = chunk_rows_for(services, request_types);
+  chunk_rows = chunk_rows_for(services, request_types, edges);
 
   group = create_group(c, state->runs.get(), std::to_string(info.index));
   const hid_t g = group.get();
@@ -406,6 +491,10 @@ void RunWriter::Impl::create(const RunInfo& info) {
   make_scale(c, scale_service, "service");
   scale_request = string_dataset(c, g, "request_type", info.request_types);
   make_scale(c, scale_request, "request_type");
+  // Always present, possibly empty: a run without tolerance policies has no edges.
+  scale_edge = string_dataset(c, g, "edge", info.edges);
+  attr_string(c, scale_edge.get(), "description", "call edges with tolerance policies, \"caller -> callee\"");
+  make_scale(c, scale_edge, "edge");
   std::vector<std::string> causes;
   for (int k = 0; k < kErrorCauses; ++k) causes.emplace_back(to_string(static_cast<ErrorCause>(k)));
   scale_cause = string_dataset(c, g, "error_cause", causes);
@@ -415,13 +504,13 @@ void RunWriter::Impl::create(const RunInfo& info) {
   attr_string(c, time.dset.get(), "description", "start of each bin; bin k covers [time[k], time[k] + bin_width)");
   make_scale(c, time.dset, "time");
 
-  const std::array<hsize_t, 1> edge_dims{info.histogram_edges.size()};
-  Hid edges = fixed_dataset<double>(c, g, "latency_bucket_edges", edge_dims, info.histogram_edges.data());
-  attr_string(c, edges.get(), "units", "s");
-  attr_string(c, edges.get(), "description",
+  const std::array<hsize_t, 1> bucket_edge_dims{info.histogram_edges.size()};
+  Hid bucket_edges = fixed_dataset<double>(c, g, "latency_bucket_edges", bucket_edge_dims, info.histogram_edges.data());
+  attr_string(c, bucket_edges.get(), "units", "s");
+  attr_string(c, bucket_edges.get(), "description",
               "bucket k of totals/requests/latency_histogram counts successful requests whose end-to-end "
               "latency lies in [edges[k], edges[k + 1])");
-  make_scale(c, edges, "latency_bucket_edges");
+  make_scale(c, bucket_edges, "latency_bucket_edges");
   // The histogram's bucket axis needs a scale of its own length (edges has one more entry).
   const std::array<hsize_t, 1> bucket_dims{buckets};
   scale_bucket = fixed_dataset<double>(c, g, "latency_bucket", bucket_dims, info.histogram_edges.data());
@@ -460,6 +549,42 @@ void RunWriter::Impl::create(const RunInfo& info) {
   request_series(r_latency_mean, "latency_mean", "s");
   request_series(r_latency_p50, "latency_p50", "s");
   request_series(r_latency_p99, "latency_p99", "s");
+
+  // Per-edge series: [time, edge], present (with 0 columns) when the run has no edges.
+  const std::pair<const Hid*, const char*> by_edge{&scale_edge, "edge"};
+  Hid egroup = create_group(c, g, "edges");
+  const hsize_t e = edges;
+  for (size_t k = 0; k < kEdgeCounts.size(); ++k) {
+    e_counts[k].create(c, egroup.get(), kEdgeCounts[k].name, {e}, chunk_rows, nullptr);
+    attach(c, e_counts[k].dset, {by_time, by_edge});
+  }
+  e_open_fraction.create(c, egroup.get(), "open_fraction", {e}, chunk_rows, nullptr);
+  attr_string(c, e_open_fraction.dset.get(), "description",
+              "share of the caller's replicas whose breaker is not closed at the bin's end");
+  attach(c, e_open_fraction.dset, {by_time, by_edge});
+
+  // Circuit breaker transitions: a table of equal-length columns, indexed by its own `time` scale.
+  Hid events = create_group(c, g, "events");
+  Hid circuit = create_group(c, events.get(), "circuit");
+  attr_string(c, circuit.get(), "description", "circuit breaker state changes, in time order");
+  ev_time.create(c, circuit.get(), "time", {}, kEventChunkRows, "s");
+  attr_string(c, ev_time.dset.get(), "description", "when the breaker changed state");
+  make_scale(c, ev_time.dset, "time");
+  const std::pair<const Hid*, const char*> by_event{&ev_time.dset, "time"};
+  ev_edge.create(c, circuit.get(), "edge", {}, kEventChunkRows, nullptr);
+  attr_string(c, ev_edge.dset.get(), "description", "edge index: position in ../../edge");
+  attach(c, ev_edge.dset, {by_event});
+  ev_replica.create(c, circuit.get(), "replica", {}, kEventChunkRows, nullptr);
+  attr_string(c, ev_replica.dset.get(), "description", "caller replica (within its service) owning the breaker");
+  attach(c, ev_replica.dset, {by_event});
+  // CF-style state names (xarray and netCDF tools know flag_values/flag_meanings).
+  const std::array<uint8_t, kCircuitStates> states{0, 1, 2};
+  for (const auto& [series, name] : {std::pair{&ev_from, "from"}, std::pair{&ev_to, "to"}}) {
+    series->create(c, circuit.get(), name, {}, kEventChunkRows, nullptr);
+    attr_values<uint8_t>(c, series->dset.get(), "flag_values", states);
+    attr_string(c, series->dset.get(), "flag_meanings", kCircuitStateMeanings);
+    attach(c, series->dset, {by_event});
+  }
 }
 
 void RunWriter::Impl::write_totals(const RunTotals& totals) {
@@ -488,6 +613,7 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
   service_column("busy_mean", &ServiceTotals::busy_mean, nullptr);
   service_column("queue_mean", &ServiceTotals::queue_mean, nullptr);
   service_column("arrival_rate", &ServiceTotals::arrival_rate, "1/s");
+  service_column("wasted_cpu", &ServiceTotals::wasted_cpu, "s");
   {
     std::vector<uint64_t> errors;
     errors.reserve(services * kErrorCauses);
@@ -510,6 +636,7 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
   };
   request_column("successes", &RequestSummary::successes, nullptr);
   request_column("failures", &RequestSummary::failures, nullptr);
+  request_column("degraded", &RequestSummary::degraded, nullptr);
   request_column("latency_mean", &RequestSummary::latency_mean, "s");
   request_column("p50", &RequestSummary::p50, "s");
   request_column("p95", &RequestSummary::p95, "s");
@@ -524,6 +651,18 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
     attr_string(c, dset.get(), "description", "successful requests by end-to-end latency; see ../../latency_bucket_edges");
     attach(c, dset, {by_request, by_bucket});
   }
+  {
+    std::vector<double> visits;
+    visits.reserve(request_types * services);
+    for (const auto& row : totals.requests) {
+      visits.insert(visits.end(), row.visits_per_request.begin(), row.visits_per_request.end());
+    }
+    const std::array<hsize_t, 2> dims{request_types, services};
+    Hid dset = fixed_dataset<double>(c, rgroup.get(), "visits_per_request", dims, visits.data());
+    attr_string(c, dset.get(), "description",
+                "visits made at each service per request ended (retries included); NaN if none ended");
+    attach(c, dset, {by_request, by_service});
+  }
 
   const RunSummary& sum = totals.summary;
   Hid summary = create_group(c, g, "summary");
@@ -532,8 +671,10 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
   attr_scalar<uint64_t>(c, sg, "requests", sum.requests);
   attr_scalar<uint64_t>(c, sg, "successes", sum.successes);
   attr_scalar<uint64_t>(c, sg, "failures", sum.failures);
+  attr_scalar<uint64_t>(c, sg, "degraded", sum.degraded);
   attr_scalar<double>(c, sg, "throughput", sum.throughput);
   attr_scalar<double>(c, sg, "goodput", sum.goodput);
+  attr_scalar<double>(c, sg, "wasted_cpu", sum.wasted_cpu);
   attr_scalar<double>(c, sg, "error_rate", sum.error_rate);
   attr_scalar<double>(c, sg, "latency_mean", sum.latency_mean);
   attr_scalar<double>(c, sg, "p50", sum.p50);
@@ -579,6 +720,10 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
   if (services.size() != w.services || requests.size() != w.request_types) {
     throw std::invalid_argument("RunWriter::write_bin: row counts do not match the run's services and request types");
   }
+  if (w.edges > 0 && w.edge_bins != index + 1) {
+    throw std::invalid_argument("RunWriter::write_bin: the edge rows of bin " + std::to_string(index) +
+                                " were not given (write_edge_bin comes first)");
+  }
   w.time.buffer.push_back(static_cast<double>(index) * w.bin_width);
   for (const ServiceBinRow& row : services) {
     w.s_arrivals.buffer.push_back(row.arrivals);
@@ -601,7 +746,58 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
     w.r_latency_p99.buffer.push_back(row.latency_p99);
   }
   ++w.bins;
-  if (static_cast<hsize_t>(w.bins) - w.written_rows >= w.chunk_rows) w.flush();
+  w.edge_bins = w.bins;
+  if (static_cast<hsize_t>(w.bins) - w.written_rows >= w.chunk_rows) w.flush_bins();
+}
+
+void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  Impl& w = *impl_;
+  w.require_open("writing a bin");
+  if (w.edge_bins != w.bins) {
+    throw std::invalid_argument("RunWriter::write_edge_bin: the edge rows of bin " + std::to_string(w.bins) +
+                                " were already given; write_bin comes next");
+  }
+  if (index != w.bins) {
+    throw std::invalid_argument("RunWriter::write_edge_bin: bin " + std::to_string(index) + " given, expected " +
+                                std::to_string(w.bins));
+  }
+  if (edges.size() != w.edges) {
+    throw std::invalid_argument("RunWriter::write_edge_bin: " + std::to_string(edges.size()) +
+                                " rows given, the run has " + std::to_string(w.edges) + " edges");
+  }
+  for (const EdgeBinRow& row : edges) {
+    for (size_t k = 0; k < kEdgeCounts.size(); ++k) w.e_counts[k].buffer.push_back(row.*kEdgeCounts[k].member);
+    w.e_open_fraction.buffer.push_back(row.open_fraction);
+  }
+  w.edge_bins = w.bins + 1;
+}
+
+void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {
+  const std::lock_guard lock(hdf5_mutex());
+  silence_hdf5();
+  Impl& w = *impl_;
+  w.require_open("writing circuit events");
+  // Checked before any is taken, so that a refused call leaves the table as it was.
+  for (const CircuitEvent& event : events) {
+    if (event.edge >= w.edges) {
+      throw std::invalid_argument("RunWriter::write_circuit_events: edge " + std::to_string(event.edge) +
+                                  " given, the run has " + std::to_string(w.edges) + " edges");
+    }
+    if (event.from >= kCircuitStates || event.to >= kCircuitStates) {
+      throw std::invalid_argument("RunWriter::write_circuit_events: breaker state " +
+                                  std::to_string(std::max(event.from, event.to)) + " is not 0, 1 or 2");
+    }
+  }
+  for (const CircuitEvent& event : events) {
+    w.ev_time.buffer.push_back(event.time);
+    w.ev_edge.buffer.push_back(event.edge);
+    w.ev_replica.buffer.push_back(event.replica);
+    w.ev_from.buffer.push_back(event.from);
+    w.ev_to.buffer.push_back(event.to);
+    if (w.ev_time.buffer.size() >= kEventChunkRows) w.flush_events();
+  }
 }
 
 void RunWriter::finish(const RunTotals& totals) {
@@ -617,6 +813,11 @@ void RunWriter::finish(const RunTotals& totals) {
       throw std::invalid_argument("RunWriter::finish: a latency histogram has " +
                                   std::to_string(request.histogram.size()) + " buckets, the edges give " +
                                   std::to_string(w.buckets));
+    }
+    if (request.visits_per_request.size() != w.services) {
+      throw std::invalid_argument("RunWriter::finish: visits_per_request has " +
+                                  std::to_string(request.visits_per_request.size()) + " entries, the run has " +
+                                  std::to_string(w.services) + " services");
     }
   }
   w.flush();

@@ -44,7 +44,8 @@ class ResultsFile {
   std::shared_ptr<State> state_;
 };
 
-/// Streams one run into its group: write_bin() for every bin, then finish() once.
+/// Streams one run into its group: write_edge_bin() (when the run has edges) and write_bin() for
+/// every bin, write_circuit_events() whenever breakers changed state, then finish() once.
 class RunWriter : public BinSink {
  public:
   ~RunWriter() override;
@@ -54,6 +55,11 @@ class RunWriter : public BinSink {
   /// Appends one row to each time-series dataset; indices are consecutive from 0.
   void write_bin(int64_t index, std::span<const ServiceBinRow> services,
                  std::span<const RequestBinRow> requests) override;
+  /// Buffers the edges' row of bin `index`, which must be the next bin (`bins()`); required before
+  /// write_bin() of that bin when the run has edges.
+  void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) override;
+  /// Appends breaker transitions to the run's event table (buffered a chunk at a time).
+  void write_circuit_events(std::span<const CircuitEvent> events) override;
   /// Writes totals and summary and closes the run; the writer accepts nothing after this.
   void finish(const RunTotals& totals);
   /// Bins written so far.

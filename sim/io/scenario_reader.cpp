@@ -225,6 +225,24 @@ class Reader {
   /// Reads a map of "from -> to": {settings} entries (the scenario's `edges`, a request's `calls`).
   std::vector<EdgeOverride> edge_overrides(const Item& item) const;
   void read_platform(const MapView& top, Scenario& s) const;
+  // Tolerance policies (`policies`, `protection`).
+  void read_policies(const MapView& top, Scenario& s) const;
+  PolicySpec read_policy(const Item& item, SourceLocation where) const;
+  RetryPolicy read_retry(const Item& item) const;
+  RetryBudget read_budget(const Item& item) const;
+  CircuitBreakerConfig read_breaker(const Item& item) const;
+  OutlierConfig read_outlier(const Item& item) const;
+  AdmissionConfig read_admission(const Item& item) const;
+  double percent(const Item& item) const;
+  /// Runs a policy's validate(), turning its complaint into an error at `item`.
+  template <typename Config>
+  void validated(const Item& item, const Config& config) const {
+    try {
+      config.validate();
+    } catch (const std::invalid_argument& e) {
+      fail(item, e.what());
+    }
+  }
 
   std::string file_, base_dir_;
   YAML::Node root_;
@@ -360,7 +378,7 @@ Scenario Reader::read() {
   Scenario s;
   const MapView top(*this, Item{root_, YAML::Node(), "", ""});
   top.allow({"name", "topology", "duration", "warmup", "seed", "bin", "requests", "workload", "defaults", "services",
-             "edges", "platform", "limits"});
+             "edges", "platform", "limits", "policies", "protection"});
 
   if (auto name = top.get("name")) {
     s.name = text(*name, "a name");
@@ -430,6 +448,7 @@ Scenario Reader::read() {
 
   read_edges(top, s);
   read_platform(top, s);
+  read_policies(top, s);
 
   if (auto limits = top.get("limits")) {
     const MapView m(*this, *limits);
@@ -648,8 +667,12 @@ RateProfile Reader::read_profile(const Item& base, const std::optional<Item>& pr
 
 ServiceParams Reader::read_params(const Item& item) const {
   const MapView m(*this, item);
-  m.allow({"replicas", "workers", "queue", "service_time", "host", "discipline", "balancer"});
+  m.allow({"replicas", "workers", "queue", "service_time", "host", "discipline", "balancer", "error_rate"});
   ServiceParams p;
+  if (auto v = m.get("error_rate")) {
+    p.error_rate = number(*v);
+    if (!(*p.error_rate >= 0 && *p.error_rate <= 1)) fail(*v, "an error rate must be in [0, 1]");
+  }
   if (auto v = m.get("replicas")) p.replicas = integer(*v, 1, kMaxReplicas);
   if (auto v = m.get("workers")) p.workers = integer(*v, 1, kMaxReplicas);
   if (auto v = m.get("queue")) p.queue_capacity = integer(*v, 0, kMaxQueue);
@@ -1037,6 +1060,268 @@ Scenario read_scenario(const std::string& path, const std::vector<std::string>& 
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   return parse_scenario(text.str(), path, dir, overrides);
+}
+
+}  // namespace rapture
+
+namespace rapture {
+namespace {
+
+/// A preset given as `name` or as a map whose optional `preset` key names it.
+std::optional<std::string> preset_name(const Item& item) {
+  if (item.node.IsScalar()) return item.node.Scalar();
+  if (item.node.IsMap() && item.node["preset"]) return item.node["preset"].Scalar();
+  return std::nullopt;
+}
+
+}  // namespace
+
+double Reader::percent(const Item& item) const {
+  std::string t = text(item, "a percentage such as 50% or 50");
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  try {
+    return units::parse_number(t);
+  } catch (const std::invalid_argument& e) {
+    fail(item, e.what());
+  }
+}
+
+RetryPolicy Reader::read_retry(const Item& item) const {
+  RetryPolicy r;
+  try {
+    r = RetryPolicy::preset(preset_name(item).value_or("none"));
+  } catch (const std::invalid_argument& e) {
+    fail(item, e.what());
+  }
+  if (item.node.IsMap()) {
+    const MapView m(*this, item);
+    m.allow({"preset", "max_attempts", "retry_on", "backoff", "per_try_timeout", "deadline", "propagate_deadline",
+             "cancel_on_timeout"});
+    if (auto v = m.get("max_attempts")) r.max_attempts = integer(*v, 1, 100);
+    if (auto v = m.get("retry_on")) {
+      r.retry_on = RetryOn{false, false, false, false};
+      for (const auto& el : list(*v, "conditions: timeout, error, overflow, circuit_open")) {
+        const std::string c = text(el, "a retry condition");
+        if (c == "timeout") {
+          r.retry_on.timeout = true;
+        } else if (c == "error") {
+          r.retry_on.error = true;
+        } else if (c == "overflow") {
+          r.retry_on.overflow = true;
+        } else if (c == "circuit_open") {
+          r.retry_on.circuit_open = true;
+        } else {
+          fail(el, "unknown retry condition '" + c + "' (expected timeout, error, overflow or circuit_open)");
+        }
+      }
+    }
+    if (auto v = m.get("backoff")) {
+      const MapView b(*this, *v);
+      b.allow({"kind", "base", "multiplier", "cap"});
+      if (auto k = b.get("kind")) {
+        const std::string kind = text(*k, "a backoff kind");
+        if (kind == "none") {
+          r.backoff.kind = Backoff::Kind::None;
+        } else if (kind == "constant") {
+          r.backoff.kind = Backoff::Kind::Constant;
+        } else if (kind == "exponential") {
+          r.backoff.kind = Backoff::Kind::Exponential;
+        } else if (kind == "full_jitter") {
+          r.backoff.kind = Backoff::Kind::FullJitter;
+        } else if (kind == "decorrelated_jitter") {
+          r.backoff.kind = Backoff::Kind::DecorrelatedJitter;
+        } else {
+          fail(*k, "unknown backoff '" + kind +
+                       "' (expected none, constant, exponential, full_jitter or decorrelated_jitter)");
+        }
+      }
+      if (auto x = b.get("base")) r.backoff.base = duration(*x);
+      if (auto x = b.get("multiplier")) r.backoff.multiplier = number(*x);
+      if (auto x = b.get("cap")) r.backoff.cap = duration(*x);
+    }
+    if (auto v = m.get("per_try_timeout")) r.per_try_timeout = duration(*v);
+    if (auto v = m.get("deadline")) r.deadline = duration(*v);
+    if (auto v = m.get("propagate_deadline")) r.propagate_deadline = boolean(*v);
+    if (auto v = m.get("cancel_on_timeout")) r.cancel_on_timeout = boolean(*v);
+  } else if (!item.node.IsScalar()) {
+    fail(item, "expected a preset name or a map");
+  }
+  validated(item, r);
+  return r;
+}
+
+RetryBudget Reader::read_budget(const Item& item) const {
+  RetryBudgetConfig c;
+  try {
+    c = RetryBudgetConfig::preset(preset_name(item).value_or("none"));
+  } catch (const std::invalid_argument& e) {
+    fail(item, e.what());
+  }
+  if (item.node.IsMap()) {
+    const MapView m(*this, item);
+    m.allow({"preset", "budget_percent", "min_retry_concurrency", "retry_ratio", "min_retries_per_second", "ttl",
+             "max_tokens", "token_ratio"});
+    if (auto v = m.get("budget_percent")) c.budget_percent = percent(*v);
+    if (auto v = m.get("min_retry_concurrency")) c.min_retry_concurrency = static_cast<uint32_t>(integer(*v, 0, 1'000'000));
+    if (auto v = m.get("retry_ratio")) c.retry_ratio = number(*v);
+    if (auto v = m.get("min_retries_per_second")) c.min_retries_per_second = static_cast<uint32_t>(integer(*v, 0, 1'000'000));
+    if (auto v = m.get("ttl")) c.ttl = duration(*v);
+    if (auto v = m.get("max_tokens")) c.max_tokens = static_cast<uint32_t>(integer(*v, 1, 1000));
+    if (auto v = m.get("token_ratio")) c.token_ratio = number(*v);
+  } else if (!item.node.IsScalar()) {
+    fail(item, "expected a preset name or a map");
+  }
+  validated(item, c);
+  return RetryBudget(c);
+}
+
+CircuitBreakerConfig Reader::read_breaker(const Item& item) const {
+  CircuitBreakerConfig c;
+  const std::string preset = preset_name(item).value_or("resilience4j");
+  if (preset == "resilience4j") {
+    c = CircuitBreakerConfig::resilience4j();
+  } else if (preset == "hystrix") {
+    c = CircuitBreakerConfig::hystrix();
+  } else {
+    fail(item, "unknown circuit breaker preset '" + preset + "' (expected resilience4j or hystrix)");
+  }
+  if (item.node.IsMap()) {
+    const MapView m(*this, item);
+    m.allow({"preset", "window", "window_size", "minimum_calls", "failure_rate_threshold", "slow_call_duration",
+             "slow_call_rate_threshold", "wait_in_open", "wait_multiplier", "max_wait_in_open", "automatic_half_open",
+             "permitted_in_half_open", "max_wait_in_half_open"});
+    if (auto v = m.get("window")) {
+      const std::string w = text(*v, "count_based or time_based");
+      if (w == "count_based" || w == "count") {
+        c.window = CircuitBreakerConfig::Window::CountBased;
+      } else if (w == "time_based" || w == "time") {
+        c.window = CircuitBreakerConfig::Window::TimeBased;
+      } else {
+        fail(*v, "unknown window '" + w + "' (expected count_based or time_based)");
+      }
+    }
+    if (auto v = m.get("window_size")) {
+      c.window_size = c.window == CircuitBreakerConfig::Window::TimeBased
+                          ? static_cast<int64_t>(std::llround(duration(*v)))
+                          : integer(*v, 0, 1'000'000);
+    }
+    if (auto v = m.get("minimum_calls")) c.minimum_calls = integer(*v, 0, 1'000'000);
+    if (auto v = m.get("failure_rate_threshold")) c.failure_rate_threshold = percent(*v);
+    if (auto v = m.get("slow_call_duration")) c.slow_call_duration = duration(*v);
+    if (auto v = m.get("slow_call_rate_threshold")) c.slow_call_rate_threshold = percent(*v);
+    if (auto v = m.get("wait_in_open")) c.wait_in_open = duration(*v);
+    if (auto v = m.get("wait_multiplier")) c.wait_multiplier = number(*v);
+    if (auto v = m.get("max_wait_in_open")) c.max_wait_in_open = duration(*v);
+    if (auto v = m.get("automatic_half_open")) c.automatic_half_open = boolean(*v);
+    if (auto v = m.get("permitted_in_half_open")) c.permitted_in_half_open = integer(*v, 0, 1'000'000);
+    if (auto v = m.get("max_wait_in_half_open")) c.max_wait_in_half_open = duration(*v);
+  } else if (!item.node.IsScalar()) {
+    fail(item, "expected a preset name or a map");
+  }
+  validated(item, c);
+  return c;
+}
+
+OutlierConfig Reader::read_outlier(const Item& item) const {
+  const std::string preset = preset_name(item).value_or("envoy");
+  if (preset != "envoy") fail(item, "unknown outlier ejection preset '" + preset + "' (expected envoy)");
+  OutlierConfig c = OutlierConfig::envoy();
+  if (item.node.IsMap()) {
+    const MapView m(*this, item);
+    m.allow({"preset", "consecutive_5xx", "interval", "base_ejection_time", "max_ejection_percent",
+             "max_ejection_time"});
+    if (auto v = m.get("consecutive_5xx")) c.consecutive_5xx = integer(*v, 0, 1'000'000);
+    if (auto v = m.get("interval")) c.interval = duration(*v);
+    if (auto v = m.get("base_ejection_time")) c.base_ejection_time = duration(*v);
+    if (auto v = m.get("max_ejection_percent")) c.max_ejection_percent = percent(*v);
+    if (auto v = m.get("max_ejection_time")) c.max_ejection_time = duration(*v);
+  }
+  validated(item, c);
+  return c;
+}
+
+AdmissionConfig Reader::read_admission(const Item& item) const {
+  AdmissionConfig c;
+  const MapView m(*this, item);
+  m.allow({"max_concurrent", "rate", "burst"});
+  if (auto v = m.get("max_concurrent")) c.max_concurrent = static_cast<uint32_t>(integer(*v, 0, 1'000'000'000));
+  if (auto v = m.get("rate")) c.rate = rate(*v);
+  if (auto v = m.get("burst")) c.burst = number(*v);
+  validated(item, c);
+  return c;
+}
+
+PolicySpec Reader::read_policy(const Item& item, SourceLocation where) const {
+  PolicySpec p;
+  p.where = std::move(where);
+  const MapView m(*this, item);
+  m.allow({"timeout", "retry", "budget", "circuit_breaker", "fallback", "bulkhead"});
+  if (auto v = m.get("retry")) p.retry = read_retry(*v);
+  if (auto v = m.get("timeout")) {
+    const MapView t(*this, *v);
+    t.allow({"per_try", "deadline", "propagate", "cancel"});
+    if (auto x = t.get("per_try")) p.per_try_timeout = duration(*x);
+    if (auto x = t.get("deadline")) p.deadline = duration(*x);
+    if (auto x = t.get("propagate")) p.propagate_deadline = boolean(*x);
+    if (auto x = t.get("cancel")) p.cancel_on_timeout = boolean(*x);
+    if (p.per_try_timeout && p.deadline && *p.deadline > 0 && *p.per_try_timeout > *p.deadline) {
+      fail(*v, "the per-try timeout (" + t.get("per_try")->node.Scalar() + ") is longer than the deadline (" +
+                   t.get("deadline")->node.Scalar() + ")");
+    }
+  }
+  if (auto v = m.get("budget")) p.budget = read_budget(*v);
+  if (auto v = m.get("circuit_breaker")) p.circuit_breaker = read_breaker(*v);
+  if (auto v = m.get("fallback")) p.fallback = boolean(*v);
+  if (auto v = m.get("bulkhead")) p.bulkhead = integer(*v, 0, 1'000'000'000);
+  return p;
+}
+
+void Reader::read_policies(const MapView& top, Scenario& s) const {
+  if (auto policies = top.get("policies")) {
+    const MapView m(*this, *policies);
+    m.allow({"defaults", "by_kind", "edges"});
+    if (auto v = m.get("defaults")) s.policy_all = read_policy(*v, where_key(*v, "policies.defaults"));
+    if (auto v = m.get("by_kind")) {
+      const MapView k(*this, *v);
+      k.allow({"frontend", "service", "cache", "db", "queue"});
+      for (const auto& e : k.entries()) {
+        s.policy_by_kind[static_cast<size_t>(parse_service_kind(e.name))] =
+            read_policy(e.item, where_key(e.item, "policies.by_kind." + e.name));
+      }
+    }
+    if (auto v = m.get("edges")) {
+      const MapView edges(*this, *v);
+      for (const auto& e : edges.entries()) {
+        const auto key = edge(Item{e.item.key, YAML::Node(), e.item.path, ""}, e.name);
+        s.policy_edges.emplace_back(key, read_policy(e.item, where_key(e.item, "edge " + key.first + " -> " + key.second)));
+      }
+    }
+  }
+  if (auto protection = top.get("protection")) {
+    const MapView m(*this, *protection);
+    for (const auto& e : m.entries()) {
+      ProtectionSpec p;
+      p.service = e.name;
+      p.where = where_key(e.item, "service '" + e.name + "'");
+      const MapView o(*this, e.item);
+      o.allow({"outlier_ejection", "admission", "shedding"});
+      if (auto v = o.get("outlier_ejection")) p.outlier_ejection = read_outlier(*v);
+      if (auto v = o.get("admission")) p.admission = read_admission(*v);
+      if (auto v = o.get("shedding")) {
+        const std::string kind = text(*v, "none, codel or adaptive_lifo");
+        if (kind == "none") {
+          p.shedding = ProtectionSpec::Shedding::None;
+        } else if (kind == "codel") {
+          p.shedding = ProtectionSpec::Shedding::CoDel;
+        } else if (kind == "adaptive_lifo") {
+          p.shedding = ProtectionSpec::Shedding::AdaptiveLifo;
+        } else {
+          fail(*v, "unknown shedding '" + kind + "' (expected none, codel or adaptive_lifo)");
+        }
+      }
+      s.protections.push_back(std::move(p));
+    }
+  }
 }
 
 }  // namespace rapture

@@ -18,20 +18,26 @@ enum class EventKind : uint8_t {
   ReplyArrive,  ///< the reply of job `id` reaches its caller
   BinEnd,       ///< a metric bin closes
   WarmupEnd,    ///< the warm-up period ends
+  CallTimeout,  ///< the current try of call `id` times out (stale unless `gen` matches)
+  CallDeadline, ///< the overall deadline of call `id` (stale unless `gen` matches)
+  RetryDue,     ///< call `id` sends its next try after backoff (stale unless `gen` matches)
+  BreakerTimer, ///< circuit breaker `id` changes state by itself (stale unless `gen` matches)
+  OutlierTimer, ///< outlier detection interval of service `id` (stale unless `gen` matches)
 };
 
 struct Event {
   double time;
   uint64_t seq;
   uint32_t id;
+  uint32_t gen;  ///< for timers that may have become stale: must match the target's generation
   EventKind kind;
 };
 
 class EventQueue {
  public:
   /// Schedules an event.
-  void push(double time, EventKind kind, uint32_t id) {
-    heap_.push_back(Event{time, next_seq_++, id, kind});
+  void push(double time, EventKind kind, uint32_t id, uint32_t gen = 0) {
+    heap_.push_back(Event{time, next_seq_++, id, gen, kind});
     sift_up(heap_.size() - 1);
   }
   /// Removes and returns the earliest event; the queue must not be empty.

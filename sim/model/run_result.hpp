@@ -46,6 +46,28 @@ struct RequestBinRow {
   double latency_p50 = 0, latency_p99 = 0;  ///< NaN if none
 };
 
+/// One call edge (caller -> callee, with tolerance policies) during one time bin.
+struct EdgeBinRow {
+  uint64_t calls = 0;        ///< logical calls started (one per call, whatever its retries)
+  uint64_t attempts = 0;     ///< tries sent to the callee (first tries and retries)
+  uint64_t retries = 0;      ///< of which retries
+  uint64_t timeouts = 0;     ///< tries the caller stopped waiting for (per-try timeout or deadline)
+  uint64_t failures = 0;     ///< calls that failed after all their tries (fallbacks not counted)
+  uint64_t fallbacks = 0;    ///< calls answered degraded by a fallback
+  uint64_t circuit_rejections = 0;  ///< tries refused by an open (or full half-open) breaker
+  uint64_t bulkhead_rejections = 0; ///< tries refused by the edge's bulkhead
+  uint64_t late_replies = 0;        ///< replies that came after the caller had given up
+  double open_fraction = 0;  ///< share of the caller's replicas whose breaker is not closed at the bin's end
+};
+
+/// A circuit breaker changing state.
+struct CircuitEvent {
+  double time = 0;
+  uint32_t edge = 0;     ///< edge index (RunInfo::edges)
+  uint32_t replica = 0;  ///< the caller replica (within its service) owning the breaker
+  uint8_t from = 0, to = 0;  ///< 0 closed, 1 open, 2 half-open
+};
+
 /// Facts fixed before a run starts: names (dimension labels) and provenance.
 struct RunInfo {
   int index = 0;  ///< the run's index in the file: group /runs/<index>
@@ -58,6 +80,7 @@ struct RunInfo {
   double duration = 0, warmup = 0, bin_width = 0;
   std::vector<std::string> services;       ///< service index -> name
   std::vector<std::string> request_types;  ///< request type index -> name
+  std::vector<std::string> edges;          ///< edge index -> "caller -> callee" (edges with tolerance policies)
   std::vector<double> histogram_edges;     ///< latency histogram bucket edges (seconds), buckets + 1
 };
 
@@ -68,6 +91,11 @@ class BinSink {
   /// Bin `index` covers [index * bin_width, (index + 1) * bin_width).
   virtual void write_bin(int64_t index, std::span<const ServiceBinRow> services,
                          std::span<const RequestBinRow> requests) = 0;
+  /// The edges' rows of bin `index`, given just before `write_bin` of the same bin (only when
+  /// RunInfo::edges is not empty).
+  virtual void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {}
+  /// Circuit breaker transitions since the previous call, oldest first (given at bin ends).
+  virtual void write_circuit_events(std::span<const CircuitEvent> events) {}
 };
 
 /// A service over the whole run (all bins, warm-up included, so that conservation holds).
@@ -79,11 +107,15 @@ struct ServiceTotals {
   double busy_mean = 0;        ///< after warm-up
   double queue_mean = 0;       ///< after warm-up
   double arrival_rate = 0;     ///< after warm-up, per second
+  double wasted_cpu = 0;       ///< CPU seconds (reference core) spent on visits whose caller had given up
 };
 
 /// A request type over the measured period (after warm-up; requests counted when they end).
 struct RequestSummary {
   uint64_t successes = 0, failures = 0;
+  uint64_t degraded = 0;  ///< of the successes, answered with at least one fallback
+  /// Visits made at each service per request ended (retry amplification), by service index.
+  std::vector<double> visits_per_request;
   double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< successes; NaN if none
   std::vector<uint64_t> histogram;  ///< end-to-end latency of successes, one count per bucket
 };
@@ -92,8 +124,10 @@ struct RequestSummary {
 struct RunSummary {
   double measured_seconds = 0;  ///< duration - warm-up (or up to the early stop)
   uint64_t requests = 0, successes = 0, failures = 0;
+  uint64_t degraded = 0;  ///< successes answered with a fallback somewhere
   double throughput = 0;  ///< requests ended per second
-  double goodput = 0;     ///< successful requests per second
+  double goodput = 0;     ///< successful requests per second, degraded ones included
+  double wasted_cpu = 0;  ///< CPU seconds spent on visits whose caller had given up
   double error_rate = 0;  ///< failures / requests ended
   double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< all successes; NaN if none
   bool stopped_early = false;

@@ -11,6 +11,11 @@
 
 #include "common/error.hpp"
 #include "model/distribution.hpp"
+#include "model/policy/circuit_breaker.hpp"
+#include "model/policy/load_shedding.hpp"
+#include "model/policy/outlier_detector.hpp"
+#include "model/policy/retry_budget.hpp"
+#include "model/policy/retry_policy.hpp"
 #include "model/topology.hpp"
 
 namespace rapture {
@@ -103,6 +108,46 @@ struct PlatformSpec {
 };
 
 
+/// Tolerance policies of the synchronous calls on an edge, caller side. Every field is
+/// optional so that defaults (all edges, then by callee kind) and per-edge settings layer.
+struct PolicySpec {
+  std::optional<RetryPolicy> retry;  ///< retries (and a preset's timeouts)
+  std::optional<double> per_try_timeout, deadline;  ///< `timeout:` settings, layered on their own
+  std::optional<bool> propagate_deadline, cancel_on_timeout;
+  std::optional<RetryBudget> budget;
+  std::optional<CircuitBreakerConfig> circuit_breaker;
+  std::optional<bool> fallback;      ///< on failure or open circuit, answer degraded
+  std::optional<int64_t> bulkhead;   ///< max concurrent calls per caller replica; 0 = none
+  SourceLocation where;
+
+  /// Fields set in `over` replace those here.
+  void overlay(const PolicySpec& over) {
+    if (over.any()) where = over.where;
+    if (over.retry) retry = over.retry;
+    if (over.per_try_timeout) per_try_timeout = over.per_try_timeout;
+    if (over.deadline) deadline = over.deadline;
+    if (over.propagate_deadline) propagate_deadline = over.propagate_deadline;
+    if (over.cancel_on_timeout) cancel_on_timeout = over.cancel_on_timeout;
+    if (over.budget) budget = over.budget;
+    if (over.circuit_breaker) circuit_breaker = over.circuit_breaker;
+    if (over.fallback) fallback = over.fallback;
+    if (over.bulkhead) bulkhead = over.bulkhead;
+  }
+  [[nodiscard]] bool any() const {
+    return retry || per_try_timeout || deadline || budget || circuit_breaker || fallback || bulkhead;
+  }
+};
+
+/// Protection of a service on the callee side.
+struct ProtectionSpec {
+  std::string service;
+  std::optional<OutlierConfig> outlier_ejection;  ///< callers eject its failing replicas
+  std::optional<AdmissionConfig> admission;       ///< entry admission control
+  enum class Shedding { None, CoDel, AdaptiveLifo };
+  Shedding shedding = Shedding::None;
+  SourceLocation where;
+};
+
 /// Bounds that stop a run whose state explodes; the run keeps what it measured.
 struct Limits {
   int64_t max_in_flight = 2'000'000;  ///< requests (service visits) alive at once
@@ -125,6 +170,11 @@ struct Scenario {
   std::vector<EdgeOverride> edges;
   PlatformSpec platform;
   Limits limits;
+  /// Policies: for every sync edge, then by the callee's kind, then per edge ("from -> to").
+  PolicySpec policy_all;
+  std::array<PolicySpec, kServiceKinds> policy_by_kind;
+  std::vector<std::pair<std::pair<std::string, std::string>, PolicySpec>> policy_edges;
+  std::vector<ProtectionSpec> protections;
 };
 
 }  // namespace rapture

@@ -66,6 +66,8 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
   } else {
     measuring_ = true;
   }
+  visits_.assign(system.request_types.size() * system.services.size(), 0);
+  init_tolerance();
 }
 
 Simulation::~Simulation() = default;
@@ -110,10 +112,18 @@ void Simulation::dispatch(const Event& e) {
     case EventKind::Arrival: on_arrival(e.id); break;
     case EventKind::UserWake: on_user_wake(e.id); break;
     case EventKind::JobArrive: arrive(e.id); break;
-    case EventKind::ComputeDone: advance(e.id); break;
+    case EventKind::ComputeDone: on_computed(e.id); break;
     case EventKind::ReplyArrive: on_reply(e.id); break;
     case EventKind::BinEnd: close_bin(now_); break;
+    case EventKind::CallTimeout: on_try_timeout(e.id, e.gen); break;
+    case EventKind::CallDeadline: on_call_deadline(e.id, e.gen); break;
+    case EventKind::RetryDue:
+      if (calls_[e.id].serial == e.gen) send_attempt(e.id);
+      break;
+    case EventKind::BreakerTimer: on_breaker_timer(e.id, e.gen); break;
+    case EventKind::OutlierTimer: on_outlier_timer(e.id, e.gen); break;
     case EventKind::WarmupEnd:
+      std::fill(visits_.begin(), visits_.end(), 0);
       for (auto& s : services_) {
         touch(s);
         s.queue_area_warm = s.queue_area;
@@ -127,7 +137,7 @@ void Simulation::dispatch(const Event& e) {
 
 void Simulation::resume(double at, uint64_t token) {
   now_ = std::max(now_, at);
-  dispatch(Event{now_, 0, static_cast<uint32_t>(token & 0xffffffffu), static_cast<EventKind>(token >> 32)});
+  dispatch(Event{now_, 0, static_cast<uint32_t>(token & 0xffffffffu), 0, static_cast<EventKind>(token >> 32)});
 }
 
 void Simulation::on_arrival(uint32_t source) {
@@ -163,6 +173,9 @@ void Simulation::start_request(uint32_t source, uint32_t user) {
   j.critical = true;
   j.request_start = now_;
   j.response_bytes = 0;
+  j.call = kNone;
+  j.orphan = j.cancelled = j.degraded = false;
+  j.deadline = INFINITY;
   arrive(id);
   check_limits();
 }
@@ -187,12 +200,28 @@ uint32_t Simulation::pick_replica(uint32_t service) {
       }
     }
   }
+  if (s.outlier) {
+    // Ejected replicas get no traffic; round-robin on to the next one that is not ejected.
+    for (uint32_t tries = 0; tries < s.replica_count && replica_ejected(service, r); ++tries) {
+      r = r + 1 == s.replica_count ? 0 : r + 1;
+    }
+  }
   const uint32_t global = s.first_replica + r;
   ++replicas_[global].outstanding;
   return global;
 }
 
 void Simulation::send(uint32_t caller, const CallConfig& call, double bytes) {
+  if (call.policy != kNoPolicy) {
+    start_call(caller, call);
+    return;
+  }
+  (void)bytes;
+  if (call.mode == CallMode::Sync) ++job(caller).pending;
+  send_try(caller, call, kNone);
+}
+
+uint32_t Simulation::send_try(uint32_t caller, const CallConfig& call, uint32_t call_id) {
   const uint32_t id = new_job();
   Job& parent = job(caller);
   Job& j = job(id);
@@ -200,19 +229,26 @@ void Simulation::send(uint32_t caller, const CallConfig& call, double bytes) {
   j.service = call.callee;
   j.replica = pick_replica(call.callee);
   j.user = kNone;
+  j.call = call_id;
   j.request_type = parent.request_type;
   j.sync = call.mode == CallMode::Sync;
   j.critical = call.critical;
+  j.orphan = j.cancelled = j.degraded = false;
   j.response_bytes = call.response_bytes;
-  if (j.sync) ++parent.pending;
+  j.deadline = parent.deadline;
+  if (call_id != kNone) {
+    const auto& c = calls_[call_id];
+    if (system_.edge_policies[c.policy].retry.propagate_deadline) j.deadline = std::min(j.deadline, c.deadline_at);
+  }
   const uint32_t from = replicas_[parent.replica].host;
   const uint32_t to = replicas_[j.replica].host;
-  if (backend_ && bytes > 0 && system_.bandwidth > 0 && from != to) {
+  if (backend_ && call.request_bytes > 0 && system_.bandwidth > 0 && from != to) {
     activity_started_ = true;
-    backend_->start_transfer(from, to, bytes, make_token(EventKind::JobArrive, id));
+    backend_->start_transfer(from, to, call.request_bytes, make_token(EventKind::JobArrive, id));
   } else {
     schedule(now_ + hop(from, to), EventKind::JobArrive, id);
   }
+  return id;
 }
 
 void Simulation::arrive(uint32_t job_id) {
@@ -225,13 +261,19 @@ void Simulation::arrive(uint32_t job_id) {
   auto& s = services_[j.service];
   ++s.row.arrivals;
   ++s.totals.arrivals;
+  if (measuring_) ++visits_[static_cast<size_t>(j.request_type) * services_.size() + j.service];
   Replica& rep = replicas_[j.replica];
-  if (rep.busy < rep.workers) {
+  if (j.cancelled) {
+    reject(job_id, ErrorCause::Timeout);  // its caller gave up and cancelled it on the way
+  } else if (s.admission && !s.admission->admit(now_, s.busy + s.queued)) {
+    reject(job_id, ErrorCause::Rejected);
+  } else if (rep.busy < rep.workers) {
     start_service(job_id);
   } else if (rep.queue.size() < rep.queue_capacity) {
     touch(s);
     rep.queue.push_back(job_id);
     ++s.queued;
+    if (adaptive_lifo_[j.replica]) adaptive_lifo_[j.replica]->on_enqueue(now_, rep.queue.size());
     s.row.queue_max = std::max(s.row.queue_max, s.queued);
   } else {
     reject(job_id, ErrorCause::QueueOverflow);
@@ -246,12 +288,25 @@ void Simulation::start_service(uint32_t job_id) {
   ++rep.busy;
   ++s.busy;
   const double demand = system_.services[j.service].service_time.sample(s.service_time_rng);
+  j.demand = demand;
   if (rep.contended) {
     activity_started_ = true;
     backend_->start_exec(rep.host, demand * system_.reference_speed, make_token(EventKind::ComputeDone, job_id));
   } else {
     schedule(now_ + demand * rep.time_factor, EventKind::ComputeDone, job_id);
   }
+}
+
+void Simulation::on_computed(uint32_t job_id) {
+  Job& j = job(job_id);
+  const double error_rate = system_.services[j.service].error_rate;
+  if (error_rate > 0 && services_[j.service].calls_rng.bernoulli(error_rate)) {
+    j.failed = true;
+    j.cause = ErrorCause::Injected;
+    complete(job_id);
+    return;
+  }
+  advance(job_id);
 }
 
 void Simulation::advance(uint32_t job_id) {
@@ -307,15 +362,37 @@ void Simulation::complete(uint32_t job_id) {
       ++s.latency_count;
     }
   }
+  if (j.orphan) {
+    s.totals.wasted_cpu += j.demand;
+    wasted_cpu_ += j.demand;
+  }
   --rep.busy;
   --s.busy;
   --rep.outstanding;
-  if (!rep.queue.empty()) {
-    const uint32_t next = rep.lifo ? rep.queue.pop_back() : rep.queue.pop_front();
-    --s.queued;
-    start_service(next);
-  }
+  start_next(j.replica);
   reply(job_id);
+}
+
+void Simulation::start_next(uint32_t replica) {
+  Replica& rep = replicas_[replica];
+  auto& s = services_[rep.service];
+  while (!rep.queue.empty()) {
+    const bool lifo = rep.lifo || (adaptive_lifo_[replica] && adaptive_lifo_[replica]->use_lifo(now_, rep.queue.size()));
+    const uint32_t next = lifo ? rep.queue.pop_back() : rep.queue.pop_front();
+    --s.queued;
+    Job& n = job(next);
+    // Queue-time shedding drops what waited too long; a cancelled orphan is dropped unserved.
+    if (n.cancelled) {
+      reject(next, ErrorCause::Timeout);
+      continue;
+    }
+    if (codel_[replica] && codel_[replica]->on_dequeue(now_, now_ - n.arrive_time, rep.queue.size())) {
+      reject(next, ErrorCause::Rejected);
+      continue;
+    }
+    start_service(next);
+    return;
+  }
 }
 
 void Simulation::reject(uint32_t job_id, ErrorCause cause) {
@@ -331,6 +408,10 @@ void Simulation::reject(uint32_t job_id, ErrorCause cause) {
 
 void Simulation::reply(uint32_t job_id) {
   Job& j = job(job_id);
+  if (j.orphan) {  // nobody waits for this reply any more
+    free_job(job_id);
+    return;
+  }
   if (j.parent == kNone) {
     if (j.sync) end_request(j);  // the entry visit: the request ends here
     free_job(job_id);
@@ -348,8 +429,16 @@ void Simulation::reply(uint32_t job_id) {
 
 void Simulation::on_reply(uint32_t job_id) {
   const Job& child = job(job_id);
+  if (services_[child.service].outlier) {
+    record_outlier(child.replica, child.failed);  // Envoy counts every 5xx of the host
+  }
+  if (child.call != kNone) {
+    on_try_reply(job_id);
+    return;
+  }
   const uint32_t parent_id = child.parent;
   const bool fails_caller = child.failed && child.critical;
+  const bool degraded = !child.failed && child.degraded;
   free_job(job_id);
   Job& p = job(parent_id);
   --p.pending;
@@ -357,6 +446,7 @@ void Simulation::on_reply(uint32_t job_id) {
     p.failed = true;
     p.cause = ErrorCause::Downstream;
   }
+  if (degraded) p.degraded = true;
   if (p.pending == 0) advance(parent_id);
 }
 
@@ -371,6 +461,7 @@ void Simulation::end_request(const Job& j) {
     r.bin_latency.record(latency);
     if (measuring_) {
       ++r.successes;
+      if (j.degraded) ++r.degraded;
       r.latency.record(latency);
     }
   }
@@ -420,6 +511,7 @@ void Simulation::close_bin(double end) {
     r.row = RequestBinRow{};
     r.bin_latency.reset();
   }
+  if (!edges_.empty()) close_edge_bins();
   sink_.write_bin(bin_index_, service_rows_, request_rows_);
   ++bin_index_;
   bin_start_ = end;
@@ -471,6 +563,13 @@ RunTotals Simulation::finish(double end) {
     rs.p99 = r.latency.quantile(0.99);
     rs.p999 = r.latency.quantile(0.999);
     rs.histogram = r.latency.counts();
+    rs.degraded = r.degraded;
+    const size_t rt = static_cast<size_t>(&r - requests_.data());
+    const double ended = static_cast<double>(r.successes + r.failures);
+    for (size_t s = 0; s < services_.size(); ++s) {
+      rs.visits_per_request.push_back(ended > 0 ? static_cast<double>(visits_[rt * services_.size() + s]) / ended : NAN);
+    }
+    out.summary.degraded += r.degraded;
     all.merge(r.latency);
     out.summary.successes += r.successes;
     out.summary.failures += r.failures;
@@ -486,6 +585,7 @@ RunTotals Simulation::finish(double end) {
   sum.p95 = all.quantile(0.95);
   sum.p99 = all.quantile(0.99);
   sum.p999 = all.quantile(0.999);
+  sum.wasted_cpu = wasted_cpu_;
   sum.stopped_early = stopped_;
   sum.stop_reason = stop_reason_;
   sum.events = event_count_;

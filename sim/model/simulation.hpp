@@ -7,7 +7,10 @@
 /// once the pools have grown. Time on uncontended resources is a plain delay; contended CPU
 /// and bandwidth are delegated to a ResourceBackend (SimGrid, in engine/).
 
+#include <cmath>
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -16,6 +19,10 @@
 
 #include "model/event_queue.hpp"
 #include "model/log_histogram.hpp"
+#include "model/policy/circuit_breaker.hpp"
+#include "model/policy/load_shedding.hpp"
+#include "model/policy/outlier_detector.hpp"
+#include "model/policy/retry_budget.hpp"
 #include "model/random_stream.hpp"
 #include "model/ring_queue.hpp"
 #include "model/run_result.hpp"
@@ -74,14 +81,33 @@ class Simulation {
     uint32_t repeat_left;  ///< calls still to make in the current sequential stage
     uint32_t pending;      ///< synchronous calls outstanding
     uint32_t user;         ///< closed-loop user, kNone for open-loop
+    uint32_t call;         ///< the policy-managed call this visit is a try of, kNone otherwise
     uint16_t request_type;
     ErrorCause cause;
     bool failed;
     bool sync;             ///< the caller waits for the reply
     bool critical;         ///< a failure fails the caller
+    bool orphan;           ///< its caller gave up on it (timeout): its work is wasted
+    bool cancelled;        ///< orphaned with cancellation: dropped before it computes
+    bool degraded;         ///< a fallback answered somewhere below it
     double arrive_time;    ///< at the service
     double request_start;  ///< entry visit only: when the request was sent
     double response_bytes;
+    double demand;         ///< CPU demand of its computation (reference seconds)
+    double deadline;       ///< propagated deadline (absolute time), +inf when none
+  };
+
+  /// A synchronous call under tolerance policies: its tries, timers and outcome.
+  struct Call {
+    uint32_t parent;     ///< caller's job
+    uint32_t policy;     ///< index into System::edge_policies
+    uint32_t slot;       ///< caller replica within its service: selects breaker, budget, bulkhead
+    uint32_t current;    ///< the try in flight, kNone while backing off
+    uint32_t attempts;   ///< tries sent so far
+    uint32_t try_gen;    ///< generation of the current try's timeout
+    uint32_t serial;     ///< generation of the call (deadline and retry timers)
+    const CallConfig* config;
+    double start, deadline_at, try_start, last_backoff;
   };
 
   struct Replica {
@@ -111,12 +137,24 @@ class Simulation {
     uint64_t arrivals_warm = 0;
     double latency_sum = 0;
     uint64_t latency_count = 0;
+    double wasted_cpu = 0;
+    std::optional<OutlierDetector> outlier;
+    std::optional<AdmissionControl> admission;
+    uint32_t outlier_timer_gen = 0;
+    double outlier_timer_at = INFINITY;
+  };
+
+  /// Runtime state of one edge with policies; breakers, budgets and bulkheads are per caller replica.
+  struct EdgeState {
+    uint32_t first_slot = 0;  ///< index of caller replica 0's breaker/budget/bulkhead
+    uint32_t slots = 0;
+    EdgeBinRow row;
   };
 
   struct RequestState {
     RequestBinRow row;
     LogHistogram bin_latency, latency;
-    uint64_t successes = 0, failures = 0;
+    uint64_t successes = 0, failures = 0, degraded = 0;
   };
 
   struct Source {
@@ -128,17 +166,37 @@ class Simulation {
   uint32_t new_job();
   void free_job(uint32_t id);
 
-  void schedule(double t, EventKind kind, uint32_t id) { events_.push(t, kind, id); }
+  void schedule(double t, EventKind kind, uint32_t id, uint32_t gen = 0) { events_.push(t, kind, id, gen); }
   void dispatch(const Event& e);
   void on_arrival(uint32_t source);
   void on_user_wake(uint32_t user);
   void start_request(uint32_t source, uint32_t user);
   uint32_t pick_replica(uint32_t service);
   void send(uint32_t caller, const CallConfig& call, double bytes);
+  uint32_t send_try(uint32_t caller, const CallConfig& call, uint32_t call_id);
+  // Tolerance policies (simulation_tolerance.cpp).
+  void init_tolerance();
+  void start_call(uint32_t caller, const CallConfig& call);
+  void send_attempt(uint32_t call_id);
+  void on_try_reply(uint32_t job_id);
+  void on_try_timeout(uint32_t call_id, uint32_t gen);
+  void on_call_deadline(uint32_t call_id, uint32_t gen);
+  void try_failed(uint32_t call_id, ErrorCause cause);
+  void finish_call(uint32_t call_id, bool ok, ErrorCause cause, bool degraded);
+  void abandon_try(Call& c);
+  void record_breaker(uint32_t breaker);
+  void on_breaker_timer(uint32_t breaker, uint32_t gen);
+  void on_outlier_timer(uint32_t service, uint32_t gen);
+  void record_outlier(uint32_t replica, bool server_error);
+  bool replica_ejected(uint32_t service, uint32_t local) const;
+  uint32_t new_call();
+  void close_edge_bins();
   void arrive(uint32_t job_id);
   void start_service(uint32_t job_id);
+  void on_computed(uint32_t job_id);
   void advance(uint32_t job_id);
   void complete(uint32_t job_id);
+  void start_next(uint32_t replica);
   void reject(uint32_t job_id, ErrorCause cause);
   void reply(uint32_t job_id);
   void on_reply(uint32_t job_id);
@@ -176,6 +234,22 @@ class Simulation {
   std::vector<RequestState> requests_;
   std::vector<Source> sources_;
   std::vector<uint32_t> user_source_;  ///< closed-loop user -> workload source
+  std::vector<EdgeState> edges_;
+  std::vector<std::optional<CircuitBreaker>> breakers_;   ///< by slot
+  std::vector<std::optional<RetryBudget>> budgets_;       ///< by slot
+  std::vector<uint32_t> bulkhead_in_use_;                 ///< by slot
+  std::vector<uint32_t> slot_edge_;                       ///< slot -> edge
+  std::vector<uint32_t> breaker_timer_gen_;
+  std::vector<double> breaker_timer_at_;
+  std::vector<CircuitEvent> circuit_events_;
+  std::vector<EdgeBinRow> edge_rows_;
+  std::deque<Call> calls_;
+  std::vector<uint32_t> free_calls_;
+  uint32_t next_gen_ = 1;
+  std::vector<uint64_t> visits_;  ///< [request type * services + service], after warm-up
+  double wasted_cpu_ = 0;
+  std::vector<std::optional<CoDel>> codel_;                ///< by replica
+  std::vector<std::optional<AdaptiveLifo>> adaptive_lifo_; ///< by replica
   std::vector<ServiceBinRow> service_rows_;
   std::vector<RequestBinRow> request_rows_;
   std::function<void(double)> progress_;

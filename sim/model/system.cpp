@@ -167,7 +167,8 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
 /// Call plans of one request type: DFS from the entry over the edges it takes; a call cycle
 /// would make a request recurse without bound, so it is an error naming the cycle.
 void build_plans(const Topology& topology, const Scenario& scenario, const RequestTypeSpec& spec, uint32_t rt,
-                 const std::vector<CallEdge>& edges, const std::vector<CallEdgeDesc>& descs, System& sys) {
+                 const std::vector<CallEdge>& edges, const std::vector<CallEdgeDesc>& descs,
+                 const std::vector<uint32_t>& edge_policy, System& sys) {
   const auto& g = topology.graph;
   const size_t n = sys.services.size();
   // Map edge descriptor -> index for the per-edge effective attributes.
@@ -258,6 +259,7 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
       c.critical = e.critical;
       c.request_bytes = e.request_bytes;
       c.response_bytes = e.response_bytes;
+      if (e.mode == CallMode::Sync) c.policy = edge_policy[ei];
       if (e.group.empty()) {
         stage_calls.push_back({c});
         sequential.push_back(true);
@@ -279,6 +281,71 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
     }
     plan.stage_count = static_cast<uint32_t>(stage_calls.size());
   }
+}
+
+/// Layers the scenario's policies onto every synchronous edge: all edges, then by callee kind,
+/// then per edge. Returns the policy index of each edge (kNoPolicy when none applies).
+std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario& scenario,
+                                       const std::vector<CallEdge>& edges, const std::vector<CallEdgeDesc>& descs,
+                                       System& sys) {
+  const auto& g = topology.graph;
+  std::vector<const PolicySpec*> specific(descs.size(), nullptr);
+  for (const auto& [key, spec] : scenario.policy_edges) {
+    const auto from = require_service(topology, key.first, spec.where, "caller");
+    const auto to = require_service(topology, key.second, spec.where, "callee");
+    bool found = false;
+    for (size_t i = 0; i < descs.size(); ++i) {
+      if (boost::source(descs[i], g) != from || boost::target(descs[i], g) != to) continue;
+      found = true;
+      specific[i] = &spec;
+    }
+    if (!found) {
+      throw InputError(spec.where, "edge " + edge_name(key.first, key.second) + " is not in topology '" +
+                                       topology.name + "'");
+    }
+  }
+  std::vector<uint32_t> out(descs.size(), kNoPolicy);
+  for (size_t i = 0; i < descs.size(); ++i) {
+    const auto caller = static_cast<uint32_t>(boost::source(descs[i], g));
+    const auto callee = static_cast<uint32_t>(boost::target(descs[i], g));
+    PolicySpec p = scenario.policy_all;
+    p.overlay(scenario.policy_by_kind[static_cast<size_t>(sys.services[callee].kind)]);
+    if (specific[i]) p.overlay(*specific[i]);
+    if (!p.any()) continue;
+    if (edges[i].mode != CallMode::Sync) {
+      if (specific[i]) {
+        throw InputError(specific[i]->where, "edge " + edge_name(sys.services[caller].name, sys.services[callee].name) +
+                                                 " is asynchronous: timeouts, retries and breakers apply to sync calls");
+      }
+      continue;
+    }
+    EdgePolicy ep;
+    ep.name = edge_name(sys.services[caller].name, sys.services[callee].name);
+    ep.caller = caller;
+    ep.callee = callee;
+    if (p.retry) ep.retry = *p.retry;
+    if (p.per_try_timeout) ep.retry.per_try_timeout = *p.per_try_timeout;
+    if (p.deadline) ep.retry.deadline = *p.deadline;
+    if (p.propagate_deadline) ep.retry.propagate_deadline = *p.propagate_deadline;
+    if (p.cancel_on_timeout) ep.retry.cancel_on_timeout = *p.cancel_on_timeout;
+    if (ep.retry.deadline > 0 && ep.retry.per_try_timeout > ep.retry.deadline) {
+      throw InputError(p.where, ep.name + ": the per-try timeout is longer than the deadline");
+    }
+    ep.budget = p.budget;
+    ep.circuit_breaker = p.circuit_breaker;
+    ep.fallback = p.fallback.value_or(false);
+    ep.bulkhead = p.bulkhead.value_or(0);
+    out[i] = static_cast<uint32_t>(sys.edge_policies.size());
+    sys.edge_policies.push_back(std::move(ep));
+  }
+  for (const auto& prot : scenario.protections) {
+    const auto s = require_service(topology, prot.service, prot.where, "service");
+    auto& target = sys.services[s].protection;
+    target.outlier_ejection = prot.outlier_ejection;
+    target.admission = prot.admission;
+    target.shedding = prot.shedding;
+  }
+  return out;
 }
 
 }  // namespace
@@ -343,6 +410,7 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     svc.service_time = *p.service_time;
     svc.discipline = *p.discipline;
     svc.balancer = *p.balancer;
+    svc.error_rate = p.error_rate.value_or(0.0);
     sys.services.push_back(std::move(svc));
   }
   build_hosts(topology, scenario, sys);
@@ -360,15 +428,16 @@ System build_system(const Topology& topology, const Scenario& scenario) {
   }
   std::vector<CallEdgeDesc> descs;
   const auto edges = resolve_edges(topology, scenario, descs);
+  const auto edge_policy = resolve_policies(topology, scenario, edges, descs, sys);
   sys.plans.resize(sys.request_types.size() * sys.services.size());
   for (uint32_t rt = 0; rt < sys.request_types.size(); ++rt) {
     const auto& spec = scenario.requests[rt];
     if (spec.calls.empty()) {
-      build_plans(topology, scenario, spec, rt, edges, descs, sys);
+      build_plans(topology, scenario, spec, rt, edges, descs, edge_policy, sys);
     } else {
       auto own = edges;
       apply_overrides(topology, spec.calls, descs, own);
-      build_plans(topology, scenario, spec, rt, own, descs, sys);
+      build_plans(topology, scenario, spec, rt, own, descs, edge_policy, sys);
     }
   }
 

@@ -24,6 +24,13 @@ struct HostConfig {
   [[nodiscard]] bool contended() const { return workers > cores; }
 };
 
+/// Callee-side protection of a service, resolved.
+struct ServiceProtection {
+  std::optional<OutlierConfig> outlier_ejection;
+  std::optional<AdmissionConfig> admission;
+  ProtectionSpec::Shedding shedding = ProtectionSpec::Shedding::None;
+};
+
 /// A service with every parameter resolved.
 struct ServiceConfig {
   std::string name;
@@ -32,8 +39,24 @@ struct ServiceConfig {
   Distribution service_time;
   QueueDiscipline discipline = QueueDiscipline::Fifo;
   Balancer balancer = Balancer::RoundRobin;
+  double error_rate = 0;  ///< share of visits that fail with cause `injected` after computing
   std::vector<uint32_t> replica_hosts;  ///< host index of each replica
+  ServiceProtection protection;
 };
+
+/// Resolved tolerance policies of one edge's synchronous calls (caller side).
+struct EdgePolicy {
+  std::string name;  ///< "caller -> callee"
+  uint32_t caller = 0, callee = 0;
+  RetryPolicy retry;                 ///< max_attempts 1 and no timeouts when not configured
+  std::optional<RetryBudget> budget;  ///< prototype: each caller replica gets its own copy
+  std::optional<CircuitBreakerConfig> circuit_breaker;  ///< one breaker per caller replica
+  bool fallback = false;
+  int64_t bulkhead = 0;              ///< max concurrent calls per caller replica; 0 = none
+};
+
+
+inline constexpr uint32_t kNoPolicy = 0xffffffffu;
 
 /// One call a service makes during a visit.
 struct CallConfig {
@@ -43,6 +66,7 @@ struct CallConfig {
   uint32_t count = 1;
   bool critical = true;
   double request_bytes = 0, response_bytes = 0;
+  uint32_t policy = kNoPolicy;  ///< index into System::edge_policies
 };
 
 /// Calls issued together: a sequential stage holds one call (made `count` times, one after
@@ -88,6 +112,7 @@ struct System {
   std::vector<CallConfig> calls;
   std::vector<CallStage> stages;
   std::vector<CallPlan> plans;  ///< [request type * services + service]
+  std::vector<EdgePolicy> edge_policies;
 
   [[nodiscard]] const CallPlan& plan(uint32_t request_type, uint32_t service) const {
     return plans[static_cast<size_t>(request_type) * services.size() + service];

@@ -42,6 +42,7 @@ void ServiceParams::overlay(const ServiceParams& over) {
   if (over.host) host = over.host;
   if (over.discipline) discipline = over.discipline;
   if (over.balancer) balancer = over.balancer;
+  if (over.error_rate) error_rate = over.error_rate;
 }
 
 const ServiceParams& builtin_defaults(ServiceKind kind) {

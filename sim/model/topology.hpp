@@ -49,6 +49,7 @@ struct ServiceParams {
   std::optional<std::string> host;        ///< host or placement group the replicas run on
   std::optional<QueueDiscipline> discipline;
   std::optional<Balancer> balancer;
+  std::optional<double> error_rate;       ///< share of visits that fail after computing (a faulty dependency)
 
   /// Fields set in `over` replace those here.
   void overlay(const ServiceParams& over);

@@ -271,8 +271,57 @@ RunInfo make_info(int index, uint64_t seed) {
 struct Expected {
   std::vector<ServiceTotals> series;       // summed time series, by service
   std::vector<RequestBinRow> request_sums;  // summed request series
+  std::vector<EdgeBinRow> edge_sums;        // summed edge series (open_fraction: the sum too)
+  std::vector<uint64_t> events_per_edge;    // circuit breaker transitions, by edge
+  uint64_t events = 0;
   RunTotals totals;
 };
+
+/// The info of a run with two policy-managed edges.
+RunInfo make_edge_info(int index, uint64_t seed) {
+  RunInfo info = make_info(index, seed);
+  info.design = "breakers";
+  info.edges = {"frontend -> cart", "cart -> db"};
+  return info;
+}
+
+EdgeBinRow edge_row(int run, int64_t bin, size_t e) {
+  EdgeBinRow row;
+  row.calls = 4 + static_cast<uint64_t>((bin + static_cast<int64_t>(e) + run) % 5);
+  row.retries = (bin % 3 == 0) ? 2 + e : 0;
+  row.attempts = row.calls + row.retries;
+  row.timeouts = (bin % 4 == 0) ? 1 : 0;
+  row.failures = (bin % 6 == 0) ? 1 : 0;
+  row.fallbacks = (e == 1 && bin % 5 == 0) ? 1 : 0;
+  row.circuit_rejections = (e == 1 && bin % 10 < 3) ? 1 : 0;
+  row.bulkhead_rejections = (e == 0 && bin % 7 == 0) ? 1 : 0;
+  row.late_replies = (bin % 8 == 0) ? 1 : 0;
+  row.open_fraction = (e == 1 && bin % 10 < 3) ? 0.5 : 0.0;
+  return row;
+}
+
+/// Breaker transitions reported at the end of `bin`, in time order: edge 1's breaker of replica
+/// (bin / 10) % 2 opens, half-opens and closes every 10 bins; at bin 500 edge 0 flaps 1500 times
+/// (more than a chunk of the event table, in one call).
+std::vector<CircuitEvent> circuit_events(const RunInfo& info, int64_t bin) {
+  std::vector<CircuitEvent> events;
+  if (info.edges.size() < 2) return events;
+  const double start = static_cast<double>(bin) * info.bin_width;
+  const auto replica = static_cast<uint32_t>((bin / 10) % 2);
+  switch (bin % 10) {
+    case 0: events.push_back({start + 0.01, 1, replica, 0, 1}); break;
+    case 2: events.push_back({start + 0.01, 1, replica, 1, 2}); break;
+    case 3: events.push_back({start + 0.01, 1, replica, 2, 0}); break;
+    default: break;
+  }
+  if (bin == 500) {
+    for (uint32_t k = 0; k < 1500; ++k) {
+      const auto from = static_cast<uint8_t>(k % 3), to = static_cast<uint8_t>((k + 1) % 3);
+      events.push_back({start + 0.02 + 1e-5 * k, 0, k % 4, from, to});
+    }
+  }
+  return events;
+}
 
 ServiceBinRow service_row(int run, int64_t bin, size_t s) {
   ServiceBinRow row;
@@ -328,10 +377,31 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
   Expected expected;
   expected.series.resize(n_s);
   expected.request_sums.resize(n_r);
+  const size_t n_e = info.edges.size();
+  expected.edge_sums.resize(n_e);
+  expected.events_per_edge.resize(n_e);
   auto writer = file.begin_run(info);
   std::vector<ServiceBinRow> services(n_s);
   std::vector<RequestBinRow> requests(n_r);
+  std::vector<EdgeBinRow> edges(n_e);
   for (int64_t bin = 0; bin < bins; ++bin) {
+    if (n_e > 0) {
+      for (size_t e = 0; e < n_e; ++e) {
+        edges[e] = edge_row(info.index, bin, e);
+        EdgeBinRow& sum = expected.edge_sums[e];
+        sum.calls += edges[e].calls;
+        sum.attempts += edges[e].attempts;
+        sum.retries += edges[e].retries;
+        sum.timeouts += edges[e].timeouts;
+        sum.failures += edges[e].failures;
+        sum.fallbacks += edges[e].fallbacks;
+        sum.circuit_rejections += edges[e].circuit_rejections;
+        sum.bulkhead_rejections += edges[e].bulkhead_rejections;
+        sum.late_replies += edges[e].late_replies;
+        sum.open_fraction += edges[e].open_fraction;
+      }
+      writer->write_edge_bin(bin, edges);
+    }
     for (size_t s = 0; s < n_s; ++s) {
       services[s] = service_row(info.index, bin, s);
       if (bin == bins - 1) services[s].completions -= std::min(in_flight, services[s].completions);
@@ -347,6 +417,10 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
       expected.request_sums[r].failures += requests[r].failures;
     }
     writer->write_bin(bin, services, requests);
+    const std::vector<CircuitEvent> events = circuit_events(info, bin);
+    for (const CircuitEvent& event : events) ++expected.events_per_edge[event.edge];
+    expected.events += events.size();
+    writer->write_circuit_events(events);
   }
   EXPECT_EQ(writer->bins(), bins);
 
@@ -360,6 +434,7 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
     t.busy_mean = 1.5 + static_cast<double>(s);
     t.queue_mean = 0.25 * static_cast<double>(s);
     t.arrival_rate = static_cast<double>(t.arrivals) / info.duration;
+    t.wasted_cpu = 0.125 * static_cast<double>(s);
     totals.services.push_back(t);
   }
   RunSummary& summary = totals.summary;
@@ -374,14 +449,21 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
     q.p99 = none ? kNaN : 0.2057;
     q.p999 = none ? kNaN : 0.9;
     q.histogram = {q.successes / 4, q.successes / 4, q.successes / 4, q.successes / 8, 0};
+    q.degraded = q.successes / 10;
+    for (size_t s = 0; s < n_s; ++s) {
+      q.visits_per_request.push_back(q.successes + q.failures == 0 ? kNaN
+                                                                   : 1.0 + 0.25 * static_cast<double>(s + r));
+    }
     summary.successes += q.successes;
     summary.failures += q.failures;
+    summary.degraded += q.degraded;
     totals.requests.push_back(q);
   }
   summary.measured_seconds = info.duration - info.warmup;
   summary.requests = summary.successes + summary.failures;
   summary.throughput = static_cast<double>(summary.requests) / summary.measured_seconds;
   summary.goodput = static_cast<double>(summary.successes) / summary.measured_seconds;
+  summary.wasted_cpu = 0.3125;
   summary.error_rate = static_cast<double>(summary.failures) / static_cast<double>(summary.requests);
   summary.latency_mean = 0.0321;
   summary.p50 = 0.0252;
@@ -446,6 +528,7 @@ void expect_run_matches(const Json& run, const RunInfo& info, const Expected& ex
     expect_same(total["busy_mean"].num(), want.busy_mean, who);
     expect_same(total["queue_mean"].num(), want.queue_mean, who);
     expect_same(total["arrival_rate"].num(), want.arrival_rate, who);
+    expect_same(total["wasted_cpu"].num(), want.wasted_cpu, who);
     const Json& sums = run["series_totals"]["services"][s];
     EXPECT_EQ(sums["arrivals"].u64(), expected.series[s].arrivals) << who;
     EXPECT_EQ(sums["completions"].u64(), expected.series[s].completions) << who;
@@ -463,6 +546,11 @@ void expect_run_matches(const Json& run, const RunInfo& info, const Expected& ex
     const std::string who = where + " request " + info.request_types[r];
     EXPECT_EQ(total["successes"].u64(), want.successes) << who;
     EXPECT_EQ(total["failures"].u64(), want.failures) << who;
+    EXPECT_EQ(total["degraded"].u64(), want.degraded) << who;
+    ASSERT_EQ(total["visits_per_request"].members.size(), info.services.size()) << who;
+    for (size_t s = 0; s < info.services.size(); ++s) {
+      expect_same(total["visits_per_request"][info.services[s]].num(), want.visits_per_request[s], who);
+    }
     expect_same(total["latency_mean"].num(), want.latency_mean, who);
     expect_same(total["p50"].num(), want.p50, who);
     expect_same(total["p95"].num(), want.p95, who);
@@ -490,6 +578,30 @@ void expect_run_matches(const Json& run, const RunInfo& info, const Expected& ex
   EXPECT_DOUBLE_EQ(s["p95"].num(), summary.p95);
   EXPECT_DOUBLE_EQ(s["p99"].num(), summary.p99);
   EXPECT_DOUBLE_EQ(s["p999"].num(), summary.p999);
+  EXPECT_EQ(s["degraded"].u64(), summary.degraded);
+  EXPECT_DOUBLE_EQ(s["wasted_cpu"].num(), summary.wasted_cpu);
+
+  ASSERT_EQ(run["edges"].items.size(), info.edges.size()) << where;
+  ASSERT_EQ(run["series_totals"]["edges"].items.size(), info.edges.size()) << where;
+  for (size_t e = 0; e < info.edges.size(); ++e) {
+    EXPECT_EQ(run["edges"][e].str(), info.edges[e]);
+    const Json& sums = run["series_totals"]["edges"][e];
+    const EdgeBinRow& want = expected.edge_sums[e];
+    const std::string who = where + " edge " + info.edges[e];
+    EXPECT_EQ(sums["name"].str(), info.edges[e]) << who;
+    EXPECT_EQ(sums["calls"].u64(), want.calls) << who;
+    EXPECT_EQ(sums["attempts"].u64(), want.attempts) << who;
+    EXPECT_EQ(sums["retries"].u64(), want.retries) << who;
+    EXPECT_EQ(sums["timeouts"].u64(), want.timeouts) << who;
+    EXPECT_EQ(sums["failures"].u64(), want.failures) << who;
+    EXPECT_EQ(sums["fallbacks"].u64(), want.fallbacks) << who;
+    EXPECT_EQ(sums["circuit_rejections"].u64(), want.circuit_rejections) << who;
+    EXPECT_EQ(sums["bulkhead_rejections"].u64(), want.bulkhead_rejections) << who;
+    EXPECT_EQ(sums["late_replies"].u64(), want.late_replies) << who;
+    EXPECT_NEAR(sums["open_fraction_mean"].num(), want.open_fraction / static_cast<double>(bins), 1e-12) << who;
+    EXPECT_EQ(sums["circuit_events"].u64(), expected.events_per_edge[e]) << who;
+  }
+  EXPECT_EQ(run["circuit_events"].u64(), expected.events) << where;
 }
 
 /// Resident memory of this process, in bytes.
@@ -671,40 +783,181 @@ TEST(ResultsFile, MisuseIsReported) {
   EXPECT_EQ(report["runs"][0]["bins"].u64(), 1U);
 }
 
+/// Output of a Python snippet (no single quotes) run on `file`, bound to `path`, by the checker's interpreter.
+std::string python_output(const fs::path& file, const std::string& code) {
+  const std::string command = std::string("'") + RAPTURE_PYTHON3 +
+                              "' -c 'import sys, h5py, numpy as np\npath = sys.argv[1]\n" + code + "' '" +
+                              file.string() + "' 2>&1";
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  EXPECT_EQ(::pclose(pipe), 0) << output;
+  return output;
+}
+
+TEST(ResultsFile, EdgesAndBreakerEventsReadBackByTheIndependentChecker) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  const RunInfo with_edges = make_edge_info(0, 11), without = make_info(1, 12);
+  Expected expected0, expected1;
+  {
+    ResultsFile file(path.string());
+    expected0 = write_run(file, with_edges, 1000);
+    expected1 = write_run(file, without, 40);
+    file.commit();
+  }
+  // 3 transitions every 10 bins on edge 1, 1500 at bin 500 on edge 0.
+  ASSERT_EQ(expected0.events_per_edge, (std::vector<uint64_t>{1500, 300}));
+  const Json report = checked_json(path, "--require-finished");
+  ASSERT_EQ(report["runs"].items.size(), 2U);
+  expect_run_matches(report["runs"][0], with_edges, expected0, 1000);
+  expect_run_matches(report["runs"][1], without, expected1, 40);
+  EXPECT_EQ(report["runs"][1]["circuit_events"].u64(), 0U);
+
+  // The stored values themselves, not only their sums: shapes, the event table, the state names.
+  const std::string out = python_output(path, R"(
+with h5py.File(path, "r") as f:
+    for name in ("0", "1"):
+        run = f["runs"][name]
+        print(name, run["edge"].shape, run["edges/calls"].shape, run["edges/open_fraction"].shape,
+              run["events/circuit/time"].shape, run["totals/requests/visits_per_request"].shape)
+    c = f["runs/0/events/circuit"]
+    print([dim.label for dim in f["runs/0/edges/retries"].dims], [dim.label for dim in c["to"].dims])
+    print(c["to"].attrs["flag_meanings"], list(c["to"].attrs["flag_values"]))
+    for i in (0, 1):
+        print(round(float(c["time"][i]), 9), c["edge"][i], c["replica"][i], c["from"][i], c["to"][i])
+    k = np.nonzero(c["edge"][:] == 0)[0]
+    print(len(k), c["replica"][k[5]], c["from"][k[5]], c["to"][k[5]], round(float(c["time"][k[0]]), 9))
+    print(f["runs/0/edges/retries"][3, 1], f["runs/0/edges/open_fraction"][12, 1])
+)");
+  EXPECT_EQ(out,
+            "0 (2,) (1000, 2) (1000, 2) (1800,) (2, 3)\n"
+            "1 (0,) (40, 0) (40, 0) (0,) (2, 3)\n"
+            "['time', 'edge'] ['time']\n"
+            "closed open half_open [0, 1, 2]\n"
+            "0.01 1 0 0 1\n"
+            "0.21 1 0 1 2\n"
+            "1500 1 2 0 50.02\n"
+            "3 0.5\n");
+}
+
+TEST(ResultsFile, UnfinishedRunWithEdgesKeepsWholeBins) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  const RunInfo info = make_edge_info(0, 3);
+  const std::vector<EdgeBinRow> edges{edge_row(0, 0, 0), edge_row(0, 0, 1)};
+  {
+    ResultsFile file(path.string());
+    auto writer = file.begin_run(info);
+    for (int64_t bin = 0; bin < 20; ++bin) {
+      writer->write_edge_bin(bin, edges);
+      writer->write_bin(bin, idle_services(3), idle_requests(2));
+      writer->write_circuit_events(circuit_events(info, bin));
+    }
+    // The simulation stops between the edge rows of bin 20 and its write_bin: bin 20 is not kept.
+    writer->write_edge_bin(20, edges);
+    file.commit();
+  }
+  const Json report = checked_json(path);
+  const Json& run = report["runs"][0];
+  EXPECT_FALSE(run["finished"].boolean);
+  EXPECT_EQ(run["bins"].u64(), 20U);
+  EXPECT_EQ(run["series_totals"]["edges"][0]["calls"].u64(), 20 * edges[0].calls);
+  EXPECT_EQ(run["circuit_events"].u64(), 6U);
+}
+
+TEST(ResultsFile, EdgeMisuseIsReported) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  ResultsFile file(path.string());
+  const RunInfo info = make_edge_info(0, 1);
+  auto writer = file.begin_run(info);
+  const auto services = idle_services(3);
+  const auto requests = idle_requests(2);
+  const std::vector<EdgeBinRow> edges(2), too_few(1);
+  EXPECT_THROW(writer->write_bin(0, services, requests), std::invalid_argument) << "edge rows come first";
+  EXPECT_THROW(writer->write_edge_bin(1, edges), std::invalid_argument) << "bins start at 0";
+  EXPECT_THROW(writer->write_edge_bin(0, too_few), std::invalid_argument);
+  writer->write_edge_bin(0, edges);
+  EXPECT_THROW(writer->write_edge_bin(0, edges), std::invalid_argument) << "given twice";
+  writer->write_bin(0, services, requests);
+  EXPECT_THROW(writer->write_bin(1, services, requests), std::invalid_argument) << "bin 1 has no edge rows";
+  const std::vector<CircuitEvent> bad_edge{{0.01, 0, 0, 0, 1}, {0.02, 2, 0, 0, 1}};
+  EXPECT_THROW(writer->write_circuit_events(bad_edge), std::invalid_argument);
+  const std::vector<CircuitEvent> bad_state{{0.01, 1, 0, 0, 3}};
+  EXPECT_THROW(writer->write_circuit_events(bad_state), std::invalid_argument);
+  const std::vector<CircuitEvent> good{{0.05, 1, 0, 0, 1}};
+  writer->write_circuit_events(good);
+  RunTotals totals;
+  totals.services.resize(3);
+  totals.requests.resize(2);
+  for (auto& q : totals.requests) {
+    q.histogram.assign(5, 0);
+    q.visits_per_request.assign(2, kNaN);  // one short
+    q.latency_mean = q.p50 = q.p95 = q.p99 = q.p999 = kNaN;
+  }
+  EXPECT_THROW(writer->finish(totals), std::invalid_argument);
+  writer.reset();
+  file.commit();
+  const Json report = checked_json(path);
+  EXPECT_EQ(report["runs"][0]["bins"].u64(), 1U);
+  EXPECT_EQ(report["runs"][0]["circuit_events"].u64(), 1U) << "refused calls left nothing behind";
+
+  // A run without edges takes no edge rows but an empty span, and no events.
+  TempDir dir2;
+  ResultsFile file2((dir2.path() / "results.h5").string());
+  auto plain = file2.begin_run(make_info(0, 1));
+  plain->write_edge_bin(0, {});
+  plain->write_bin(0, services, requests);
+  plain->write_bin(1, services, requests);
+  EXPECT_THROW(plain->write_circuit_events(good), std::invalid_argument);
+}
+
 TEST(ResultsFile, ManyBinsKeepMemoryBounded) {
   TempDir dir;
   const fs::path path = dir.path() / "results.h5";
   constexpr int64_t kBins = 200'000;
-  const RunInfo info = make_info(0, 9);
+  const RunInfo info = make_edge_info(0, 9);
   {
     ResultsFile file(path.string());
     auto writer = file.begin_run(info);
     auto services = idle_services(3);
     auto requests = idle_requests(2);
+    std::vector<EdgeBinRow> edges(2);
+    std::vector<CircuitEvent> events(1);
+    auto write = [&](int64_t bin) {
+      for (size_t s = 0; s < 3; ++s) services[s] = service_row(0, bin, s);
+      for (size_t r = 0; r < 2; ++r) requests[r] = request_row(0, bin, r);
+      for (size_t e = 0; e < 2; ++e) edges[e] = edge_row(0, bin, e);
+      writer->write_edge_bin(bin, edges);
+      writer->write_bin(bin, services, requests);
+      // A breaker flapping every bin: the event table grows as fast as the series.
+      const auto open = static_cast<uint8_t>(bin % 2);
+      events[0] = {(static_cast<double>(bin) + 0.5) * info.bin_width, 1, 0, open, static_cast<uint8_t>(1 - open)};
+      writer->write_circuit_events(events);
+    };
     // Warm up allocators and HDF5's caches before taking the baseline.
-    for (int64_t bin = 0; bin < 2000; ++bin) {
-      for (size_t s = 0; s < 3; ++s) services[s] = service_row(0, bin, s);
-      for (size_t r = 0; r < 2; ++r) requests[r] = request_row(0, bin, r);
-      writer->write_bin(bin, services, requests);
-    }
+    for (int64_t bin = 0; bin < 2000; ++bin) write(bin);
     const size_t before = resident_bytes();
-    for (int64_t bin = 2000; bin < kBins; ++bin) {
-      for (size_t s = 0; s < 3; ++s) services[s] = service_row(0, bin, s);
-      for (size_t r = 0; r < 2; ++r) requests[r] = request_row(0, bin, r);
-      writer->write_bin(bin, services, requests);
-    }
+    for (int64_t bin = 2000; bin < kBins; ++bin) write(bin);
     const size_t after = resident_bytes();
-    // The rows themselves come to ~100 MB (3 services x 17 values + 2 request types x 6, per bin).
+    // The rows themselves come to ~130 MB (3 services x 17 values + 2 request types x 6 + 2 edges
+    // x 10, per bin), the events to 3.6 MB.
     // AddressSanitizer's quarantine holds freed blocks, so resident memory means nothing there.
     if (!kAddressSanitizer) {
       EXPECT_LT(after, before + (16U << 20)) << "resident memory grew from " << before << " to " << after;
     }
-    std::cout << "[ memory   ] resident " << before / 1024 << " KiB before, " << after / 1024 << " KiB after " << kBins - 2000 << " more bins\n";
+    std::cout << "[ memory   ] resident " << before / 1024 << " KiB before, " << after / 1024 << " KiB after "
+              << kBins - 2000 << " more bins\n";
     writer.reset();  // unfinished: the bins stay
     file.commit();
   }
   const Json report = checked_json(path);
   EXPECT_EQ(report["runs"][0]["bins"].u64(), static_cast<uint64_t>(kBins));
+  EXPECT_EQ(report["runs"][0]["circuit_events"].u64(), static_cast<uint64_t>(kBins));
   // Compressed, the file is a fraction of the raw rows.
   EXPECT_LT(fs::file_size(path), 40U << 20);
 }
@@ -728,6 +981,7 @@ void write_one_bin_run(const fs::path& path, const std::function<void(std::vecto
   totals.requests.resize(2);
   for (auto& q : totals.requests) {
     q.histogram.assign(5, 0);
+    q.visits_per_request.assign(3, kNaN);  // no request ended
     q.latency_mean = q.p50 = q.p95 = q.p99 = q.p999 = kNaN;
   }
   RunSummary& summary = totals.summary;
@@ -759,6 +1013,32 @@ TEST(ResultsFile, CheckerRejectsBrokenConservation) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("service 'db'"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("summed time series differ from totals"), std::string::npos) << result.output;
+}
+
+TEST(ResultsFile, CheckerRejectsInconsistentEdgesAndEvents) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  {
+    ResultsFile file(path.string());
+    auto writer = file.begin_run(make_edge_info(0, 5));
+    std::vector<EdgeBinRow> edges{edge_row(0, 0, 0), edge_row(0, 0, 1)};
+    edges[0].retries = edges[0].attempts + 1;  // more retries than tries sent
+    edges[1].open_fraction = 1.5;
+    writer->write_edge_bin(0, edges);
+    writer->write_bin(0, idle_services(3), idle_requests(2));
+    // The writer takes these (it checks structure, not meaning); the checker must not.
+    const std::vector<CircuitEvent> events{{0.05, 1, 0, 0, 1}, {0.03, 1, 0, 1, 1}};
+    writer->write_circuit_events(events);
+    writer.reset();
+    file.commit();
+  }
+  const CheckerResult result = run_checker(path, "", true);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  for (const char* problem : {"edge 0 'frontend -> cart': more retries than attempts so far",
+                              "edges/open_fraction is not within [0, 1]", "events are not in time order",
+                              "from == to"}) {
+    EXPECT_NE(result.output.find(problem), std::string::npos) << problem << " in " << result.output;
+  }
 }
 
 TEST(ResultsFile, CheckerRejectsAFileThatIsNotResults) {
