@@ -271,9 +271,10 @@ void Simulation::arrive(uint32_t job_id) {
     start_service(job_id);
   } else if (rep.queue.size() < rep.queue_capacity) {
     touch(s);
+    // Adaptive LIFO wants the count before the request joins: zero means the queue was empty.
+    if (adaptive_lifo_[j.replica]) adaptive_lifo_[j.replica]->on_enqueue(now_, rep.queue.size());
     rep.queue.push_back(job_id);
     ++s.queued;
-    if (adaptive_lifo_[j.replica]) adaptive_lifo_[j.replica]->on_enqueue(now_, rep.queue.size());
     s.row.queue_max = std::max(s.row.queue_max, s.queued);
   } else {
     reject(job_id, ErrorCause::QueueOverflow);
@@ -386,7 +387,11 @@ void Simulation::start_next(uint32_t replica) {
       reject(next, ErrorCause::Timeout);
       continue;
     }
-    if (codel_[replica] && codel_[replica]->on_dequeue(now_, now_ - n.arrive_time, rep.queue.size())) {
+    const double sojourn = now_ - n.arrive_time;
+    const bool shed = adaptive_lifo_[replica] ? adaptive_lifo_[replica]->expired(now_, sojourn)
+                      : codel_[replica]       ? codel_[replica]->on_dequeue(now_, sojourn, rep.queue.size())
+                                              : false;
+    if (shed) {
       reject(next, ErrorCause::Rejected);
       continue;
     }

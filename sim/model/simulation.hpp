@@ -107,6 +107,7 @@ class Simulation {
     uint32_t try_gen;    ///< generation of the current try's timeout
     uint32_t serial;     ///< generation of the call (deadline and retry timers)
     const CallConfig* config;
+    bool retry_slot;     ///< holds a retry-budget slot (a retry decided and not yet ended)
     double start, deadline_at, try_start, last_backoff;
   };
 
@@ -183,7 +184,9 @@ class Simulation {
   void on_call_deadline(uint32_t call_id, uint32_t gen);
   void try_failed(uint32_t call_id, ErrorCause cause);
   void finish_call(uint32_t call_id, bool ok, ErrorCause cause, bool degraded);
-  void abandon_try(Call& c);
+  void abandon_try(Call& c, bool retryable_timeout);
+  void end_retry_slot(Call& c);
+  [[nodiscard]] bool retryable(const Call& c, ErrorCause cause) const;
   void record_breaker(uint32_t breaker);
   void on_breaker_timer(uint32_t breaker, uint32_t gen);
   void on_outlier_timer(uint32_t service, uint32_t gen);

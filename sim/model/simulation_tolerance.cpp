@@ -41,10 +41,7 @@ void Simulation::init_tolerance() {
     if (prot.admission) st.admission.emplace(*prot.admission);
     for (uint32_t r = 0; r < st.replica_count; ++r) {
       if (prot.shedding == ProtectionSpec::Shedding::CoDel) codel_[st.first_replica + r].emplace();
-      if (prot.shedding == ProtectionSpec::Shedding::AdaptiveLifo) {
-        adaptive_lifo_[st.first_replica + r].emplace();
-        codel_[st.first_replica + r].emplace();
-      }
+      if (prot.shedding == ProtectionSpec::Shedding::AdaptiveLifo) adaptive_lifo_[st.first_replica + r].emplace();
     }
   }
 }
@@ -75,6 +72,7 @@ void Simulation::start_call(uint32_t caller, const CallConfig& config) {
   c.config = &config;
   c.start = now_;
   c.last_backoff = 0;
+  c.retry_slot = false;
   c.deadline_at = policy.retry.deadline > 0 ? now_ + policy.retry.deadline : INFINITY;
   c.deadline_at = std::min(c.deadline_at, parent.deadline);
   ++parent.pending;
@@ -92,16 +90,14 @@ void Simulation::send_attempt(uint32_t call_id) {
     finish_call(call_id, false, ErrorCause::Timeout, false);
     return;
   }
-  if (c.attempts > 0) {
-    ++row.retries;
-    if (budgets_[c.slot]) budgets_[c.slot]->on_retry(now_);
-  }
+  if (c.attempts > 0) ++row.retries;
   ++c.attempts;
   if (auto& breaker = breakers_[c.slot]) {
     const bool permitted = breaker->try_acquire(now_);
     record_breaker(c.slot);
     if (!permitted) {
       ++row.circuit_rejections;
+      end_retry_slot(c);
       try_failed(call_id, ErrorCause::CircuitOpen);
       return;
     }
@@ -110,6 +106,7 @@ void Simulation::send_attempt(uint32_t call_id) {
     if (bulkhead_in_use_[c.slot] >= policy.bulkhead) {
       if (breakers_[c.slot]) breakers_[c.slot]->release(now_);
       ++row.bulkhead_rejections;
+      end_retry_slot(c);
       try_failed(call_id, ErrorCause::Rejected);
       return;
     }
@@ -128,7 +125,24 @@ void Simulation::send_attempt(uint32_t call_id) {
 
 /// The caller stops waiting for the try in flight: it becomes an orphan whose reply, when it
 /// comes, is thrown away (and whose work is wasted); with cancellation it is dropped unserved.
-void Simulation::abandon_try(Call& c) {
+bool Simulation::retryable(const Call& c, ErrorCause cause) const {
+  const auto& on = system_.edge_policies[c.policy].retry.retry_on;
+  switch (cause) {
+    case ErrorCause::Timeout: return on.timeout;
+    case ErrorCause::QueueOverflow: return on.overflow;
+    case ErrorCause::CircuitOpen: return on.circuit_open;
+    default: return on.error;
+  }
+}
+
+/// A retry holds its budget slot from the decision to retry until its try ends (Envoy).
+void Simulation::end_retry_slot(Call& c) {
+  if (!c.retry_slot) return;
+  c.retry_slot = false;
+  if (budgets_[c.slot]) budgets_[c.slot]->on_retry_done();
+}
+
+void Simulation::abandon_try(Call& c, bool retryable_timeout) {
   if (c.current == kNone) return;
   Job& t = job(c.current);
   t.orphan = true;
@@ -140,10 +154,8 @@ void Simulation::abandon_try(Call& c) {
     breaker->on_error(now_, now_ - c.try_start);
     record_breaker(c.slot);
   }
-  if (budgets_[c.slot]) {
-    budgets_[c.slot]->on_failure(now_);
-    if (c.attempts > 1) budgets_[c.slot]->on_retry_done();
-  }
+  if (budgets_[c.slot]) budgets_[c.slot]->on_failure(now_, retryable_timeout);
+  end_retry_slot(c);
   c.current = kNone;
   ++c.try_gen;
 }
@@ -168,32 +180,33 @@ void Simulation::on_try_reply(uint32_t job_id) {
     }
     record_breaker(c.slot);
   }
+  const ErrorCause seen = cause == ErrorCause::QueueOverflow ? ErrorCause::QueueOverflow : ErrorCause::Downstream;
   if (budgets_[c.slot]) {
     if (ok) {
       budgets_[c.slot]->on_success(now_);
     } else {
-      budgets_[c.slot]->on_failure(now_);
+      budgets_[c.slot]->on_failure(now_, retryable(c, seen));
     }
-    if (c.attempts > 1) budgets_[c.slot]->on_retry_done();
   }
+  end_retry_slot(c);
   if (ok) {
     finish_call(call_id, true, cause, degraded);
   } else {
-    try_failed(call_id, cause == ErrorCause::QueueOverflow ? ErrorCause::QueueOverflow : ErrorCause::Downstream);
+    try_failed(call_id, seen);
   }
 }
 
 void Simulation::on_try_timeout(uint32_t call_id, uint32_t gen) {
   Call& c = calls_[call_id];
   if (c.try_gen != gen || c.current == kNone) return;  // the try ended before its timeout
-  abandon_try(c);
+  abandon_try(c, retryable(c, ErrorCause::Timeout));
   try_failed(call_id, ErrorCause::Timeout);
 }
 
 void Simulation::on_call_deadline(uint32_t call_id, uint32_t gen) {
   Call& c = calls_[call_id];
   if (c.serial != gen) return;  // the call ended before its deadline
-  abandon_try(c);
+  abandon_try(c, false);  // the overall deadline is never retried
   finish_call(call_id, false, ErrorCause::Timeout, false);
 }
 
@@ -202,19 +215,14 @@ void Simulation::on_call_deadline(uint32_t call_id, uint32_t gen) {
 void Simulation::try_failed(uint32_t call_id, ErrorCause cause) {
   Call& c = calls_[call_id];
   const auto& retry = system_.edge_policies[c.policy].retry;
-  bool retry_on = false;
-  switch (cause) {
-    case ErrorCause::Timeout: retry_on = retry.retry_on.timeout; break;
-    case ErrorCause::QueueOverflow: retry_on = retry.retry_on.overflow; break;
-    case ErrorCause::CircuitOpen: retry_on = retry.retry_on.circuit_open; break;
-    default: retry_on = retry.retry_on.error; break;
-  }
-  if (retry_on && c.attempts < static_cast<uint32_t>(retry.max_attempts) &&
+  if (retryable(c, cause) && c.attempts < static_cast<uint32_t>(retry.max_attempts) &&
       (!budgets_[c.slot] || budgets_[c.slot]->allow_retry(now_))) {
     const double delay = retry.backoff.delay(static_cast<int>(c.attempts), c.last_backoff,
                                              services_[system_.edge_policies[c.policy].caller].calls_rng);
     c.last_backoff = delay;
     if (now_ + delay < c.deadline_at) {
+      if (budgets_[c.slot]) budgets_[c.slot]->on_retry(now_);
+      c.retry_slot = true;
       if (delay > 0) {
         schedule(now_ + delay, EventKind::RetryDue, call_id, c.serial);
       } else {
@@ -232,6 +240,7 @@ void Simulation::finish_call(uint32_t call_id, bool ok, ErrorCause cause, bool d
   auto& row = edges_[c.policy].row;
   const uint32_t parent_id = c.parent;
   const bool critical = c.config->critical;
+  end_retry_slot(c);  // a retry still backing off when the deadline ended the call
   if (budgets_[c.slot]) budgets_[c.slot]->on_request_done();
   if (!ok && policy.fallback) {
     ++row.fallbacks;

@@ -1,0 +1,176 @@
+// The tolerance policies in the request flow (model alone, no SimGrid): retry amplification,
+// timeouts and wasted work, deadlines that include retries, breakers composed with retries
+// and fallbacks, bulkheads.
+
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "support/model_fixture.hpp"
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+
+PolicySpec retries(int64_t attempts, RetryOn on = {}) {
+  PolicySpec p;
+  RetryPolicy r;
+  r.max_attempts = attempts;
+  r.retry_on = on;
+  r.backoff.kind = Backoff::Kind::None;
+  p.retry = r;
+  return p;
+}
+
+void on_edge(Scenario& sc, const std::string& from, const std::string& to, PolicySpec p) {
+  sc.policy_edges.push_back({{from, to}, std::move(p)});
+}
+
+uint64_t ended(const ServiceTotals& t) {
+  uint64_t e = t.completions;
+  for (auto v : t.errors) e += v;
+  return e;
+}
+
+TEST(Tolerance, RetriesAtEveryHopMultiplyAttemptsAtTheFailingService) {
+  // A chain of d = 3 calls, each retried r = 2 times on error; the last service fails every
+  // visit: (r + 1)^d = 27 visits of it per request.
+  auto topo = make_topology({"s0", "s1", "s2", "s3"}, {{"s0", "s1", {}}, {"s1", "s2", {}}, {"s2", "s3", {}}});
+  auto sc = make_scenario("s0", 20, 50, 0);
+  for (auto& s : {"s0", "s1", "s2", "s3"}) sc.services.push_back({s, params(1, 1000, 1000, Distribution::constant(1e-4))});
+  sc.services.back().second.error_rate = 1.0;
+  for (auto [a, b] : {std::pair{"s0", "s1"}, {"s1", "s2"}, {"s2", "s3"}}) on_edge(sc, a, b, retries(3));
+  const auto out = run_model(topo, sc);
+  const auto& t = out.totals.services;
+  const uint64_t done = ended(t[0]);
+  ASSERT_GT(done, 500u);
+  EXPECT_GE(t[3].arrivals, 27 * done);
+  EXPECT_LE(t[3].arrivals, 27 * (done + t[0].in_flight_end));
+  EXPECT_NEAR(out.totals.requests[0].visits_per_request[3], 27.0, 27.0 * t[0].in_flight_end / done + 1e-9);
+  EXPECT_NEAR(out.totals.requests[0].visits_per_request[2], 9.0, 9.0 * t[0].in_flight_end / done + 1e-9);
+  EXPECT_EQ(out.totals.summary.successes, 0u);
+  EXPECT_EQ(t[3].errors[static_cast<size_t>(ErrorCause::Injected)], t[3].arrivals - t[3].in_flight_end);
+}
+
+TEST(Tolerance, PerTryTimeoutFailsTheCallerAndTheLateWorkIsWasted) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 10, 60, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(1e-3))});
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(100e-3))});
+  PolicySpec p;
+  p.per_try_timeout = 30e-3;
+  on_edge(sc, "a", "b", p);
+  const auto out = run_model(topo, sc);
+  const auto& a = out.totals.services[0];
+  const auto& b = out.totals.services[1];
+  EXPECT_EQ(a.completions, 0u);
+  EXPECT_EQ(a.errors[static_cast<size_t>(ErrorCause::Timeout)], ended(a));
+  // b finishes every orphaned visit: 100 ms of wasted CPU each.
+  EXPECT_NEAR(b.wasted_cpu, 0.1 * static_cast<double>(b.completions), 1e-6);
+  EXPECT_GT(b.completions, 400u);
+  // The caller waited the timeout, not the callee: 1 ms compute + 30 ms.
+  uint64_t bins_with_failures = 0;
+  for (const auto& row : out.sink.request_bins) bins_with_failures += row[0].failures > 0;
+  EXPECT_GT(bins_with_failures, 50u);
+}
+
+TEST(Tolerance, TheDeadlineIncludesRetriesAndBackoff) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 10, 30, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(0))});
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(100e-3))});
+  PolicySpec p = retries(10);
+  p.retry->backoff.kind = Backoff::Kind::Constant;
+  p.retry->backoff.base = 5e-3;
+  p.per_try_timeout = 20e-3;
+  p.deadline = 55e-3;
+  on_edge(sc, "a", "b", p);
+  const auto out = run_model(topo, sc);
+  // Tries at 0, 25 and 50 ms (20 ms timeouts, 5 ms backoff); the deadline at 55 ms ends the
+  // third and leaves no time for a fourth, although ten attempts are allowed.
+  const double calls = static_cast<double>(ended(out.totals.services[0]));
+  EXPECT_NEAR(static_cast<double>(out.totals.services[1].arrivals) / calls, 3.0,
+              3.0 * static_cast<double>(out.totals.services[0].in_flight_end) / calls + 1e-9);
+  for (const auto& row : out.sink.request_bins) {
+    if (row[0].failures == 0) continue;
+    EXPECT_EQ(row[0].successes, 0u);
+  }
+  EXPECT_EQ(out.totals.services[0].errors[static_cast<size_t>(ErrorCause::Timeout)], ended(out.totals.services[0]));
+}
+
+PolicySpec breaker_policy(bool retry_on_open, bool fallback) {
+  PolicySpec p = retries(3, RetryOn{true, true, true, retry_on_open});
+  CircuitBreakerConfig cb = CircuitBreakerConfig::resilience4j();
+  cb.window_size = 10;
+  cb.minimum_calls = 10;
+  cb.wait_in_open = 1000;  // stays open for the rest of the run
+  p.circuit_breaker = cb;
+  p.fallback = fallback;
+  return p;
+}
+
+TEST(Tolerance, RetryOnAnOpenCircuitFailsFast) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 50, 20, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(1e-3))});  // one breaker
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(1e-3))});
+  sc.services.back().second.error_rate = 1.0;
+  on_edge(sc, "a", "b", breaker_policy(false, false));
+  const auto out = run_model(topo, sc);
+  // The breaker opens after 10 recorded failures; b sees nothing after that.
+  EXPECT_EQ(out.totals.services[1].arrivals, 10u);
+  const auto& a = out.totals.services[0];
+  EXPECT_GT(a.errors[static_cast<size_t>(ErrorCause::CircuitOpen)], 900u);
+  EXPECT_EQ(out.totals.summary.successes, 0u);
+}
+
+TEST(Tolerance, AnOpenCircuitWithAFallbackAnswersDegraded) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 50, 20, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(1e-3))});  // one breaker
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(1e-3))});
+  sc.services.back().second.error_rate = 1.0;
+  on_edge(sc, "a", "b", breaker_policy(true, true));
+  const auto out = run_model(topo, sc);
+  const auto& s = out.totals.summary;
+  EXPECT_EQ(s.failures, 0u);
+  EXPECT_EQ(s.degraded, s.successes);
+  EXPECT_GT(s.successes, 900u);
+  // Retrying on the open circuit changes nothing downstream: still only the 10 that opened it.
+  EXPECT_EQ(out.totals.services[1].arrivals, 10u);
+}
+
+TEST(Tolerance, BulkheadRejectsCallsBeyondItsConcurrency) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 100, 20, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(1e-3))});  // one bulkhead
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(50e-3))});
+  PolicySpec p;
+  p.bulkhead = 2;  // at most 2 concurrent calls: 40/s at 50 ms each
+  on_edge(sc, "a", "b", p);
+  const auto out = run_model(topo, sc);
+  const auto& a = out.totals.services[0];
+  EXPECT_GT(a.errors[static_cast<size_t>(ErrorCause::Rejected)], 800u);
+  EXPECT_LE(out.totals.services[1].busy_mean, 2.0 + 1e-9);
+}
+
+TEST(Tolerance, ARetryBudgetBoundsRetriesUnderFailure) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 100, 30, 0);
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(1e-3))});
+  sc.services.back().second.error_rate = 1.0;
+  PolicySpec p = retries(5);
+  RetryBudgetConfig grpc = RetryBudgetConfig::preset("grpc");
+  p.budget = RetryBudget(grpc);
+  on_edge(sc, "a", "b", p);
+  const auto out = run_model(topo, sc);
+  // Without a budget b would see 5 tries per call; gRPC throttling stops retries once the
+  // tokens fall to half: a handful of retries in all.
+  const double tries = static_cast<double>(out.totals.services[1].arrivals);
+  const double calls = static_cast<double>(ended(out.totals.services[0]));
+  EXPECT_LT(tries, calls + 20);
+  EXPECT_GE(tries, calls);
+}
+
+}  // namespace
+}  // namespace rapture
