@@ -1,5 +1,6 @@
 #include "command/cli.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -73,6 +74,31 @@ void print_summary(const Loaded& l, const RunTotals& totals, const std::string& 
   std::cout << fmt::format("{:<24}{:>10}{:>10}{:>9.2f}{:>11.1f}{:>9}{:>9}{:>9}{:>10}\n", "all", s.requests, s.failures,
                            s.requests ? 100.0 * s.error_rate : 0.0, s.goodput, ms(s.p50), ms(s.p95), ms(s.p99),
                            ms(s.p999));
+  // Retry amplification: the service most visited per request of each type, when above one.
+  for (size_t i = 0; i < totals.requests.size(); ++i) {
+    const auto& v = totals.requests[i].visits_per_request;
+    const auto top = std::max_element(v.begin(), v.end(), [](double a, double b) {
+      return std::isnan(a) || (!std::isnan(b) && b > a);
+    });
+    if (top != v.end() && !std::isnan(*top) && *top > 1.0 + 1e-9) {
+      std::cout << fmt::format("visits per request ({}): {:.2f} at {}\n", sys.request_types[i].name, *top,
+                               sys.services[static_cast<size_t>(top - v.begin())].name);
+    }
+  }
+  if (s.degraded > 0 || s.wasted_cpu > 0) {
+    std::cout << fmt::format("\ndegraded (answered by a fallback): {}   CPU wasted on abandoned tries: {:.1f} s\n",
+                             s.degraded, s.wasted_cpu);
+  }
+  if (!totals.edges.empty()) {
+    std::cout << fmt::format("\n{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "edge (tolerance policies)", "calls",
+                             "retries", "timeouts", "failed", "fallback", "cb-reject", "opens");
+    for (size_t e = 0; e < totals.edges.size(); ++e) {
+      const auto& t = totals.edges[e];
+      std::cout << fmt::format("{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", sys.edge_policies[e].name, t.calls,
+                               t.retries, t.timeouts, t.failures, t.fallbacks, t.circuit_rejections,
+                               totals.circuit_openings[e]);
+    }
+  }
   bool header = false;
   for (size_t i = 0; i < totals.services.size(); ++i) {
     const auto& t = totals.services[i];

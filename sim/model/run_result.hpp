@@ -139,6 +139,8 @@ struct RunSummary {
 struct RunTotals {
   std::vector<ServiceTotals> services;     ///< by service index
   std::vector<RequestSummary> requests;    ///< by request type index
+  std::vector<EdgeBinRow> edges;           ///< by edge index: every bin added up (open_fraction: mean over bins)
+  std::vector<uint64_t> circuit_openings;  ///< by edge index: breaker transitions to open
   RunSummary summary;
 };
 

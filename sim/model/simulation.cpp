@@ -414,6 +414,7 @@ void Simulation::reject(uint32_t job_id, ErrorCause cause) {
 void Simulation::reply(uint32_t job_id) {
   Job& j = job(job_id);
   if (j.orphan) {  // nobody waits for this reply any more
+    if (j.parent != kNone) ++edges_[j.orphan_edge].row.late_replies;
     free_job(job_id);
     return;
   }
@@ -591,6 +592,8 @@ RunTotals Simulation::finish(double end) {
   sum.p99 = all.quantile(0.99);
   sum.p999 = all.quantile(0.999);
   sum.wasted_cpu = wasted_cpu_;
+  out.edges = edge_totals_;
+  out.circuit_openings = circuit_openings_;
   sum.stopped_early = stopped_;
   sum.stop_reason = stop_reason_;
   sum.events = event_count_;

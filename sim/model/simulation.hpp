@@ -82,6 +82,7 @@ class Simulation {
     uint32_t pending;      ///< synchronous calls outstanding
     uint32_t user;         ///< closed-loop user, kNone for open-loop
     uint32_t call;         ///< the policy-managed call this visit is a try of, kNone otherwise
+    uint32_t orphan_edge;  ///< orphan: the edge whose caller gave up on it (its reply comes late)
     uint16_t request_type;
     ErrorCause cause;
     bool failed;
@@ -246,6 +247,8 @@ class Simulation {
   std::vector<double> breaker_timer_at_;
   std::vector<CircuitEvent> circuit_events_;
   std::vector<EdgeBinRow> edge_rows_;
+  std::vector<EdgeBinRow> edge_totals_;
+  std::vector<uint64_t> circuit_openings_;
   std::deque<Call> calls_;
   std::vector<uint32_t> free_calls_;
   uint32_t next_gen_ = 1;

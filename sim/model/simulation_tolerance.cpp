@@ -14,6 +14,8 @@ void Simulation::init_tolerance() {
   const auto& sys = system_;
   edges_.resize(sys.edge_policies.size());
   edge_rows_.resize(sys.edge_policies.size());
+  edge_totals_.resize(sys.edge_policies.size());
+  circuit_openings_.resize(sys.edge_policies.size());
   for (size_t e = 0; e < sys.edge_policies.size(); ++e) {
     const auto& p = sys.edge_policies[e];
     auto& st = edges_[e];
@@ -147,6 +149,7 @@ void Simulation::abandon_try(Call& c, bool retryable_timeout) {
   Job& t = job(c.current);
   t.orphan = true;
   t.call = kNone;
+  t.orphan_edge = c.policy;
   t.cancelled = system_.edge_policies[c.policy].retry.cancel_on_timeout;
   ++edges_[c.policy].row.timeouts;
   if (system_.edge_policies[c.policy].bulkhead > 0) --bulkhead_in_use_[c.slot];
@@ -272,6 +275,7 @@ void Simulation::record_breaker(uint32_t slot) {
   if (!transitions.empty()) {
     const uint32_t edge = slot_edge_[slot];
     for (const auto& t : transitions) {
+      if (t.to == CircuitBreaker::State::Open) ++circuit_openings_[edge];
       circuit_events_.push_back(CircuitEvent{t.time, edge, slot - edges_[edge].first_slot,
                                              static_cast<uint8_t>(t.from), static_cast<uint8_t>(t.to)});
     }
@@ -330,6 +334,17 @@ void Simulation::close_edge_bins() {
     }
     st.row.open_fraction = st.slots ? static_cast<double>(open) / st.slots : 0;
     edge_rows_[e] = st.row;
+    auto& tot = edge_totals_[e];
+    tot.calls += st.row.calls;
+    tot.attempts += st.row.attempts;
+    tot.retries += st.row.retries;
+    tot.timeouts += st.row.timeouts;
+    tot.failures += st.row.failures;
+    tot.fallbacks += st.row.fallbacks;
+    tot.circuit_rejections += st.row.circuit_rejections;
+    tot.bulkhead_rejections += st.row.bulkhead_rejections;
+    tot.late_replies += st.row.late_replies;
+    tot.open_fraction += st.row.open_fraction / std::max(1.0, system_.duration / system_.bin_width);
     st.row = EdgeBinRow{};
   }
   sink_.write_edge_bin(bin_index_, edge_rows_);
