@@ -113,6 +113,26 @@ class BadInputTest(RaptureTest):
         self.expect_error(dot=GOOD_DOT.replace("frontend [kind=frontend];", "frontend [kind=frontend, replicas=1000000000];"),
                           must_contain=("shop.dot", ":2", "replicas"))
 
+    def test_unknown_policy_preset(self):
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  defaults:\n    retry: envoyy\n",
+                          must_contain=("s.yaml", ":10", "envoyy"))
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  defaults:\n    circuit_breaker: {preset: sentinel}\n",
+                          must_contain=("s.yaml", ":10", "sentinel"))
+
+    def test_per_try_timeout_longer_than_the_deadline(self):
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  defaults:\n    timeout: {per_try: 2s, deadline: 1s}\n",
+                          must_contain=("s.yaml", ":10", "deadline"))
+
+    def test_breaker_threshold_above_100_percent_and_empty_window(self):
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  defaults:\n    circuit_breaker: {failure_rate_threshold: 150%}\n",
+                          must_contain=("s.yaml", ":10", "failure_rate_threshold"))
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  defaults:\n    circuit_breaker: {window_size: 0}\n",
+                          must_contain=("s.yaml", ":10", "window"))
+
+    def test_policy_on_an_edge_that_does_not_exist(self):
+        self.expect_error(yaml=GOOD_YAML + "policies:\n  edges:\n    \"cart -> payment\": {retry: envoy}\n",
+                          must_contain=("s.yaml", ":10", "cart -> payment"))
+
     def test_unknown_subcommand_and_missing_argument(self):
         code, _, err = run(["fly"])
         self.assertNotEqual(code, 0)
