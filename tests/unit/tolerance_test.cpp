@@ -174,3 +174,77 @@ TEST(Tolerance, ARetryBudgetBoundsRetriesUnderFailure) {
 
 }  // namespace
 }  // namespace rapture
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+
+TEST(Tolerance, AdmissionControlRefusesBeyondItsConcurrency) {
+  auto topo = make_topology({"s"}, {});
+  auto sc = make_scenario("s", 400, 30, 0);
+  sc.services.push_back({"s", params(1, 4, 1000, Distribution::exponential(20e-3))});  // capacity 200/s
+  ProtectionSpec p;
+  p.service = "s";
+  AdmissionConfig admission;
+  admission.max_concurrent = 8;
+  p.admission = admission;
+  sc.protections.push_back(p);
+  const auto out = run_model(topo, sc);
+  const auto& s = out.totals.services[0];
+  EXPECT_GT(s.errors[static_cast<size_t>(ErrorCause::Rejected)], 4000u);
+  // At most 8 in the service: 4 computing, 4 waiting.
+  for (const auto& b : out.sink.service_bins) EXPECT_LE(b[0].queue_max, 4u);
+}
+
+TEST(Tolerance, CoDelKeepsTheStandingQueueShortUnderOverload) {
+  auto run = [](bool codel) {
+    auto topo = make_topology({"s"}, {});
+    auto sc = make_scenario("s", 300, 60, 10);
+    sc.services.push_back({"s", params(1, 4, 100000, Distribution::exponential(20e-3))});  // 200/s
+    if (codel) {
+      ProtectionSpec p;
+      p.service = "s";
+      p.shedding = ProtectionSpec::Shedding::CoDel;
+      sc.protections.push_back(p);
+    }
+    return run_model(topo, sc);
+  };
+  const auto plain = run(false);
+  const auto shed = run(true);
+  // Without shedding the queue grows without bound (~100/s); CoDel drops until the sojourn
+  // time is back near its 5 ms target, so completed requests stay fast.
+  EXPECT_GT(plain.totals.services[0].latency_mean, 5.0);
+  EXPECT_LT(shed.totals.services[0].latency_mean, 0.2);
+  EXPECT_GT(shed.totals.services[0].errors[static_cast<size_t>(ErrorCause::Rejected)], 3000u);
+}
+
+TEST(Tolerance, OutlierEjectionStopsTrafficToAFailingReplica) {
+  // Ten replicas of b; replica 0 sits on a host 1000x slower with one worker and no queue, so
+  // it rejects nearly every call (5xx). Envoy ejects it (10 % of 10 replicas = one ejection).
+  auto run = [](bool eject) {
+    auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+    auto sc = make_scenario("a", 200, 60, 0);
+    sc.services.push_back({"b", params(10, 1, 0, Distribution::constant(1e-3))});
+    sc.platform.hosts.push_back(HostSpec{"slow", 1e6, 1, 1, {}});
+    sc.platform.hosts.push_back(HostSpec{"fast", 1e9, 1, 9, {}});
+    sc.platform.placement.push_back({"b", {"slow", "fast"}});
+    if (eject) {
+      ProtectionSpec p;
+      p.service = "b";
+      p.outlier_ejection = OutlierConfig::envoy();
+      sc.protections.push_back(p);
+    }
+    return run_model(topo, sc);
+  };
+  const auto plain = run(false);
+  const auto ejected = run(true);
+  const auto overflow = [](const RunOutput& o) {
+    return o.totals.services[1].errors[static_cast<size_t>(ErrorCause::QueueOverflow)];
+  };
+  EXPECT_GT(overflow(plain), 1000u);
+  EXPECT_LT(overflow(ejected), overflow(plain) / 5);
+}
+
+}  // namespace
+}  // namespace rapture
