@@ -66,10 +66,15 @@ def run_simpy(n, seed):
     return {"wall": wall, "cpu": cpu, "requests": r["requests"], "mean": r["mean_latency"], "sd": r["latency_sd"]}
 
 
-def run_rapture(path, n, seed, workdir):
+# The target configuration: every call with a per-try timeout, Envoy retries and a
+# resilience4j circuit breaker, none of which fires at this load (timeouts far above latency).
+POLICIES = ["--set", "policies.defaults={timeout: {per_try: 10s}, retry: envoy, circuit_breaker: resilience4j}"]
+
+
+def run_rapture(path, n, seed, workdir, extra=()):
     h5 = os.path.join(workdir, "chain-%d.h5" % n)
     wall, cpu, _ = timed([path, "run", os.path.join(CHAIN, "chain.yaml"), "-q", "-o", h5, "--seed", str(seed),
-                     "--set", "duration=%rs" % (n / RATE)])
+                     "--set", "duration=%rs" % (n / RATE), *extra])
     with h5py.File(h5, "r") as f:
         run = f["runs/0"]
         summary = run["summary"].attrs
@@ -148,12 +153,13 @@ def main():
                 print("N=%d: SimPy skipped: expected %.0f s (> --simpy-limit %.0f s)" % (n, expected, args.simpy_limit))
             # Repeats interleave the implementations, so that a burst of other load on the
             # machine hits all of them alike; each keeps its fastest wall and CPU time.
-            runs = {"heap": [], "rapture": []}
+            runs = {"heap": [], "rapture": [], "rapture+policies": []}
             if with_simpy:
                 runs["simpy"] = []
             for _ in range(args.repeat):
                 runs["heap"].append(run_heap(args.heap, n, args.seed))
                 runs["rapture"].append(run_rapture(args.rapture, n, args.seed, workdir))
+                runs["rapture+policies"].append(run_rapture(args.rapture, n, args.seed, workdir, POLICIES))
                 if with_simpy:
                     runs["simpy"].append(run_simpy(n, args.seed))
             results = {}
@@ -168,12 +174,12 @@ def main():
             all_ok &= check_agreement(n, results, args.sigmas)
             print("  rapture: %.3f s of the %.3f s process is the simulation itself (the rest: dynamic linking, "
                   "SimGrid start-up, reading, HDF5 output)" % (results["rapture"]["model_wall"], results["rapture"]["wall"]))
-            for name in ("rapture", "simpy", "heap"):
+            for name in ("rapture", "rapture+policies", "simpy", "heap"):
                 if name in results:
                     rows.append((name, n, results[name], results.get("heap"), results.get("simpy")))
 
     print()
-    print("%-8s %9s %8s %8s %15s %10s %11s %9s %10s"
+    print("%-16s %9s %8s %8s %15s %10s %11s %9s %10s"
           % ("impl", "requests", "wall s", "cpu s", "service calls/s", "wall/heap", "SimPy/wall", "cpu/heap",
              "SimPy/cpu"))
     for name, n, r, heap, simpy in rows:
@@ -182,7 +188,7 @@ def main():
         vs_simpy = "%.1f" % (simpy["wall"] / r["wall"]) if simpy else "-"
         cpu_heap = "%.2f" % (r["cpu"] / heap["cpu"])
         cpu_simpy = "%.1f" % (simpy["cpu"] / r["cpu"]) if simpy else "-"
-        print("%-8s %9d %8.3f %8.3f %15s %10s %11s %9s %10s"
+        print("%-16s %9d %8.3f %8.3f %15s %10s %11s %9s %10s"
               % (name, n, r["wall"], r["cpu"], "{:,.0f}".format(calls), vs_heap, vs_simpy, cpu_heap, cpu_simpy))
     print("\nwall s: whole-process wall time; cpu s: user + system CPU time of the process (each the fastest"
           "\nof %d runs); service calls/s = %d per completed request / wall s; wall/heap, cpu/heap: times the"

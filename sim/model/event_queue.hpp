@@ -23,6 +23,7 @@ enum class EventKind : uint8_t {
   RetryDue,     ///< call `id` sends its next try after backoff (stale unless `gen` matches)
   BreakerTimer, ///< circuit breaker `id` changes state by itself (stale unless `gen` matches)
   OutlierTimer, ///< outlier detection interval of service `id` (stale unless `gen` matches)
+  LaneTimer,    ///< the earliest timer of timer lane `id` is due
 };
 
 struct Event {

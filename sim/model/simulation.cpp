@@ -122,6 +122,7 @@ void Simulation::dispatch(const Event& e) {
       break;
     case EventKind::BreakerTimer: on_breaker_timer(e.id, e.gen); break;
     case EventKind::OutlierTimer: on_outlier_timer(e.id, e.gen); break;
+    case EventKind::LaneTimer: on_lane(e.id); break;
     case EventKind::WarmupEnd:
       std::fill(visits_.begin(), visits_.end(), 0);
       for (auto& s : services_) {

@@ -120,7 +120,7 @@ class Simulation {
     bool lifo;
     bool contended;
     double time_factor;  ///< seconds of wall time per second of reference CPU demand
-    RingQueue queue;
+    RingQueue<> queue;
   };
 
   struct ServiceState {
@@ -195,6 +195,8 @@ class Simulation {
   bool replica_ejected(uint32_t service, uint32_t local) const;
   uint32_t new_call();
   void close_edge_bins();
+  void add_timer(uint32_t lane, double at, uint32_t call_id, uint32_t gen);
+  void on_lane(uint32_t lane);
   void arrive(uint32_t job_id);
   void start_service(uint32_t job_id);
   void on_computed(uint32_t job_id);
@@ -249,6 +251,18 @@ class Simulation {
   std::vector<EdgeBinRow> edge_rows_;
   std::vector<EdgeBinRow> edge_totals_;
   std::vector<uint64_t> circuit_openings_;
+  /// Timers of constant length expire in the order they were set: each edge keeps its try
+  /// timeouts (lane 2e) and deadlines (lane 2e+1) in a FIFO and only the earliest of each is
+  /// in the event heap, instead of one heap entry per call (most of which would be stale).
+  struct TimerEntry {
+    double at;
+    uint32_t call, gen;
+  };
+  struct TimerLane {
+    RingQueue<TimerEntry> entries;
+    bool scheduled = false;
+  };
+  std::vector<TimerLane> lanes_;
   std::deque<Call> calls_;
   std::vector<uint32_t> free_calls_;
   uint32_t next_gen_ = 1;

@@ -14,6 +14,7 @@ void Simulation::init_tolerance() {
   const auto& sys = system_;
   edges_.resize(sys.edge_policies.size());
   edge_rows_.resize(sys.edge_policies.size());
+  lanes_.resize(2 * sys.edge_policies.size());
   edge_totals_.resize(sys.edge_policies.size());
   circuit_openings_.resize(sys.edge_policies.size());
   for (size_t e = 0; e < sys.edge_policies.size(); ++e) {
@@ -80,7 +81,11 @@ void Simulation::start_call(uint32_t caller, const CallConfig& config) {
   ++parent.pending;
   ++edges_[config.policy].row.calls;
   if (budgets_[c.slot]) budgets_[c.slot]->on_request(now_);
-  if (std::isfinite(c.deadline_at)) schedule(c.deadline_at, EventKind::CallDeadline, id, c.serial);
+  if (policy.retry.deadline > 0 && c.deadline_at == now_ + policy.retry.deadline) {
+    add_timer(2 * config.policy + 1, c.deadline_at, id, c.serial);
+  } else if (std::isfinite(c.deadline_at)) {
+    schedule(c.deadline_at, EventKind::CallDeadline, id, c.serial);  // a shorter propagated deadline
+  }
   send_attempt(id);
 }
 
@@ -120,9 +125,7 @@ void Simulation::send_attempt(uint32_t call_id) {
   c.current = send_try(c.parent, *c.config, call_id);
   double timeout_at = c.deadline_at;
   if (policy.retry.per_try_timeout > 0) timeout_at = std::min(timeout_at, now_ + policy.retry.per_try_timeout);
-  if (std::isfinite(timeout_at) && timeout_at < c.deadline_at) {
-    schedule(timeout_at, EventKind::CallTimeout, call_id, c.try_gen);
-  }
+  if (std::isfinite(timeout_at) && timeout_at < c.deadline_at) add_timer(2 * c.policy, timeout_at, call_id, c.try_gen);
 }
 
 /// The caller stops waiting for the try in flight: it becomes an orphan whose reply, when it
@@ -322,6 +325,31 @@ void Simulation::on_outlier_timer(uint32_t service, uint32_t gen) {
     s.outlier_timer_gen = next_gen_++;
     schedule(std::max(at, now_), EventKind::OutlierTimer, service, s.outlier_timer_gen);
   }
+}
+
+void Simulation::add_timer(uint32_t lane, double at, uint32_t call_id, uint32_t gen) {
+  auto& l = lanes_[lane];
+  l.entries.push_back(TimerEntry{at, call_id, gen});
+  if (!l.scheduled) {
+    l.scheduled = true;
+    schedule(at, EventKind::LaneTimer, lane);
+  }
+}
+
+void Simulation::on_lane(uint32_t lane) {
+  auto& l = lanes_[lane];
+  // Still marked scheduled while it runs, so that timers set meanwhile (a retry's timeout)
+  // join the FIFO without an event of their own; the head is scheduled once, below.
+  while (!l.entries.empty() && l.entries.front().at <= now_) {
+    const TimerEntry e = l.entries.pop_front();
+    if (lane % 2 == 0) {
+      on_try_timeout(e.call, e.gen);
+    } else {
+      on_call_deadline(e.call, e.gen);
+    }
+  }
+  l.scheduled = !l.entries.empty();
+  if (l.scheduled) schedule(l.entries.front().at, EventKind::LaneTimer, lane);
 }
 
 void Simulation::close_edge_bins() {
