@@ -92,12 +92,19 @@ void print_summary(const Loaded& l, const RunTotals& totals, const std::string& 
   if (!totals.edges.empty()) {
     std::cout << fmt::format("\n{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "edge (tolerance policies)", "calls",
                              "retries", "timeouts", "failed", "fallback", "cb-reject", "opens");
+    size_t quiet = 0;
     for (size_t e = 0; e < totals.edges.size(); ++e) {
       const auto& t = totals.edges[e];
+      if (t.retries + t.timeouts + t.failures + t.fallbacks + t.circuit_rejections + t.bulkhead_rejections +
+              totals.circuit_openings[e] == 0) {
+        ++quiet;
+        continue;
+      }
       std::cout << fmt::format("{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", sys.edge_policies[e].name, t.calls,
                                t.retries, t.timeouts, t.failures, t.fallbacks, t.circuit_rejections,
                                totals.circuit_openings[e]);
     }
+    if (quiet > 0) std::cout << fmt::format("({} other edges with policies: no retry, timeout or failure)\n", quiet);
   }
   bool header = false;
   for (size_t i = 0; i < totals.services.size(); ++i) {
