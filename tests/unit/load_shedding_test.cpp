@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/validation.hpp"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -13,15 +15,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-template <typename Config>
-std::string error_of(const Config& c) {
-  try {
-    c.validate();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::validation_error;
 
 // ---- CoDel ----
 
@@ -126,15 +120,15 @@ TEST(CoDel, ReentryLongAfterStartsOver) {
 
 TEST(CoDel, ConfigValidationNamesTheField) {
   CoDelConfig c;
-  EXPECT_EQ(error_of(c), "");
+  EXPECT_EQ(validation_error(c), "");
   c.target = 0;
-  EXPECT_NE(error_of(c).find("target"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("target"), std::string::npos);
   c = CoDelConfig{};
   c.interval = kNaN;
-  EXPECT_NE(error_of(c).find("interval"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("interval"), std::string::npos);
   c = CoDelConfig{};
   c.target = 0.2;  // above the 100 ms interval
-  EXPECT_NE(error_of(c).find("target"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("target"), std::string::npos);
   EXPECT_THROW(CoDel{c}, std::invalid_argument);
 }
 
@@ -207,18 +201,18 @@ TEST(AdaptiveLifo, LengthThresholdSwitchesToLifo) {
 
 TEST(AdaptiveLifo, ConfigValidationNamesTheField) {
   AdaptiveLifoConfig c;
-  EXPECT_EQ(error_of(c), "");
+  EXPECT_EQ(validation_error(c), "");
   c.interval = -1;
-  EXPECT_NE(error_of(c).find("interval"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("interval"), std::string::npos);
   c = AdaptiveLifoConfig{};
   c.overload_timeout = 0;
-  EXPECT_NE(error_of(c).find("overload_timeout"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("overload_timeout"), std::string::npos);
   c = AdaptiveLifoConfig{};
   c.overload_timeout = 0.5;  // longer than the normal 100 ms
-  EXPECT_NE(error_of(c).find("overload_timeout"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("overload_timeout"), std::string::npos);
   c = AdaptiveLifoConfig{};
   c.normal_timeout = kInf;
-  EXPECT_NE(error_of(c).find("normal_timeout"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("normal_timeout"), std::string::npos);
   EXPECT_THROW(AdaptiveLifo{c}, std::invalid_argument);
 }
 
@@ -268,10 +262,10 @@ TEST(AdmissionControl, BurstDefaultsToOneSecondOfRate) {
 }
 
 TEST(AdmissionControl, ConfigValidationNamesTheField) {
-  EXPECT_EQ(error_of(AdmissionConfig{}), "");
-  EXPECT_NE(error_of(AdmissionConfig{.rate = -1}).find("rate"), std::string::npos);
-  EXPECT_NE(error_of(AdmissionConfig{.rate = kNaN}).find("rate"), std::string::npos);
-  EXPECT_NE(error_of(AdmissionConfig{.rate = 10, .burst = 0.5}).find("burst"), std::string::npos);
+  EXPECT_EQ(validation_error(AdmissionConfig{}), "");
+  EXPECT_NE(validation_error(AdmissionConfig{.rate = -1}).find("rate"), std::string::npos);
+  EXPECT_NE(validation_error(AdmissionConfig{.rate = kNaN}).find("rate"), std::string::npos);
+  EXPECT_NE(validation_error(AdmissionConfig{.rate = 10, .burst = 0.5}).find("burst"), std::string::npos);
   EXPECT_THROW(AdmissionControl(AdmissionConfig{.burst = -2}), std::invalid_argument);
 }
 
@@ -316,7 +310,7 @@ TEST(Bulkhead, PresetsHaveTheLibrariesDefaults) {
 }
 
 TEST(Bulkhead, ZeroConcurrencyIsRejected) {
-  EXPECT_NE(error_of(BulkheadConfig{.max_concurrent = 0}).find("max_concurrent"), std::string::npos);
+  EXPECT_NE(validation_error(BulkheadConfig{.max_concurrent = 0}).find("max_concurrent"), std::string::npos);
   EXPECT_THROW(Bulkhead(BulkheadConfig{.max_concurrent = 0}), std::invalid_argument);
 }
 

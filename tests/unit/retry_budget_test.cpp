@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/validation.hpp"
+
 #include <stdexcept>
 #include <string>
 
@@ -10,14 +12,7 @@ namespace {
 
 using Kind = RetryBudgetConfig::Kind;
 
-std::string error_of(const RetryBudgetConfig& c) {
-  try {
-    c.validate();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::validation_error;
 
 /// Starts retries at `now` while the budget allows, up to `limit`; returns how many started.
 int retries_allowed(RetryBudget& b, double now, int limit = 10'000) {
@@ -272,7 +267,7 @@ TEST(RetryBudget, PresetsHaveTheLibrariesDefaults) {
   EXPECT_DOUBLE_EQ(g.token_ratio, 0.1);
   EXPECT_EQ(RetryBudgetConfig::preset("none").kind, Kind::None);
   for (const char* name : {"none", "envoy", "envoy_max_retries", "linkerd", "grpc"}) {
-    EXPECT_EQ(error_of(RetryBudgetConfig::preset(name)), "") << name;
+    EXPECT_EQ(validation_error(RetryBudgetConfig::preset(name)), "") << name;
   }
 }
 
@@ -292,41 +287,41 @@ TEST(RetryBudget, UnknownPresetIsRejected) {
 TEST(RetryBudget, EnvoyBudgetPercentOutsideZeroToHundredIsRejected) {
   RetryBudgetConfig c = RetryBudgetConfig::preset("envoy");
   c.budget_percent = 120;
-  EXPECT_NE(error_of(c).find("budget_percent"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("budget_percent"), std::string::npos);
   c.budget_percent = -1;
-  EXPECT_NE(error_of(c).find("budget_percent"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("budget_percent"), std::string::npos);
 }
 
 TEST(RetryBudget, LinkerdTtlOutsideOneToSixtySecondsIsRejected) {
-  EXPECT_NE(error_of(linkerd(0.2, 10, 0.5)).find("ttl"), std::string::npos);
-  EXPECT_NE(error_of(linkerd(0.2, 10, 61)).find("ttl"), std::string::npos);
-  EXPECT_EQ(error_of(linkerd(0.2, 10, 60)), "");
+  EXPECT_NE(validation_error(linkerd(0.2, 10, 0.5)).find("ttl"), std::string::npos);
+  EXPECT_NE(validation_error(linkerd(0.2, 10, 61)).find("ttl"), std::string::npos);
+  EXPECT_EQ(validation_error(linkerd(0.2, 10, 60)), "");
 }
 
 TEST(RetryBudget, LinkerdRatioOutOfRangeIsRejected) {
-  EXPECT_NE(error_of(linkerd(-0.1, 10, 10)).find("retry_ratio"), std::string::npos);
-  EXPECT_NE(error_of(linkerd(1001, 10, 10)).find("retry_ratio"), std::string::npos);
-  EXPECT_EQ(error_of(linkerd(0, 10, 10)), "");  // only the reserve
+  EXPECT_NE(validation_error(linkerd(-0.1, 10, 10)).find("retry_ratio"), std::string::npos);
+  EXPECT_NE(validation_error(linkerd(1001, 10, 10)).find("retry_ratio"), std::string::npos);
+  EXPECT_EQ(validation_error(linkerd(0, 10, 10)), "");  // only the reserve
 }
 
 TEST(RetryBudget, GrpcMaxTokensOutOfRangeIsRejected) {
   RetryBudgetConfig c = RetryBudgetConfig::preset("grpc");
   c.max_tokens = 0;
-  EXPECT_NE(error_of(c).find("max_tokens"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("max_tokens"), std::string::npos);
   c.max_tokens = 1001;
-  EXPECT_NE(error_of(c).find("max_tokens"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("max_tokens"), std::string::npos);
   c.max_tokens = 1000;
-  EXPECT_EQ(error_of(c), "");
+  EXPECT_EQ(validation_error(c), "");
 }
 
 TEST(RetryBudget, GrpcTokenRatioMustBePositiveWithThreeDecimals) {
   RetryBudgetConfig c = RetryBudgetConfig::preset("grpc");
   c.token_ratio = 0;
-  EXPECT_NE(error_of(c).find("token_ratio"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("token_ratio"), std::string::npos);
   c.token_ratio = 0.0005;
-  EXPECT_NE(error_of(c).find("token_ratio"), std::string::npos);
+  EXPECT_NE(validation_error(c).find("token_ratio"), std::string::npos);
   c.token_ratio = 0.001;
-  EXPECT_EQ(error_of(c), "");
+  EXPECT_EQ(validation_error(c), "");
 }
 
 TEST(RetryBudget, ConstructorValidates) {

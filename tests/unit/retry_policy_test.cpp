@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/validation.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,14 +18,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string error_of(const RetryPolicy& p) {
-  try {
-    p.validate();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::validation_error;
 
 Backoff backoff(Backoff::Kind kind, double base, double multiplier, double cap) {
   return {.kind = kind, .base = base, .multiplier = multiplier, .cap = cap};
@@ -160,7 +155,7 @@ TEST(Backoff, SameSeedGivesTheSameDelays) {
 TEST(RetryPolicy, DefaultPolicyIsValidAndDoesNotRetry) {
   const RetryPolicy p;
   EXPECT_EQ(p.max_attempts, 1);
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
 }
 
 TEST(RetryPolicy, NonePresetNeverRetriesNorWaits) {
@@ -229,7 +224,7 @@ TEST(RetryPolicy, HystrixPresetHasNoRetryAndAOneSecondTimeout) {
 
 TEST(RetryPolicy, EveryPresetIsValid) {
   for (const char* name : {"none", "envoy", "linkerd", "grpc", "resilience4j", "hystrix"}) {
-    EXPECT_EQ(error_of(RetryPolicy::preset(name)), "") << name;
+    EXPECT_EQ(validation_error(RetryPolicy::preset(name)), "") << name;
   }
 }
 
@@ -251,62 +246,62 @@ TEST(RetryPolicy, UnknownPresetIsRejected) {
 TEST(RetryPolicy, PerTryTimeoutLongerThanDeadlineIsRejected) {
   RetryPolicy p = RetryPolicy::preset("envoy");
   p.per_try_timeout = 20;  // route timeout 15 s
-  EXPECT_NE(error_of(p).find("per_try_timeout"), std::string::npos) << error_of(p);
+  EXPECT_NE(validation_error(p).find("per_try_timeout"), std::string::npos) << validation_error(p);
   p.per_try_timeout = 5;
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
   p.deadline = 0;  // no deadline: any per-try timeout fits
   p.per_try_timeout = 100;
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
 }
 
 TEST(RetryPolicy, MaxAttemptsOutsideOneToHundredIsRejected) {
   RetryPolicy p;
   p.max_attempts = 0;
-  EXPECT_NE(error_of(p).find("max_attempts"), std::string::npos);
+  EXPECT_NE(validation_error(p).find("max_attempts"), std::string::npos);
   p.max_attempts = 101;
-  EXPECT_NE(error_of(p).find("max_attempts"), std::string::npos);
+  EXPECT_NE(validation_error(p).find("max_attempts"), std::string::npos);
   p.max_attempts = 100;
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
 }
 
 TEST(RetryPolicy, NegativeOrNonFiniteDurationsAreRejected) {
   for (const double bad : {-1.0, kNaN, kInf}) {
     RetryPolicy p;
     p.per_try_timeout = bad;
-    EXPECT_NE(error_of(p).find("per_try_timeout"), std::string::npos) << bad;
+    EXPECT_NE(validation_error(p).find("per_try_timeout"), std::string::npos) << bad;
     p = RetryPolicy{};
     p.deadline = bad;
-    EXPECT_NE(error_of(p).find("deadline"), std::string::npos) << bad;
+    EXPECT_NE(validation_error(p).find("deadline"), std::string::npos) << bad;
     p = RetryPolicy{};
     p.backoff.base = bad;
-    EXPECT_NE(error_of(p).find("backoff.base"), std::string::npos) << bad;
+    EXPECT_NE(validation_error(p).find("backoff.base"), std::string::npos) << bad;
     p = RetryPolicy{};
     p.backoff.cap = bad;
-    EXPECT_NE(error_of(p).find("backoff.cap"), std::string::npos) << bad;
+    EXPECT_NE(validation_error(p).find("backoff.cap"), std::string::npos) << bad;
   }
 }
 
 TEST(RetryPolicy, ZeroBaseIsRejectedUnlessTheKindIsNone) {
   RetryPolicy p;
   p.backoff.base = 0;
-  EXPECT_NE(error_of(p).find("backoff.base"), std::string::npos);
+  EXPECT_NE(validation_error(p).find("backoff.base"), std::string::npos);
   p.backoff.kind = Backoff::Kind::None;
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
 }
 
 TEST(RetryPolicy, CapBelowBaseIsRejected) {
   RetryPolicy p;
   p.backoff.base = 0.5;
   p.backoff.cap = 0.25;
-  EXPECT_NE(error_of(p).find("backoff.cap"), std::string::npos) << error_of(p);
+  EXPECT_NE(validation_error(p).find("backoff.cap"), std::string::npos) << validation_error(p);
 }
 
 TEST(RetryPolicy, MultiplierBelowOneIsRejected) {
   RetryPolicy p;
   p.backoff.multiplier = 0.5;
-  EXPECT_NE(error_of(p).find("backoff.multiplier"), std::string::npos) << error_of(p);
+  EXPECT_NE(validation_error(p).find("backoff.multiplier"), std::string::npos) << validation_error(p);
   p.backoff.multiplier = 1;
-  EXPECT_EQ(error_of(p), "");
+  EXPECT_EQ(validation_error(p), "");
 }
 
 }  // namespace
