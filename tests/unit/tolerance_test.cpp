@@ -248,3 +248,86 @@ TEST(Tolerance, OutlierEjectionStopsTrafficToAFailingReplica) {
 
 }  // namespace
 }  // namespace rapture
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+
+/// a -> b -> c; c takes 200 ms; a gives its call 50 ms; b's call to c has a (long) timeout.
+RunOutput deadline_chain(bool propagate) {
+  auto topo = make_topology({"a", "b", "c"}, {{"a", "b", {}}, {"b", "c", {}}});
+  auto sc = make_scenario("a", 10, 30, 0);
+  for (auto& s : {"a", "b", "c"}) sc.services.push_back({s, params(1, 100, 100, Distribution::constant(0))});
+  sc.services.back().second.service_time = Distribution::constant(200e-3);
+  PolicySpec outer;
+  outer.deadline = 50e-3;
+  outer.propagate_deadline = propagate;
+  on_edge(sc, "a", "b", outer);
+  PolicySpec inner;
+  inner.per_try_timeout = 10.0;
+  on_edge(sc, "b", "c", inner);
+  return run_model(topo, sc);
+}
+
+TEST(Tolerance, APropagatedDeadlineCutsTheCalleesOwnCalls) {
+  const auto with = deadline_chain(true);
+  const auto without = deadline_chain(false);
+  const auto timeouts = [](const RunOutput& o, size_t s) {
+    return o.totals.services[s].errors[static_cast<size_t>(ErrorCause::Timeout)];
+  };
+  // Either way a gives up at 50 ms.
+  EXPECT_EQ(timeouts(with, 0), ended(with.totals.services[0]));
+  EXPECT_EQ(timeouts(without, 0), ended(without.totals.services[0]));
+  // With propagation b stops waiting for c at the same deadline; without, b waits the full
+  // 200 ms for a reply nobody wants.
+  EXPECT_EQ(timeouts(with, 1), ended(with.totals.services[1]));
+  EXPECT_EQ(timeouts(without, 1), 0u);
+  EXPECT_GT(without.totals.services[1].completions, 250u);
+}
+
+TEST(Tolerance, CancellationDropsAbandonedTriesBeforeTheyRun) {
+  auto run = [](bool cancel) {
+    auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+    auto sc = make_scenario("a", 20, 30, 0);
+    sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(0))});
+    sc.services.push_back({"b", params(1, 1, 1000, Distribution::constant(100e-3))});  // 10/s for 20/s
+    PolicySpec p;
+    p.per_try_timeout = 30e-3;
+    p.cancel_on_timeout = cancel;
+    on_edge(sc, "a", "b", p);
+    return run_model(topo, sc);
+  };
+  const auto kept = run(false);
+  const auto cancelled = run(true);
+  // Without cancellation b works through a growing backlog of abandoned tries (10/s too
+  // many for 30 s); with it, the tries that waited past their timeout are dropped unserved
+  // (cause: timeout at b) and the backlog does not build.
+  EXPECT_EQ(kept.totals.services[1].errors[static_cast<size_t>(ErrorCause::Timeout)], 0u);
+  EXPECT_GT(kept.totals.services[1].in_flight_end, 200u);
+  EXPECT_GT(cancelled.totals.services[1].errors[static_cast<size_t>(ErrorCause::Timeout)], 200u);
+  EXPECT_LT(cancelled.totals.services[1].in_flight_end, 10u);
+}
+
+TEST(Tolerance, AdaptiveLifoServesFreshRequestsUnderOverload) {
+  auto run = [](bool adaptive) {
+    auto topo = make_topology({"s"}, {});
+    auto sc = make_scenario("s", 300, 60, 10);
+    sc.services.push_back({"s", params(1, 4, 100000, Distribution::exponential(20e-3))});  // 200/s
+    if (adaptive) {
+      ProtectionSpec p;
+      p.service = "s";
+      p.shedding = ProtectionSpec::Shedding::AdaptiveLifo;
+      sc.protections.push_back(p);
+    }
+    return run_model(topo, sc);
+  };
+  const auto fifo = run(false);
+  const auto lifo = run(true);
+  EXPECT_GT(fifo.totals.services[0].latency_mean, 5.0);   // FIFO: everyone waits behind the backlog
+  EXPECT_LT(lifo.totals.services[0].latency_mean, 0.1);   // served fresh, stale ones shed
+  EXPECT_GT(lifo.totals.services[0].errors[static_cast<size_t>(ErrorCause::Rejected)], 3000u);
+}
+
+}  // namespace
+}  // namespace rapture
