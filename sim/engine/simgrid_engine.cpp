@@ -32,6 +32,11 @@ class SimGridResources final : public ResourceBackend {
     tokens_.push_back(token);
   }
 
+  void set_speed_level(uint32_t host, uint32_t level) override {
+    sync_clock();
+    hosts_[host]->set_pstate(static_cast<unsigned long>(level));
+  }
+
   [[nodiscard]] bool idle() const { return pending_.empty(); }
 
   /// Waits until the first pending activity completes or `until` is reached; returns whether
@@ -79,7 +84,11 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
   std::vector<sg4::Host*> hosts;
   hosts.reserve(system.hosts.size());
   for (const auto& h : system.hosts) {
-    auto* host = zone->create_host(h.name, h.speed)->set_core_count(static_cast<int>(std::min<int64_t>(h.cores, 1 << 30)));
+    // One pstate per speed the faults need: a slowdown is a pstate change, which SimGrid
+    // applies to the executions already running.
+    std::vector<double> speeds;
+    for (double level : h.speed_levels) speeds.push_back(h.speed * level);
+    auto* host = zone->create_host(h.name, speeds)->set_core_count(static_cast<int>(std::min<int64_t>(h.cores, 1 << 30)));
     host->seal();
     auto* link = zone->create_link(h.name + "-link", bandwidth)->set_latency(system.hop_latency / 2)->seal();
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);

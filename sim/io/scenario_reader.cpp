@@ -227,6 +227,7 @@ class Reader {
   void read_platform(const MapView& top, Scenario& s) const;
   // Tolerance policies (`policies`, `protection`).
   void read_policies(const MapView& top, Scenario& s) const;
+  void read_faults(const MapView& top, Scenario& s) const;
   PolicySpec read_policy(const Item& item, SourceLocation where) const;
   RetryPolicy read_retry(const Item& item) const;
   RetryBudget read_budget(const Item& item) const;
@@ -378,7 +379,7 @@ Scenario Reader::read() {
   Scenario s;
   const MapView top(*this, Item{root_, YAML::Node(), "", ""});
   top.allow({"name", "topology", "duration", "warmup", "seed", "bin", "requests", "workload", "defaults", "services",
-             "edges", "platform", "limits", "policies", "protection"});
+             "edges", "platform", "limits", "policies", "protection", "faults"});
 
   if (auto name = top.get("name")) {
     s.name = text(*name, "a name");
@@ -449,6 +450,7 @@ Scenario Reader::read() {
   read_edges(top, s);
   read_platform(top, s);
   read_policies(top, s);
+  read_faults(top, s);
 
   if (auto limits = top.get("limits")) {
     const MapView m(*this, *limits);
@@ -1321,6 +1323,76 @@ void Reader::read_policies(const MapView& top, Scenario& s) const {
       }
       s.protections.push_back(std::move(p));
     }
+  }
+}
+
+void Reader::read_faults(const MapView& top, Scenario& s) const {
+  const auto faults = top.get("faults");
+  if (!faults) return;
+  using Kind = FaultSpec::Kind;
+  static const std::vector<std::pair<std::string_view, Kind>> kinds{
+      {"crash", Kind::Crash},           {"latency", Kind::Latency},          {"error", Kind::Error},
+      {"slowdown", Kind::Slowdown},     {"queue_shrink", Kind::QueueShrink}, {"worker_shrink", Kind::WorkerShrink},
+      {"host_failure", Kind::HostFailure}, {"swallow", Kind::Swallow},     {"load_spike", Kind::LoadSpike}};
+  const auto items = list(*faults, "a list of faults");
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& item = items[i];
+    const MapView m(*this, item);
+    m.allow({"name", "kind", "target", "replica", "start", "duration", "end", "restart", "latency", "error_rate",
+             "factor", "size"});
+    FaultSpec f;
+    f.name = m.get("name") ? text(*m.get("name"), "a fault name") : "fault" + std::to_string(i);
+    const Item kind_item = m.need("kind", "the kind of fault");
+    const std::string kind = text(kind_item, "a fault kind");
+    const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const auto& p) { return p.first == kind; });
+    if (k == kinds.end()) {
+      fail(kind_item, "unknown fault kind '" + kind +
+                          "' (expected crash, latency, error, slowdown, queue_shrink, worker_shrink, host_failure, "
+                          "swallow or load_spike)");
+    }
+    f.kind = k->second;
+    if (auto v = m.get("target")) {
+      f.target = text(*v, "a service, host or workload index");
+    } else if (f.kind != Kind::LoadSpike) {
+      fail(item, "fault '" + f.name + "' needs a target");
+    }
+    if (auto v = m.get("replica")) f.replica = integer(*v, 0, kMaxReplicas);
+    f.start = duration(m.need("start", "when the fault starts, e.g. 120s"));
+    const auto dur = m.get("duration") ? m.get("duration") : m.get("restart");
+    if (dur && m.get("end")) fail(*m.get("end"), "give either a duration (or restart) or an end, not both");
+    if (dur) f.end = f.start + duration(*dur);
+    if (auto v = m.get("end")) f.end = duration(*v);
+    if (!(f.end > f.start)) fail(item, "fault '" + f.name + "' must end after it starts");
+    auto need = [&](const char* key, const char* what) { return m.need(key, what); };
+    switch (f.kind) {
+      case Kind::Latency: f.latency = distribution(need("latency", "the added latency, e.g. exp(50ms)")); break;
+      case Kind::Error: {
+        const Item v = need("error_rate", "the share of visits that fail, e.g. 0.2");
+        f.error_rate = number(v);
+        if (!(f.error_rate >= 0 && f.error_rate <= 1)) fail(v, "an error rate must be in [0, 1]");
+        break;
+      }
+      case Kind::Slowdown: {
+        const Item v = need("factor", "the CPU speed multiplier, e.g. 0.25");
+        f.factor = number(v);
+        if (!(f.factor > 0 && f.factor <= 1)) fail(v, "a slowdown factor must be in (0, 1]");
+        break;
+      }
+      case Kind::LoadSpike: {
+        const Item v = need("factor", "the arrival rate multiplier, e.g. 3");
+        f.factor = number(v);
+        if (!(f.factor > 0 && f.factor <= 1000)) fail(v, "a load spike factor must be in (0, 1000]");
+        break;
+      }
+      case Kind::QueueShrink: f.size = integer(need("size", "the queue capacity during the fault"), 0, kMaxQueue); break;
+      case Kind::WorkerShrink: f.size = integer(need("size", "the workers per replica during the fault"), 1, kMaxReplicas); break;
+      default: break;
+    }
+    f.where = where_key(item, "fault '" + f.name + "'");
+    for (const auto& other : s.faults) {
+      if (other.name == f.name) fail(item, "fault '" + f.name + "' is defined twice");
+    }
+    s.faults.push_back(std::move(f));
   }
 }
 

@@ -24,6 +24,8 @@ enum class EventKind : uint8_t {
   BreakerTimer, ///< circuit breaker `id` changes state by itself (stale unless `gen` matches)
   OutlierTimer, ///< outlier detection interval of service `id` (stale unless `gen` matches)
   LaneTimer,    ///< the earliest timer of timer lane `id` is due
+  FaultStart,   ///< fault `id` begins
+  FaultEnd,     ///< fault `id` ends
 };
 
 struct Event {

@@ -148,6 +148,22 @@ struct ProtectionSpec {
   SourceLocation where;
 };
 
+/// A fault on the timeline: what, where, from when to when.
+struct FaultSpec {
+  enum class Kind { Crash, Latency, Error, Slowdown, QueueShrink, WorkerShrink, HostFailure, Swallow, LoadSpike };
+  std::string name;
+  Kind kind = Kind::Crash;
+  std::string target;              ///< a service, a host (slowdown, host_failure) or a workload index (load_spike; empty: all)
+  std::optional<int64_t> replica;  ///< crash: one replica of the service instead of all
+  double start = 0;
+  double end = INFINITY;           ///< start + duration (crash: + restart time)
+  std::optional<Distribution> latency;  ///< latency: added to each visit's processing
+  double error_rate = 0;           ///< error: share of visits failing after computing
+  double factor = 1;               ///< slowdown: CPU speed multiplier (< 1); load_spike: rate multiplier
+  int64_t size = 0;                ///< queue_shrink: queue capacity; worker_shrink: workers per replica
+  SourceLocation where;
+};
+
 /// Bounds that stop a run whose state explodes; the run keeps what it measured.
 struct Limits {
   int64_t max_in_flight = 2'000'000;  ///< requests (service visits) alive at once
@@ -175,6 +191,7 @@ struct Scenario {
   std::array<PolicySpec, kServiceKinds> policy_by_kind;
   std::vector<std::pair<std::pair<std::string, std::string>, PolicySpec>> policy_edges;
   std::vector<ProtectionSpec> protections;
+  std::vector<FaultSpec> faults;
 };
 
 }  // namespace rapture

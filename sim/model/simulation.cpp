@@ -33,6 +33,8 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
       rep.workers = static_cast<uint32_t>(cfg.workers);
       rep.queue_capacity = static_cast<uint32_t>(cfg.queue_capacity);
       rep.lifo = cfg.discipline == QueueDiscipline::Lifo;
+      rep.base_workers = rep.workers;
+      rep.base_queue = rep.queue_capacity;
       rep.contended = host.contended();
       rep.time_factor = system.reference_speed / host.speed;
       replicas_.push_back(std::move(rep));
@@ -50,7 +52,13 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
     src.mix_rng = RandomStream(seed, wl.label, "mix");
     src.think_rng = RandomStream(seed, wl.label, "think");
     if (wl.kind == WorkloadSpec::Kind::Poisson) {
+      // Load spikes raise the rate: thinning needs the peak of every spike that may overlap.
       src.max_rate = wl.rate.max();
+      for (const auto& f : system.faults) {
+        if (f.spec.kind == FaultSpec::Kind::LoadSpike && (f.workload == kNoPolicy || f.workload == w)) {
+          src.max_rate *= std::max(1.0, f.spec.factor);
+        }
+      }
       schedule(-std::log1p(-src.arrival_rng.uniform()) / src.max_rate, EventKind::Arrival, w);
     } else {
       for (int64_t u = 0; u < wl.users; ++u) {
@@ -68,6 +76,7 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
   }
   visits_.assign(system.request_types.size() * system.services.size(), 0);
   init_tolerance();
+  init_faults();
 }
 
 Simulation::~Simulation() = default;
@@ -123,6 +132,8 @@ void Simulation::dispatch(const Event& e) {
     case EventKind::BreakerTimer: on_breaker_timer(e.id, e.gen); break;
     case EventKind::OutlierTimer: on_outlier_timer(e.id, e.gen); break;
     case EventKind::LaneTimer: on_lane(e.id); break;
+    case EventKind::FaultStart: on_fault(e.id, true); break;
+    case EventKind::FaultEnd: on_fault(e.id, false); break;
     case EventKind::WarmupEnd:
       std::fill(visits_.begin(), visits_.end(), 0);
       for (auto& s : services_) {
@@ -146,7 +157,7 @@ void Simulation::on_arrival(uint32_t source) {
   auto& src = sources_[source];
   // Thinning against the profile's peak rate gives a non-homogeneous Poisson process; with a
   // constant rate every candidate is accepted and no extra random number is drawn.
-  const double rate = wl.rate.at(now_);
+  const double rate = wl.rate.at(now_) * rate_factor_[source];
   if (rate >= src.max_rate || src.arrival_rng.uniform() * src.max_rate < rate) start_request(source, kNone);
   schedule(now_ - std::log1p(-src.arrival_rng.uniform()) / src.max_rate, EventKind::Arrival, source);
 }
@@ -264,7 +275,11 @@ void Simulation::arrive(uint32_t job_id) {
   ++s.totals.arrivals;
   if (measuring_) ++visits_[static_cast<size_t>(j.request_type) * services_.size() + j.service];
   Replica& rep = replicas_[j.replica];
-  if (j.cancelled) {
+  j.delayed = false;
+  j.swallowed = false;
+  if (rep.down) {
+    reject(job_id, ErrorCause::Unavailable);  // connection refused
+  } else if (j.cancelled) {
     reject(job_id, ErrorCause::Timeout);  // its caller gave up and cancelled it on the way
   } else if (s.admission && !s.admission->admit(now_, s.busy + s.queued)) {
     reject(job_id, ErrorCause::Rejected);
@@ -291,6 +306,7 @@ void Simulation::start_service(uint32_t job_id) {
   ++s.busy;
   const double demand = system_.services[j.service].service_time.sample(s.service_time_rng);
   j.demand = demand;
+  j.epoch = rep.epoch;
   if (rep.contended) {
     activity_started_ = true;
     backend_->start_exec(rep.host, demand * system_.reference_speed, make_token(EventKind::ComputeDone, job_id));
@@ -301,8 +317,17 @@ void Simulation::start_service(uint32_t job_id) {
 
 void Simulation::on_computed(uint32_t job_id) {
   Job& j = job(job_id);
-  const double error_rate = system_.services[j.service].error_rate;
-  if (error_rate > 0 && services_[j.service].calls_rng.bernoulli(error_rate)) {
+  auto& s = services_[j.service];
+  if (!s.latency_faults.empty() && !j.delayed && !dead(j)) {
+    // Injected latency: the visit takes this much longer (its worker stays held).
+    double extra = 0;
+    for (const auto* d : s.latency_faults) extra += d->sample(s.service_time_rng);
+    j.delayed = true;
+    schedule(now_ + extra, EventKind::ComputeDone, job_id);
+    return;
+  }
+  const double error_rate = 1.0 - (1.0 - system_.services[j.service].error_rate) * s.fault_error_keep;
+  if (error_rate > 0 && s.calls_rng.bernoulli(error_rate)) {
     j.failed = true;
     j.cause = ErrorCause::Injected;
     complete(job_id);
@@ -313,6 +338,10 @@ void Simulation::on_computed(uint32_t job_id) {
 
 void Simulation::advance(uint32_t job_id) {
   Job& j = job(job_id);  // chunks never move, so the reference survives send()
+  if (dead(j) && !j.failed) {  // its replica crashed while it was in service
+    j.failed = true;
+    j.cause = ErrorCause::Unavailable;
+  }
   const CallPlan& plan = system_.plan(j.request_type, j.service);
   auto& rng = services_[j.service].calls_rng;
   while (!j.failed && j.stage < plan.stage_count) {
@@ -368,17 +397,24 @@ void Simulation::complete(uint32_t job_id) {
     s.totals.wasted_cpu += j.demand;
     wasted_cpu_ += j.demand;
   }
-  --rep.busy;
-  --s.busy;
   --rep.outstanding;
-  start_next(j.replica);
+  if (!dead(j)) {  // a crash already took the workers of the visits it killed
+    --rep.busy;
+    --s.busy;
+    start_next(j.replica);
+  }
+  if (s.swallowing > 0 && j.parent != kNone && !j.orphan) {
+    // The reply is swallowed: only the caller's timeout notices (abandon_try frees it then).
+    j.swallowed = true;
+    return;
+  }
   reply(job_id);
 }
 
 void Simulation::start_next(uint32_t replica) {
   Replica& rep = replicas_[replica];
   auto& s = services_[rep.service];
-  while (!rep.queue.empty()) {
+  while (!rep.queue.empty() && rep.busy < rep.workers) {
     const bool lifo = rep.lifo || (adaptive_lifo_[replica] && adaptive_lifo_[replica]->use_lifo(now_, rep.queue.size()));
     const uint32_t next = lifo ? rep.queue.pop_back() : rep.queue.pop_front();
     --s.queued;

@@ -39,6 +39,8 @@ class ResourceBackend {
   virtual void start_exec(uint32_t host, double flops, uint64_t token) = 0;
   /// Starts moving `bytes` from host `from` to host `to`.
   virtual void start_transfer(uint32_t from, uint32_t to, double bytes, uint64_t token) = 0;
+  /// Runs `host` at its speed level `level` (HostConfig::speed_levels) from now on.
+  virtual void set_speed_level(uint32_t host, uint32_t level) = 0;
 };
 
 class Simulation {
@@ -91,6 +93,9 @@ class Simulation {
     bool orphan;           ///< its caller gave up on it (timeout): its work is wasted
     bool cancelled;        ///< orphaned with cancellation: dropped before it computes
     bool degraded;         ///< a fallback answered somewhere below it
+    bool delayed;          ///< its injected latency has been served
+    bool swallowed;        ///< finished at a swallowing service: its reply will never be sent
+    uint32_t epoch;        ///< its replica's epoch when it started: a crash since makes it dead
     double arrive_time;    ///< at the service
     double request_start;  ///< entry visit only: when the request was sent
     double response_bytes;
@@ -119,6 +124,9 @@ class Simulation {
     uint32_t outstanding = 0;  ///< sent to it and not yet answered (least-outstanding balancing)
     bool lifo;
     bool contended;
+    bool down = false;        ///< crashed (a crash or host failure is active)
+    uint32_t epoch = 0;       ///< incremented by each crash: visits of an older epoch died with it
+    uint32_t base_workers, base_queue;  ///< without faults
     double time_factor;  ///< seconds of wall time per second of reference CPU demand
     RingQueue<> queue;
   };
@@ -142,6 +150,9 @@ class Simulation {
     double wasted_cpu = 0;
     std::optional<OutlierDetector> outlier;
     std::optional<AdmissionControl> admission;
+    double fault_error_keep = 1;    ///< product of (1 - p) over the active error faults
+    uint32_t swallowing = 0;        ///< active swallow faults: replies are never sent
+    std::vector<const Distribution*> latency_faults;  ///< active latency faults
     uint32_t outlier_timer_gen = 0;
     double outlier_timer_at = INFINITY;
   };
@@ -195,6 +206,12 @@ class Simulation {
   bool replica_ejected(uint32_t service, uint32_t local) const;
   uint32_t new_call();
   void close_edge_bins();
+  // Faults (simulation_faults.cpp).
+  void init_faults();
+  void on_fault(uint32_t fault, bool starts);
+  void refresh_service_faults(uint32_t service);
+  void refresh_host_faults(uint32_t host);
+  [[nodiscard]] bool dead(const Job& j) const { return replicas_[j.replica].epoch != j.epoch; }
   void add_timer(uint32_t lane, double at, uint32_t call_id, uint32_t gen);
   void on_lane(uint32_t lane);
   void arrive(uint32_t job_id);
@@ -270,6 +287,8 @@ class Simulation {
   double wasted_cpu_ = 0;
   std::vector<std::optional<CoDel>> codel_;                ///< by replica
   std::vector<std::optional<AdaptiveLifo>> adaptive_lifo_; ///< by replica
+  std::vector<bool> fault_active_;
+  std::vector<double> rate_factor_;  ///< by workload source: product of active load spikes
   std::vector<ServiceBinRow> service_rows_;
   std::vector<RequestBinRow> request_rows_;
   std::function<void(double)> progress_;

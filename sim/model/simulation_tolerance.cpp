@@ -150,10 +150,14 @@ void Simulation::end_retry_slot(Call& c) {
 void Simulation::abandon_try(Call& c, bool retryable_timeout) {
   if (c.current == kNone) return;
   Job& t = job(c.current);
-  t.orphan = true;
-  t.call = kNone;
-  t.orphan_edge = c.policy;
-  t.cancelled = system_.edge_policies[c.policy].retry.cancel_on_timeout;
+  if (t.swallowed) {
+    free_job(c.current);  // it finished long ago; its reply was never going to come
+  } else {
+    t.orphan = true;
+    t.call = kNone;
+    t.orphan_edge = c.policy;
+    t.cancelled = system_.edge_policies[c.policy].retry.cancel_on_timeout;
+  }
   ++edges_[c.policy].row.timeouts;
   if (system_.edge_policies[c.policy].bulkhead > 0) --bulkhead_in_use_[c.slot];
   if (auto& breaker = breakers_[c.slot]) {

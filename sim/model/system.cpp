@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -348,6 +349,77 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
   return out;
 }
 
+/// Resolves the fault timeline's targets and the host speed levels slowdowns need.
+void resolve_faults(const Topology& topology, const Scenario& scenario, System& sys) {
+  using Kind = FaultSpec::Kind;
+  auto host_index = [&](const FaultSpec& f) {
+    for (uint32_t h = 0; h < sys.hosts.size(); ++h) {
+      if (sys.hosts[h].name == f.target) return h;
+    }
+    throw InputError(f.where, "fault '" + f.name + "': unknown host '" + f.target + "'");
+  };
+  for (const auto& f : scenario.faults) {
+    if (!(f.end > f.start)) throw InputError(f.where, "fault '" + f.name + "' ends before it starts");
+    FaultConfig c;
+    c.spec = f;
+    switch (f.kind) {
+      case Kind::Slowdown:
+      case Kind::HostFailure: c.host = host_index(f); break;
+      case Kind::LoadSpike:
+        if (!f.target.empty()) {
+          const auto w = static_cast<uint32_t>(std::strtoul(f.target.c_str(), nullptr, 10));
+          if (f.target.find_first_not_of("0123456789") != std::string::npos || w >= sys.workload.size()) {
+            throw InputError(f.where, "fault '" + f.name + "': target must be a workload index below " +
+                                          std::to_string(sys.workload.size()) + ", got '" + f.target + "'");
+          }
+          c.workload = w;
+        }
+        break;
+      default:
+        c.service = require_service(topology, f.target, f.where, "fault target service");
+        if (f.replica) {
+          const auto& svc = sys.services[c.service];
+          if (*f.replica < 0 || *f.replica >= svc.replicas) {
+            throw InputError(f.where, "fault '" + f.name + "': service '" + svc.name + "' has no replica " +
+                                          std::to_string(*f.replica));
+          }
+          uint32_t first = 0;
+          for (uint32_t s = 0; s < c.service; ++s) first += static_cast<uint32_t>(sys.services[s].replicas);
+          c.replica = first + static_cast<uint32_t>(*f.replica);
+        }
+        break;
+    }
+    // Two shrinks of one target to different sizes at once contradict each other.
+    for (const auto& o : sys.faults) {
+      const bool overlap = o.spec.start < f.end && f.start < o.spec.end;
+      if (overlap && o.spec.kind == f.kind && o.service == c.service && o.host == c.host &&
+          (f.kind == Kind::QueueShrink || f.kind == Kind::WorkerShrink) && o.spec.size != f.size) {
+        throw InputError(f.where, "fault '" + f.name + "' contradicts fault '" + o.spec.name + "': both set the " +
+                                      (f.kind == Kind::QueueShrink ? "queue" : "workers") + " of '" + f.target +
+                                      "' at the same time, to different sizes");
+      }
+    }
+    sys.faults.push_back(std::move(c));
+  }
+  // Slowdowns compose by product; SimGrid needs every speed a host will run at as a pstate.
+  for (uint32_t h = 0; h < sys.hosts.size(); ++h) {
+    std::vector<double> points;
+    for (const auto& f : sys.faults) {
+      if (f.host != h || f.spec.kind != Kind::Slowdown) continue;
+      points.push_back(f.spec.start);
+      points.push_back(f.spec.end);
+    }
+    for (double t : points) {
+      double product = 1;
+      for (const auto& f : sys.faults) {
+        if (f.host == h && f.spec.kind == Kind::Slowdown && f.spec.start <= t && t < f.spec.end) product *= f.spec.factor;
+      }
+      auto& levels = sys.hosts[h].speed_levels;
+      if (std::find(levels.begin(), levels.end(), product) == levels.end()) levels.push_back(product);
+    }
+  }
+}
+
 }  // namespace
 
 bool System::any_contended_host() const {
@@ -472,6 +544,7 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     }
     sys.workload.push_back(std::move(cfg));
   }
+  resolve_faults(topology, scenario, sys);
   if (expected_requests > kMaxExpectedRequests) {
     throw InputError({scenario.file, 0, "workload"},
                      "the workload would generate about " + std::to_string(expected_requests) +

@@ -16,6 +16,7 @@ namespace rapture {
 /// A machine replicas run on.
 struct HostConfig {
   std::string name;
+  std::vector<double> speed_levels{1.0};  ///< speed multipliers the faults need (SimGrid pstates); [0] = 1
   double speed = 1e9;   ///< flop/s per core
   int64_t cores = 1;
   int64_t workers = 0;  ///< worker threads of all replicas placed on it
@@ -57,6 +58,15 @@ struct EdgePolicy {
 
 
 inline constexpr uint32_t kNoPolicy = 0xffffffffu;
+
+/// A fault with its target resolved to indices (kNoPolicy where not applicable).
+struct FaultConfig {
+  FaultSpec spec;
+  uint32_t service = kNoPolicy;  ///< crash, latency, error, queue/worker shrink, swallow
+  uint32_t replica = kNoPolicy;  ///< crash of one replica (global index); kNoPolicy: all of the service
+  uint32_t host = kNoPolicy;     ///< slowdown, host failure
+  uint32_t workload = kNoPolicy; ///< load spike of one source; kNoPolicy: all
+};
 
 /// One call a service makes during a visit.
 struct CallConfig {
@@ -113,6 +123,7 @@ struct System {
   std::vector<CallStage> stages;
   std::vector<CallPlan> plans;  ///< [request type * services + service]
   std::vector<EdgePolicy> edge_policies;
+  std::vector<FaultConfig> faults;
 
   [[nodiscard]] const CallPlan& plan(uint32_t request_type, uint32_t service) const {
     return plans[static_cast<size_t>(request_type) * services.size() + service];

@@ -133,6 +133,17 @@ class BadInputTest(RaptureTest):
         self.expect_error(yaml=GOOD_YAML + "policies:\n  edges:\n    \"cart -> payment\": {retry: envoy}\n",
                           must_contain=("s.yaml", ":10", "cart -> payment"))
 
+    def test_fault_on_an_unknown_target_or_contradicting_another(self):
+        self.expect_error(yaml=GOOD_YAML + "faults:\n  - {name: f, kind: crash, target: payment, start: 1s, restart: 2s}\n",
+                          must_contain=("s.yaml", ":9", "payment"))
+        self.expect_error(yaml=GOOD_YAML + "faults:\n  - {kind: slowdown, target: rack-9, factor: 0.5, start: 1s, duration: 2s}\n",
+                          must_contain=("s.yaml", ":9", "rack-9"))
+        self.expect_error(yaml=GOOD_YAML + "faults:\n  - {name: a, kind: queue_shrink, target: cart, size: 1, start: 1s, end: 3s}\n"
+                                           "  - {name: b, kind: queue_shrink, target: cart, size: 5, start: 2s, end: 4s}\n",
+                          must_contain=("s.yaml", ":10", "contradicts"))
+        self.expect_error(yaml=GOOD_YAML + "faults:\n  - {kind: meltdown, target: cart, start: 1s}\n",
+                          must_contain=("s.yaml", ":9", "meltdown"))
+
     def test_unknown_subcommand_and_missing_argument(self):
         code, _, err = run(["fly"])
         self.assertNotEqual(code, 0)

@@ -85,6 +85,19 @@ class RunTest(RaptureTest):
             # Without sharing (a core per worker) the same load would be an M/M/4: far faster.
             self.assertGreater(mean, 2 * (erlang_c(4, lam / mu) / (4 * mu - lam) + 1 / mu))
 
+    def test_a_slowdown_through_simgrid_slows_only_its_host(self):
+        out = self.simulate(os.path.join(DATA, "e2e", "slowdown_ps.yaml"))
+        data, _, _, names = read_run(out)
+        lam = 300.0
+        for s, mu in ((0, 500.0), (1, 1000.0)):
+            expected = 1 / (mu - lam)
+            comp = data["services/completions"][10:410, s].astype(float)
+            lat = data["services/latency_mean"][10:410, s]
+            batches = [(lat[i:i + 20] * comp[i:i + 20]).sum() / comp[i:i + 20].sum() for i in range(0, 400, 20)]
+            mean = (lat * comp).sum() / comp.sum()
+            se = (sum((b - mean) ** 2 for b in batches) / 19 / 20) ** 0.5
+            self.assertLess(abs(mean - expected), 4 * se, f"{names[s]}: mean {mean}, expected {expected}, se {se}")
+
     def test_payloads_share_link_bandwidth(self):
         out = self.simulate(os.path.join(DATA, "e2e", "shared_link.yaml"))
         data, _, _, _ = read_run(out)
