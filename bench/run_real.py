@@ -19,7 +19,7 @@ comparison. See bench/README.md ("Real topology").
    overlay on the unchanged scenario (the format has no include), printed with the results.
 
 Builds nothing; build first (`cmake --workflow --preset release`). Run with Debian's
-interpreter, which has python3-h5py and python3-yaml:
+interpreter, with python3-h5py and python3-yaml (the latter is not in cmake/install-deps.sh):
 
     /usr/bin/python3 bench/run_real.py [--rapture PATH] [--repeat K] [--duration 300]
 """
@@ -33,8 +33,11 @@ import tempfile
 import time
 
 import h5py
-import numpy as np
-import yaml
+
+try:
+    import yaml  # Debian: python3-yaml, to read the scenario's replicas and workers
+except ImportError:
+    sys.exit("run_real: needs PyYAML for /usr/bin/python3: apt-get install python3-yaml")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = os.path.join(ROOT, "scenarios", "deathstarbench_socialNetwork.yaml")
@@ -249,9 +252,7 @@ def main():
         best = dict(min(c["runs"], key=lambda x: x["wall"]))
         best["cpu"] = min(x["cpu"] for x in c["runs"])
         best["rss"] = max(x["rss"] for x in c["runs"])
-        _, best["bottleneck_u"], util = utilisation(best, capacity)
-        best["bottleneck_u"] = util[bottleneck]
-        best["fault_u"] = util[c["fault"]] if c["fault"] else float("nan")
+        best["bottleneck_u"] = utilisation(best, capacity)[2][bottleneck]
         rows.append((c, best))
 
     def label(c):

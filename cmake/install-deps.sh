@@ -6,7 +6,7 @@ PACKAGES="build-essential cmake ninja-build pkg-config git
 libsimgrid-dev simgrid libboost-graph-dev libboost-math-dev libboost-random-dev
 libtbb-dev libhdf5-dev libcli11-dev libyaml-cpp-dev libfmt-dev libpcg-cpp-dev
 libgtest-dev libgmock-dev googletest libbenchmark-dev
-python3 python3-h5py python3-numpy python3-simpy graphviz"
+python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
