@@ -3,7 +3,7 @@
 # Idempotent: does nothing when every package is already installed.
 set -e
 PACKAGES="build-essential cmake ninja-build pkg-config git
-libsimgrid-dev simgrid libboost-graph-dev libboost-math-dev libboost-random-dev
+libsimgrid-dev libboost-graph-dev libboost-math-dev libboost-random-dev
 libtbb-dev libhdf5-dev libcli11-dev libyaml-cpp-dev libfmt-dev libpcg-cpp-dev
 libgtest-dev libgmock-dev googletest libbenchmark-dev
 python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz"

@@ -187,6 +187,7 @@ void Simulation::start_request(uint32_t source, uint32_t user) {
   j.response_bytes = 0;
   j.call = kNone;
   j.orphan = j.cancelled = j.degraded = false;
+  j.failed = j.delayed = j.swallowed = false;
   j.deadline = INFINITY;
   arrive(id);
   check_limits();
@@ -212,10 +213,20 @@ uint32_t Simulation::pick_replica(uint32_t service) {
       }
     }
   }
-  if (s.outlier) {
-    // Ejected replicas get no traffic; round-robin on to the next one that is not ejected.
-    for (uint32_t tries = 0; tries < s.replica_count && replica_ejected(service, r); ++tries) {
-      r = r + 1 == s.replica_count ? 0 : r + 1;
+  if (s.outlier && replica_ejected(service, r)) {
+    // Envoy balances over the replicas left: one of them, uniformly (not the ejected one's
+    // neighbour, which would get double traffic). With every replica ejected, keep r.
+    uint32_t left = 0;
+    for (uint32_t k = 0; k < s.replica_count; ++k) left += !replica_ejected(service, k);
+    if (left > 0) {
+      uint32_t pick = s.balancer_rng.below(left);
+      for (uint32_t k = 0; k < s.replica_count; ++k) {
+        if (replica_ejected(service, k)) continue;
+        if (pick-- == 0) {
+          r = k;
+          break;
+        }
+      }
     }
   }
   const uint32_t global = s.first_replica + r;
@@ -242,6 +253,7 @@ uint32_t Simulation::send_try(uint32_t caller, const CallConfig& call, uint32_t 
   j.replica = pick_replica(call.callee);
   j.user = kNone;
   j.call = call_id;
+  j.failed = j.delayed = j.swallowed = false;
   j.request_type = parent.request_type;
   j.sync = call.mode == CallMode::Sync;
   j.critical = call.critical;
@@ -364,13 +376,16 @@ void Simulation::advance(uint32_t job_id) {
       send(job_id, c, c.request_bytes);
       return;
     }
+    // A guard count: a call that ends at once (an open breaker, a full bulkhead) must not
+    // bring pending to zero and re-enter this visit while the group is still being sent.
+    ++j.pending;
+    ++j.stage;
     for (uint32_t i = 0; i < st.call_count; ++i) {
       const CallConfig& c = system_.calls[st.first_call + i];
       if (!rng.bernoulli(c.probability)) continue;
       for (uint32_t k = 0; k < c.count; ++k) send(job_id, c, c.request_bytes);
     }
-    ++j.stage;
-    if (j.pending > 0) return;
+    if (--j.pending > 0) return;
   }
   complete(job_id);
 }
@@ -398,7 +413,9 @@ void Simulation::complete(uint32_t job_id) {
     wasted_cpu_ += j.demand;
   }
   --rep.outstanding;
-  if (!dead(j)) {  // a crash already took the workers of the visits it killed
+  if (dead(j)) {
+    --rep.killed;  // a crash already took the workers of the visits it killed
+  } else {
     --rep.busy;
     --s.busy;
     start_next(j.replica);
@@ -472,6 +489,11 @@ void Simulation::reply(uint32_t job_id) {
 
 void Simulation::on_reply(uint32_t job_id) {
   const Job& child = job(job_id);
+  if (child.orphan) {  // its caller gave up while this reply was on its way
+    ++edges_[child.orphan_edge].row.late_replies;
+    free_job(job_id);
+    return;
+  }
   if (services_[child.service].outlier) {
     record_outlier(child.replica, child.failed);  // Envoy counts every 5xx of the host
   }
@@ -584,7 +606,7 @@ RunTotals Simulation::finish(double end) {
     t.in_flight_end = 0;
     for (uint32_t r = 0; r < s.replica_count; ++r) {
       const auto& rep = replicas_[s.first_replica + r];
-      t.in_flight_end += rep.busy + rep.queue.size();
+      t.in_flight_end += rep.busy + rep.killed + rep.queue.size();
     }
     const double warm_q = system_.warmup > 0 ? s.queue_area_warm : 0;
     const double warm_b = system_.warmup > 0 ? s.busy_area_warm : 0;

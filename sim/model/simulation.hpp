@@ -126,6 +126,7 @@ class Simulation {
     bool contended;
     bool down = false;        ///< crashed (a crash or host failure is active)
     uint32_t epoch = 0;       ///< incremented by each crash: visits of an older epoch died with it
+    uint32_t killed = 0;      ///< visits killed by a crash that have not reached their end yet
     uint32_t base_workers, base_queue;  ///< without faults
     double time_factor;  ///< seconds of wall time per second of reference CPU demand
     RingQueue<> queue;

@@ -87,6 +87,7 @@ void Simulation::refresh_service_faults(uint32_t service) {
       rep.down = true;
       ++rep.epoch;
       s.busy -= rep.busy;
+      rep.killed += rep.busy;
       rep.busy = 0;
       while (!rep.queue.empty()) {
         const uint32_t next = rep.queue.pop_front();

@@ -83,7 +83,7 @@ void Simulation::start_call(uint32_t caller, const CallConfig& config) {
   if (budgets_[c.slot]) budgets_[c.slot]->on_request(now_);
   if (policy.retry.deadline > 0 && c.deadline_at == now_ + policy.retry.deadline) {
     add_timer(2 * config.policy + 1, c.deadline_at, id, c.serial);
-  } else if (std::isfinite(c.deadline_at)) {
+  } else if (std::isfinite(c.deadline_at) && c.deadline_at > now_) {
     schedule(c.deadline_at, EventKind::CallDeadline, id, c.serial);  // a shorter propagated deadline
   }
   send_attempt(id);
@@ -150,6 +150,8 @@ void Simulation::end_retry_slot(Call& c) {
 void Simulation::abandon_try(Call& c, bool retryable_timeout) {
   if (c.current == kNone) return;
   Job& t = job(c.current);
+  // A try that never answered in time counts as a server error for outlier detection (Envoy).
+  if (services_[t.service].outlier) record_outlier(t.replica, true);
   if (t.swallowed) {
     free_job(c.current);  // it finished long ago; its reply was never going to come
   } else {
