@@ -1,5 +1,7 @@
 #include "command/cli.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "command/amplify.hpp"
 #include "common/error.hpp"
 #include "engine/simgrid_engine.hpp"
 #include "io/results_file.hpp"
@@ -215,6 +218,25 @@ int cli_main(int argc, char** argv) {
   auto* topology = app.add_subcommand("topology", "Describe a topology: services, edges, depth, fan-out, cycles");
   topology->add_option("file", topology_file, "Topology file (Graphviz DOT or GraphML)")->required();
 
+  AmplifyArgs amp;
+  std::string fault_name;
+  auto* amplify = app.add_subcommand("amplify", "Ramp one magnitude and find the tipping point where a run cascades");
+  amplify->add_option("scenario", amp.scenario, "Scenario file (YAML)")->required();
+  amplify->add_option("--fault", fault_name, "The fault whose parameter --param is (else --param is a scenario path)");
+  amplify->add_option("--param", amp.param, "The magnitude: a fault's field (latency, error_rate, factor, size, duration) "
+                                             "or a scenario path such as workload[0].arrivals.rate")->required();
+  amplify->add_option("--from", amp.from, "Lower end of the range, with its unit (e.g. 100/s, 20ms)")->required();
+  amplify->add_option("--to", amp.to, "Upper end of the range")->required();
+  amplify->add_option("--criterion", amp.criterion,
+                      "goodput:F (served share of the offered load below F), error_rate:X (above X), "
+                      "no_recovery:F@T (served share over the last T below F)")->capture_default_str();
+  amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
+  amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
+  amplify->add_option("-j,--jobs", amp.jobs, "Runs at once (separate processes)")->capture_default_str();
+  amplify->add_option("-o,--output", amp.output, "Results file (default: <scenario name>-amplify.h5)");
+  amplify->add_option("--seed", amp.seed, "Seed, replacing the scenario's");
+  amplify->add_option("--set", amp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+
   try {
     app.parse(rest);
   } catch (const CLI::ParseError& e) {
@@ -224,6 +246,14 @@ int cli_main(int argc, char** argv) {
     if (*run) return run_command(args, simgrid_args);
     if (*validate) return validate_command(args);
     if (*topology) return topology_command(topology_file);
+    if (*amplify) {
+      if (!fault_name.empty()) amp.fault = fault_name;
+      char self[4096];
+      const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+      if (n <= 0) throw Error("cannot find the rapture executable to run the points");
+      self[n] = '\0';
+      return amplify_command(amp, self);
+    }
   } catch (const Error& e) {
     std::cerr << "rapture: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,30 @@
+#pragma once
+/// `rapture amplify`: ramps one magnitude of a scenario (a rate, an injected latency, a
+/// queue size, a fault's duration or error rate) and finds the tipping point where the run
+/// turns into a cascade, by a ramp and then bisection, each point a `rapture run` in its
+/// own process (SimGrid allows one engine per process), run in parallel.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rapture {
+
+struct AmplifyArgs {
+  std::string scenario;
+  std::string output;
+  std::optional<std::string> fault;  ///< the fault whose parameter `param` is (else `param` is a scenario path)
+  std::string param;                 ///< e.g. `latency` with --fault, or `workload[0].arrivals.rate`
+  std::string from, to;              ///< the range, with units: `100/s`, `50ms`
+  std::string criterion = "goodput:0.9";  ///< goodput:F | error_rate:X | no_recovery:F@T
+  int points = 6;                    ///< ramp points
+  int rounds = 3;                    ///< bisection rounds
+  int jobs = 2;                      ///< processes at once
+  std::vector<std::string> sets;     ///< further --set overrides
+  std::optional<uint64_t> seed;
+};
+
+/// Runs the search; returns the process exit code.
+int amplify_command(const AmplifyArgs& args, const std::string& self);
+
+}  // namespace rapture

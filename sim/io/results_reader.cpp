@@ -1,0 +1,488 @@
+#include "io/results_reader.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "common/error.hpp"
+#include "io/results_file.hpp"
+
+namespace rapture {
+
+namespace {
+
+/// Rows of a time series read at a time, so that reading a long run needs bounded memory.
+constexpr hsize_t kReadRows = 4096;
+
+// ResultsFile keeps its own lock; HDF5 as built by Debian is thread-safe, and this one keeps
+// the reader's calls from different threads apart should it not be.
+std::mutex& reader_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// The error stack is per thread in a thread-safe HDF5, so this is redone at every entry point.
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* error, void* out) {
+  if (error->desc != nullptr && error->desc[0] != '\0') *static_cast<std::string*>(out) = error->desc;
+  return 0;
+}
+
+/// The most specific message on HDF5's error stack, then clears the stack (as in results_file.cpp).
+std::string hdf5_detail() {
+  std::string detail;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
+  H5Eclear2(H5E_DEFAULT);
+  constexpr std::string_view kSystem = "error message = '";
+  if (const size_t at = detail.find(kSystem); at != std::string::npos) {
+    const size_t start = at + kSystem.size();
+    if (const size_t end = detail.find('\'', start); end != std::string::npos) return detail.substr(start, end - start);
+  }
+  return detail;
+}
+
+/// Owns one hid_t and closes it with the matching H5?close.
+class Hid {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Hid() = default;
+  Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Hid(Hid&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Hid& operator=(Hid&& other) noexcept {
+    if (this != &other) {
+      close();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  ~Hid() { close(); }
+
+  [[nodiscard]] hid_t get() const { return id_; }
+  /// Closes now and reports whether HDF5 succeeded (the file's close is where data hits disk).
+  herr_t close() {
+    herr_t status = 0;
+    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns failed HDF5 calls and unexpected content into OutputError naming the file.
+class Check {
+ public:
+  Check(const std::string& path, const char* verb) : path_(path), verb_(verb) {}
+
+  [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
+    std::string message = "cannot " + std::string(verb_) + " results file '" + path_ + "': " + what;
+    if (!detail.empty()) message += ": " + detail;
+    throw OutputError(message);
+  }
+  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5_detail()); }
+
+  Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
+    if (id < 0) fail_hdf5(what);
+    return Hid(id, closer);
+  }
+  void status(herr_t status, const std::string& what) const {
+    if (status < 0) fail_hdf5(what);
+  }
+
+ private:
+  const std::string& path_;
+  const char* verb_;
+};
+
+Check reading(const std::string& path) { return Check(path, "read"); }
+
+/// Opens an existing file read-only; a missing or unreadable file is told apart from a bad one.
+Hid open_source(const Check& c, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) c.fail("the file does not exist", "");
+  if (fs::is_directory(status)) c.fail("it is a directory", "");
+  if (::access(path.c_str(), R_OK) != 0) c.fail("the file is not readable", std::strerror(errno));
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    c.fail("not an HDF5 file", "");
+  }
+  return c.id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file");
+}
+
+Hid open_attribute(const Check& c, hid_t loc, const char* loc_name, const char* name) {
+  const htri_t exists = H5Aexists(loc, name);
+  if (exists < 0) c.fail_hdf5(std::string("attribute '") + name + "' of " + loc_name);
+  if (exists == 0) c.fail(std::string(loc_name) + " has no attribute '" + name + "'", "");
+  return c.id(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("attribute '") + name + "' of " + loc_name);
+}
+
+/// A numeric scalar attribute, converted by HDF5 to `mem_type`.
+template <class T>
+T attr_number(const Check& c, hid_t loc, const char* loc_name, const char* name, hid_t mem_type) {
+  const std::string what = std::string("attribute '") + name + "' of " + loc_name;
+  Hid attr = open_attribute(c, loc, loc_name, name);
+  Hid type = c.id(H5Aget_type(attr.get()), H5Tclose, what);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) c.fail(what + " is not a number", "");
+  Hid space = c.id(H5Aget_space(attr.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) c.fail(what + " is not a scalar", "");
+  T value{};
+  c.status(H5Aread(attr.get(), mem_type, &value), what);
+  return value;
+}
+
+/// A scalar string attribute (variable or fixed length).
+std::string attr_text(const Check& c, hid_t loc, const char* loc_name, const char* name) {
+  const std::string what = std::string("attribute '") + name + "' of " + loc_name;
+  Hid attr = open_attribute(c, loc, loc_name, name);
+  Hid type = c.id(H5Aget_type(attr.get()), H5Tclose, what);
+  if (H5Tget_class(type.get()) != H5T_STRING) c.fail(what + " is not a string", "");
+  Hid space = c.id(H5Aget_space(attr.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) c.fail(what + " is not a scalar", "");
+  const htri_t variable = H5Tis_variable_str(type.get());
+  if (variable < 0) c.fail_hdf5(what);
+  Hid mem = c.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  // HDF5 does not convert between character sets: read in the attribute's own (UTF-8 as written).
+  const H5T_cset_t cset = H5Tget_cset(type.get());
+  if (cset < 0) c.fail_hdf5(what);
+  c.status(H5Tset_cset(mem.get(), cset), "string type");
+  if (variable > 0) {
+    c.status(H5Tset_size(mem.get(), H5T_VARIABLE), "string type");
+    char* text = nullptr;
+    c.status(H5Aread(attr.get(), mem.get(), &text), what);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const size_t size = H5Tget_size(type.get());
+  c.status(H5Tset_size(mem.get(), size + 1), "string type");
+  std::string buffer(size + 1, '\0');
+  c.status(H5Aread(attr.get(), mem.get(), buffer.data()), what);
+  return {buffer.c_str()};
+}
+
+/// Refuses a file that is not a results file of the format this code reads and writes.
+void require_results_file(const Check& c, hid_t file) {
+  const std::string format = attr_text(c, file, "the root", "format");
+  if (format != "rapture-results") c.fail("not a rapture results file", "format is '" + format + "'");
+  const auto version = attr_number<int64_t>(c, file, "the root", "format_version", H5T_NATIVE_INT64);
+  if (version != kResultsFormatVersion) {
+    c.fail("format_version " + std::to_string(version) + " is not supported",
+           "this rapture reads version " + std::to_string(kResultsFormatVersion));
+  }
+}
+
+Hid open_run(const Check& c, hid_t file, int index) {
+  const std::string name = "runs/" + std::to_string(index);
+  // H5Lexists needs every link of the path but the last to exist.
+  const htri_t has_runs = H5Lexists(file, "runs", H5P_DEFAULT);
+  const htri_t has_run = has_runs > 0 ? H5Lexists(file, name.c_str(), H5P_DEFAULT) : has_runs;
+  if (has_run < 0) c.fail_hdf5("run " + std::to_string(index));
+  if (has_run == 0) c.fail("the file has no run " + std::to_string(index), "");
+  Hid group = c.id(H5Gopen2(file, name.c_str(), H5P_DEFAULT), H5Gclose, "run " + std::to_string(index));
+  return group;
+}
+
+/// Sums a [T, R] uint64 time series over its second axis: one value per bin.
+std::vector<double> sum_over_columns(const Check& c, hid_t run, const std::string& run_name, const char* name) {
+  const std::string what = "dataset '" + std::string(name) + "' of " + run_name;
+  const htri_t exists = H5Lexists(run, "requests", H5P_DEFAULT) > 0 ? H5Lexists(run, name, H5P_DEFAULT) : 0;
+  if (exists <= 0) c.fail(run_name + " has no dataset '" + name + "'", "");
+  Hid dset = c.id(H5Dopen2(run, name, H5P_DEFAULT), H5Dclose, what);
+  Hid type = c.id(H5Dget_type(dset.get()), H5Tclose, what);
+  if (H5Tget_class(type.get()) != H5T_INTEGER) c.fail(what + " is not an integer array", "");
+  Hid space = c.id(H5Dget_space(dset.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_ndims(space.get()) != 2) c.fail(what + " is not two-dimensional", "");
+  std::array<hsize_t, 2> dims{};
+  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) c.fail_hdf5(what);
+  const hsize_t bins = dims[0], columns = dims[1];
+  std::vector<double> sums(bins, 0.0);
+  if (columns == 0) return sums;
+  std::vector<uint64_t> rows;
+  for (hsize_t start = 0; start < bins; start += kReadRows) {
+    const hsize_t count_rows = std::min(kReadRows, bins - start);
+    const std::array<hsize_t, 2> offset{start, 0}, count{count_rows, columns};
+    c.status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr), what);
+    Hid mem = c.id(H5Screate_simple(2, count.data(), nullptr), H5Sclose, what);
+    rows.resize(count_rows * columns);
+    c.status(H5Dread(dset.get(), H5T_NATIVE_UINT64, mem.get(), space.get(), H5P_DEFAULT, rows.data()), what);
+    for (hsize_t row = 0; row < count_rows; ++row) {
+      uint64_t total = 0;
+      for (hsize_t col = 0; col < columns; ++col) total += rows[row * columns + col];
+      sums[start + row] = static_cast<double>(total);
+    }
+  }
+  return sums;
+}
+
+/// Removes the temporary file unless the merged file was renamed to its final name.
+struct TempFile {
+  std::string path;
+  bool keep = false;
+  ~TempFile() {
+    if (!keep && !path.empty()) std::remove(path.c_str());
+  }
+};
+
+/// Why `final_path` cannot be written, found before anything is copied; empty if it can.
+std::string unwritable_reason(const std::string& final_path) {
+  namespace fs = std::filesystem;
+  if (final_path.empty()) return "the path is empty";
+  const fs::path path(final_path);
+  fs::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  const fs::file_status dir_status = fs::status(dir, ec);
+  if (!fs::exists(dir_status)) return "directory '" + dir.string() + "' does not exist";
+  if (!fs::is_directory(dir_status)) return "'" + dir.string() + "' is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return "directory '" + dir.string() + "' is not writable: " + std::strerror(errno);
+  }
+  if (fs::is_directory(fs::status(path, ec))) return "it is a directory";
+  return {};
+}
+
+Hid string_type(const Check& c) {
+  Hid type = c.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  c.status(H5Tset_size(type.get(), H5T_VARIABLE), "string type");
+  c.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string type");
+  return type;
+}
+
+void write_attr_string(const Check& c, hid_t loc, const char* name, const std::string& value) {
+  Hid type = string_type(c);
+  Hid space = c.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Hid attr = c.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                  std::string("attribute '") + name + "'");
+  const char* text = value.c_str();
+  c.status(H5Awrite(attr.get(), type.get(), &text), std::string("attribute '") + name + "'");
+}
+
+
+/// A dimension scale attached to a dataset of a run: paths relative to the run's group.
+struct ScaleLink {
+  std::string dataset;
+  unsigned dim = 0;
+  std::string scale;
+};
+
+/// What a run's copy needs to know of its source: the datasets, the scales attached to them, and
+/// whether any object keeps its attributes in dense storage.
+struct RunLayout {
+  std::string run_path;  // absolute, as "/runs/3"
+  std::vector<std::string> datasets;
+  std::vector<ScaleLink> links;
+  std::string dense;  // an object with dense attribute storage, if any
+  std::string error;  // a failure inside an HDF5 callback (exceptions must not cross C frames)
+};
+
+struct ScaleVisit {
+  RunLayout* layout;
+  const std::string* dataset;
+};
+
+herr_t visit_scale(hid_t /*dset*/, unsigned dim, hid_t scale, void* data) {
+  auto& visit = *static_cast<ScaleVisit*>(data);
+  RunLayout& layout = *visit.layout;
+  const ssize_t size = H5Iget_name(scale, nullptr, 0);
+  if (size <= 0) {
+    layout.error = "the name of a scale of '" + *visit.dataset + "'";
+    return -1;
+  }
+  std::string name(static_cast<size_t>(size) + 1, '\0');
+  H5Iget_name(scale, name.data(), name.size());
+  name.resize(static_cast<size_t>(size));
+  const std::string prefix = layout.run_path + "/";
+  if (name.compare(0, prefix.size(), prefix) != 0) {
+    layout.error = "'" + *visit.dataset + "' has scale '" + name + "' outside its run";
+    return -1;
+  }
+  layout.links.push_back({*visit.dataset, dim, name.substr(prefix.size())});
+  return 0;
+}
+
+herr_t visit_object(hid_t run, const char* name, const H5O_info_t* info, void* data) {
+  auto& layout = *static_cast<RunLayout*>(data);
+  if (info->meta_size.attr.heap_size > 0 && layout.dense.empty()) layout.dense = name;
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  const std::string dataset = name;
+  layout.datasets.push_back(dataset);
+  const htri_t has_dims = H5Aexists_by_name(run, name, "DIMENSION_LIST", H5P_DEFAULT);
+  if (has_dims < 0) {
+    layout.error = "the dimension list of '" + dataset + "'";
+    return -1;
+  }
+  if (has_dims == 0) return 0;
+  Hid dset(H5Dopen2(run, name, H5P_DEFAULT), H5Dclose);
+  Hid space(dset.get() < 0 ? H5I_INVALID_HID : H5Dget_space(dset.get()), H5Sclose);
+  const int rank = space.get() < 0 ? -1 : H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) {
+    layout.error = "dataset '" + dataset + "'";
+    return -1;
+  }
+  ScaleVisit visit{&layout, &dataset};
+  for (int dim = 0; dim < rank; ++dim) {
+    if (H5DSget_num_scales(dset.get(), static_cast<unsigned>(dim)) <= 0) continue;
+    int index = 0;
+    if (H5DSiterate_scales(dset.get(), static_cast<unsigned>(dim), &index, visit_scale, &visit) < 0) {
+      if (layout.error.empty()) layout.error = "the scales of '" + dataset + "'";
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/// The source run's datasets and scales, before it is copied.
+RunLayout run_layout(const Check& c, hid_t run, int index) {
+  RunLayout layout;
+  layout.run_path = "/runs/" + std::to_string(index);
+  if (H5Ovisit2(run, H5_INDEX_NAME, H5_ITER_INC, visit_object, &layout, H5O_INFO_BASIC | H5O_INFO_META_SIZE) < 0) {
+    c.fail(layout.error.empty() ? "reading run " + std::to_string(index) : layout.error, hdf5_detail());
+  }
+  if (!layout.dense.empty()) {
+    // HDF5 1.10.8's H5Ocopy crashes copying variable-length attributes kept in dense storage,
+    // which files written before ResultsFile kept attributes compact can have.
+    c.fail("run " + std::to_string(index) + ": object '" + layout.dense +
+               "' keeps its attributes in dense storage, which this HDF5 cannot copy",
+           "");
+  }
+  return layout;
+}
+
+/// Re-attaches the copied run's dimension scales. H5Ocopy copies the DIMENSION_LIST and
+/// REFERENCE_LIST attributes (object references inside variable-length and compound types)
+/// byte for byte, even with H5O_COPY_EXPAND_REFERENCE_FLAG, so they would point at addresses of
+/// the source file: they are deleted and made again by H5DSattach_scale.
+void reattach_scales(const Check& c, hid_t run, const RunLayout& layout, const std::string& run_name) {
+  for (const std::string& dataset : layout.datasets) {
+    for (const char* attr : {"DIMENSION_LIST", "REFERENCE_LIST"}) {
+      const htri_t exists = H5Aexists_by_name(run, dataset.c_str(), attr, H5P_DEFAULT);
+      if (exists < 0) c.fail_hdf5(run_name + ": dataset '" + dataset + "'");
+      if (exists > 0) {
+        c.status(H5Adelete_by_name(run, dataset.c_str(), attr, H5P_DEFAULT),
+                 run_name + ": attribute " + attr + " of '" + dataset + "'");
+      }
+    }
+  }
+  for (const ScaleLink& link : layout.links) {
+    const std::string what = run_name + ": attaching scale '" + link.scale + "' to '" + link.dataset + "'";
+    Hid dset = c.id(H5Dopen2(run, link.dataset.c_str(), H5P_DEFAULT), H5Dclose, what);
+    Hid scale = c.id(H5Dopen2(run, link.scale.c_str(), H5P_DEFAULT), H5Dclose, what);
+    c.status(H5DSattach_scale(dset.get(), scale.get(), link.dim), what);
+  }
+}
+
+}  // namespace
+
+RunDigest read_run_digest(const std::string& path, int index) {
+  const std::lock_guard lock(reader_mutex());
+  silence_hdf5();
+  const Check c = reading(path);
+  Hid file = open_source(c, path);
+  require_results_file(c, file.get());
+  Hid run = open_run(c, file.get(), index);
+  const std::string run_name = "run " + std::to_string(index);
+
+  RunDigest digest;
+  digest.bin_width = attr_number<double>(c, run.get(), run_name.c_str(), "bin_width", H5T_NATIVE_DOUBLE);
+  if (!(digest.bin_width > 0)) c.fail(run_name + " has bin_width " + std::to_string(digest.bin_width), "");
+  const htri_t finished = H5Lexists(run.get(), "summary", H5P_DEFAULT);
+  if (finished < 0) c.fail_hdf5(run_name + " summary");
+  if (finished == 0) c.fail(run_name + " is unfinished", "it has no summary");
+
+  digest.goodput = sum_over_columns(c, run.get(), run_name, "requests/successes");
+  digest.offered = sum_over_columns(c, run.get(), run_name, "requests/arrivals");
+  if (digest.goodput.size() != digest.offered.size()) {
+    c.fail(run_name + ": requests/successes and requests/arrivals differ in length", "");
+  }
+  for (double& value : digest.goodput) value /= digest.bin_width;
+  for (double& value : digest.offered) value /= digest.bin_width;
+
+  Hid summary = c.id(H5Gopen2(run.get(), "summary", H5P_DEFAULT), H5Gclose, run_name + " summary");
+  const std::string summary_name = run_name + " summary";
+  digest.error_rate = attr_number<double>(c, summary.get(), summary_name.c_str(), "error_rate", H5T_NATIVE_DOUBLE);
+  digest.goodput_mean = attr_number<double>(c, summary.get(), summary_name.c_str(), "goodput", H5T_NATIVE_DOUBLE);
+  digest.requests = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "requests", H5T_NATIVE_UINT64);
+  return digest;
+}
+
+void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const std::string& final_path,
+               const std::string& rapture_version) {
+  const std::lock_guard lock(reader_mutex());
+  silence_hdf5();
+  const Check c(final_path, "write");
+  if (std::string reason = unwritable_reason(final_path); !reason.empty()) c.fail(reason, "");
+
+  TempFile temp{final_path + ".tmp-" + std::to_string(::getpid())};
+  // The file is declared after `temp`, so it is closed before the temporary file is removed.
+  Hid fapl = c.id(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+  // The same file format as ResultsFile writes (readable by any HDF5 >= 1.10).
+  c.status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "file format version");
+  Hid file = c.id(H5Fcreate(temp.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose,
+                  "creating '" + temp.path + "'");
+
+  const hid_t root = file.get();
+  write_attr_string(c, root, "format", "rapture-results");
+  {
+    Hid space = c.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+    Hid attr = c.id(H5Acreate2(root, "format_version", H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                    H5Aclose, "attribute 'format_version'");
+    const int32_t version = kResultsFormatVersion;
+    c.status(H5Awrite(attr.get(), H5T_NATIVE_INT32, &version), "attribute 'format_version'");
+  }
+  write_attr_string(c, root, "rapture_version", rapture_version);
+
+  // /runs as ResultsFile makes it: compact up to 32 links and attributes, dense beyond.
+  Hid gcpl = c.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
+  c.status(H5Pset_link_phase_change(gcpl.get(), 32, 24), "group properties");
+  c.status(H5Pset_attr_phase_change(gcpl.get(), 32, 24), "group properties");
+  Hid runs = c.id(H5Gcreate2(root, "runs", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose, "group 'runs'");
+
+  // No reference is expanded: the only references of a run are its scales', re-made after the copy.
+  Hid ocpypl = c.id(H5Pcreate(H5P_OBJECT_COPY), H5Pclose, "object copy properties");
+  c.status(H5Pset_copy_object(ocpypl.get(), 0), "object copy properties");
+
+  for (size_t k = 0; k < sources.size(); ++k) {
+    const auto& [source_path, from_index] = sources[k];
+    const Check s = reading(source_path);
+    Hid source = open_source(s, source_path);
+    require_results_file(s, source.get());
+    const RunLayout layout = run_layout(s, open_run(s, source.get(), from_index).get(), from_index);
+    const std::string from = "runs/" + std::to_string(from_index), to = std::to_string(k);
+    if (H5Ocopy(source.get(), from.c_str(), runs.get(), to.c_str(), ocpypl.get(), H5P_DEFAULT) < 0) {
+      c.fail_hdf5("copying run " + std::to_string(from_index) + " of '" + source_path + "' to run " + to);
+    }
+    Hid copy = c.id(H5Gopen2(runs.get(), to.c_str(), H5P_DEFAULT), H5Gclose, "run " + to);
+    reattach_scales(c, copy.get(), layout, "run " + to);
+    s.status(source.close(), "closing the file");
+  }
+
+  runs.close();
+  // The file's close is where buffered metadata reaches the disk: it must be checked.
+  if (file.close() < 0) c.fail_hdf5("closing '" + temp.path + "'");
+  if (std::rename(temp.path.c_str(), final_path.c_str()) != 0) {
+    c.fail("renaming '" + temp.path + "'", std::strerror(errno));
+  }
+  temp.keep = true;
+}
+
+}  // namespace rapture
