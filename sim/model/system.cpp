@@ -107,6 +107,11 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
   // Hosts named only in the topology (host= attributes) become implicit hosts of the
   // reference speed with a core per worker: they share a name, not CPU time.
   std::unordered_map<std::string, std::vector<uint32_t>> implicit_hosts;
+  // Scenario `host` overrides by service, the last one winning (one pass, not one per service).
+  std::unordered_map<std::string, const std::string*> override_host;
+  for (const auto& [name, params] : scenario.services) {
+    if (params.host) override_host[name] = &*params.host;
+  }
   for (auto& svc : sys.services) {
     std::vector<uint32_t> targets;
     if (auto it = placement.find(svc.name); it != placement.end()) {
@@ -121,9 +126,7 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
     if (targets.empty()) {
       // The merged `host` parameter (topology attribute or scenario override), if any.
       const std::string* host_name = nullptr;
-      for (const auto& [name, params] : scenario.services) {
-        if (name == svc.name && params.host) host_name = &*params.host;
-      }
+      if (auto it = override_host.find(svc.name); it != override_host.end()) host_name = it->second;
       const auto& node = topology.graph[*topology.find(svc.name)];
       if (!host_name && node.params.host) host_name = &*node.params.host;
       if (!host_name && scenario.kind_defaults[static_cast<size_t>(svc.kind)].host) {
