@@ -18,7 +18,8 @@ namespace {
 /// Contended CPU and bandwidth as SimGrid activities; completions are handed back to the model.
 class SimGridResources final : public ResourceBackend {
  public:
-  SimGridResources(std::vector<sg4::Host*> hosts, Simulation*& sim) : hosts_(std::move(hosts)), sim_(sim) {}
+  SimGridResources(std::vector<sg4::Host*> hosts, std::vector<sg4::Link*> links, double bandwidth, Simulation*& sim)
+      : hosts_(std::move(hosts)), links_(std::move(links)), bandwidth_(bandwidth), sim_(sim) {}
 
   void start_exec(uint32_t host, double flops, uint64_t token) override {
     sync_clock();
@@ -30,6 +31,11 @@ class SimGridResources final : public ResourceBackend {
     sync_clock();
     pending_.push_back(sg4::Comm::sendto_async(hosts_[from], hosts_[to], static_cast<uint64_t>(bytes)));
     tokens_.push_back(token);
+  }
+
+  void set_link_factor(uint32_t host, double factor) override {
+    sync_clock();
+    links_[host]->set_bandwidth(bandwidth_ * factor);
   }
 
   void set_speed_level(uint32_t host, uint32_t level) override {
@@ -62,6 +68,8 @@ class SimGridResources final : public ResourceBackend {
   }
 
   std::vector<sg4::Host*> hosts_;
+  std::vector<sg4::Link*> links_;
+  double bandwidth_;
   Simulation*& sim_;
   std::vector<sg4::ActivityPtr> pending_;
   std::vector<uint64_t> tokens_;
@@ -82,6 +90,7 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
   auto* zone = sg4::create_star_zone("rapture");
   const double bandwidth = system.bandwidth > 0 ? system.bandwidth : 1e15;
   std::vector<sg4::Host*> hosts;
+  std::vector<sg4::Link*> links;
   hosts.reserve(system.hosts.size());
   for (const auto& h : system.hosts) {
     // One pstate per speed the faults need: a slowdown is a pstate change, which SimGrid
@@ -93,12 +102,13 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
     auto* link = zone->create_link(h.name + "-link", bandwidth)->set_latency(system.hop_latency / 2)->seal();
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
     hosts.push_back(host);
+    links.push_back(link);
   }
   auto* driver_host = zone->create_host("rapture-driver", 1e9)->seal();
   zone->seal();
 
   Simulation* sim_ptr = nullptr;
-  SimGridResources resources(hosts, sim_ptr);
+  SimGridResources resources(hosts, links, bandwidth, sim_ptr);
   const bool needs_backend = system.any_contended_host() || system.uses_bandwidth();
   Simulation sim(system, sink, needs_backend ? &resources : nullptr);
   sim_ptr = &sim;

@@ -1333,13 +1333,14 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
   static const std::vector<std::pair<std::string_view, Kind>> kinds{
       {"crash", Kind::Crash},           {"latency", Kind::Latency},          {"error", Kind::Error},
       {"slowdown", Kind::Slowdown},     {"queue_shrink", Kind::QueueShrink}, {"worker_shrink", Kind::WorkerShrink},
-      {"host_failure", Kind::HostFailure}, {"swallow", Kind::Swallow},     {"load_spike", Kind::LoadSpike}};
+      {"host_failure", Kind::HostFailure}, {"swallow", Kind::Swallow},     {"load_spike", Kind::LoadSpike},
+      {"link_degradation", Kind::LinkDegradation}, {"partition", Kind::Partition}, {"mix_shift", Kind::MixShift}};
   const auto items = list(*faults, "a list of faults");
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& item = items[i];
     const MapView m(*this, item);
     m.allow({"name", "kind", "target", "replica", "start", "duration", "end", "restart", "latency", "error_rate",
-             "factor", "size"});
+             "factor", "size", "mix"});
     FaultSpec f;
     f.name = m.get("name") ? text(*m.get("name"), "a fault name") : "fault" + std::to_string(i);
     const Item kind_item = m.need("kind", "the kind of fault");
@@ -1348,12 +1349,12 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
     if (k == kinds.end()) {
       fail(kind_item, "unknown fault kind '" + kind +
                           "' (expected crash, latency, error, slowdown, queue_shrink, worker_shrink, host_failure, "
-                          "swallow or load_spike)");
+                          "swallow, load_spike, link_degradation, partition or mix_shift)");
     }
     f.kind = k->second;
     if (auto v = m.get("target")) {
       f.target = text(*v, "a service, host or workload index");
-    } else if (f.kind != Kind::LoadSpike) {
+    } else if (f.kind != Kind::LoadSpike && f.kind != Kind::MixShift) {
       fail(item, "fault '" + f.name + "' needs a target");
     }
     if (auto v = m.get("replica")) f.replica = integer(*v, 0, kMaxReplicas);
@@ -1382,6 +1383,20 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
         const Item v = need("factor", "the arrival rate multiplier, e.g. 3");
         f.factor = number(v);
         if (!(f.factor > 0 && f.factor <= 1000)) fail(v, "a load spike factor must be in (0, 1000]");
+        break;
+      }
+      case Kind::LinkDegradation:
+        if (auto v = m.get("latency")) f.latency = distribution(*v);
+        if (auto v = m.get("factor")) {
+          f.factor = number(*v);
+          if (!(f.factor > 0 && f.factor <= 1)) fail(*v, "a bandwidth factor must be in (0, 1]");
+        }
+        if (!m.get("latency") && !m.get("factor")) fail(item, "link_degradation needs a latency, a factor or both");
+        break;
+      case Kind::MixShift: {
+        const Item v = need("mix", "the request mix while it lasts, e.g. {browse: 1, checkout: 3}");
+        const MapView mix(*this, v);
+        for (const auto& e : mix.entries()) f.mix.emplace_back(e.name, number(e.item));
         break;
       }
       case Kind::QueueShrink: f.size = integer(need("size", "the queue capacity during the fault"), 0, kMaxQueue); break;

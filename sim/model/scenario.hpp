@@ -150,10 +150,15 @@ struct ProtectionSpec {
 
 /// A fault on the timeline: what, where, from when to when.
 struct FaultSpec {
-  enum class Kind { Crash, Latency, Error, Slowdown, QueueShrink, WorkerShrink, HostFailure, Swallow, LoadSpike };
+  enum class Kind {
+    Crash, Latency, Error, Slowdown, QueueShrink, WorkerShrink, HostFailure, Swallow, LoadSpike,
+    LinkDegradation, Partition, MixShift
+  };
   std::string name;
   Kind kind = Kind::Crash;
-  std::string target;              ///< a service, a host (slowdown, host_failure) or a workload index (load_spike; empty: all)
+  /// A service, an edge "a -> b" (latency), a host (slowdown, host_failure, link_degradation,
+  /// partition) or a workload index (load_spike, mix_shift; empty: all).
+  std::string target;
   std::optional<int64_t> replica;  ///< crash: one replica of the service instead of all
   double start = 0;
   double end = INFINITY;           ///< start + duration (crash: + restart time)
@@ -161,6 +166,7 @@ struct FaultSpec {
   double error_rate = 0;           ///< error: share of visits failing after computing
   double factor = 1;               ///< slowdown: CPU speed multiplier (< 1); load_spike: rate multiplier
   int64_t size = 0;                ///< queue_shrink: queue capacity; worker_shrink: workers per replica
+  std::vector<std::pair<std::string, double>> mix;  ///< mix_shift: the request mix while it lasts
   SourceLocation where;
 };
 

@@ -167,11 +167,15 @@ void Simulation::on_user_wake(uint32_t user) { start_request(user_source_[user],
 void Simulation::start_request(uint32_t source, uint32_t user) {
   const auto& wl = system_.workload[source];
   auto& src = sources_[source];
-  uint32_t type = wl.mix_types.front();
-  if (wl.mix_types.size() > 1) {
+  // A mix shift replaces the source's mix while it lasts.
+  const bool shifted = mix_fault_[source] != kNone;
+  const auto& types = shifted ? system_.faults[mix_fault_[source]].mix_types : wl.mix_types;
+  const auto& cumulative = shifted ? system_.faults[mix_fault_[source]].mix_cumulative : wl.mix_cumulative;
+  uint32_t type = types.front();
+  if (types.size() > 1) {
     const double u = src.mix_rng.uniform();
-    const auto it = std::upper_bound(wl.mix_cumulative.begin(), wl.mix_cumulative.end(), u);
-    type = wl.mix_types[std::min<size_t>(static_cast<size_t>(it - wl.mix_cumulative.begin()), wl.mix_types.size() - 1)];
+    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+    type = types[std::min<size_t>(static_cast<size_t>(it - cumulative.begin()), types.size() - 1)];
   }
   ++requests_[type].row.arrivals;
   const uint32_t id = new_job();
@@ -266,11 +270,15 @@ uint32_t Simulation::send_try(uint32_t caller, const CallConfig& call, uint32_t 
   }
   const uint32_t from = replicas_[parent.replica].host;
   const uint32_t to = replicas_[j.replica].host;
-  if (backend_ && call.request_bytes > 0 && system_.bandwidth > 0 && from != to) {
+  bool lost = false;
+  const double delay = transit(from, to, parent.service, j.service, lost);
+  if (lost) {
+    j.swallowed = true;  // dropped by a partition: only the caller's timeout notices
+  } else if (backend_ && call.request_bytes > 0 && system_.bandwidth > 0 && from != to) {
     activity_started_ = true;
     backend_->start_transfer(from, to, call.request_bytes, make_token(EventKind::JobArrive, id));
   } else {
-    schedule(now_ + hop(from, to), EventKind::JobArrive, id);
+    schedule(now_ + delay, EventKind::JobArrive, id);
   }
   return id;
 }
@@ -479,11 +487,15 @@ void Simulation::reply(uint32_t job_id) {
   }
   const uint32_t from = replicas_[j.replica].host;
   const uint32_t to = replicas_[job(j.parent).replica].host;
-  if (backend_ && j.response_bytes > 0 && system_.bandwidth > 0 && from != to) {
+  bool lost = false;
+  const double delay = transit(from, to, kNone, kNone, lost);
+  if (lost) {
+    j.swallowed = true;  // the reply is dropped by a partition
+  } else if (backend_ && j.response_bytes > 0 && system_.bandwidth > 0 && from != to) {
     activity_started_ = true;
     backend_->start_transfer(from, to, j.response_bytes, make_token(EventKind::ReplyArrive, job_id));
   } else {
-    schedule(now_ + hop(from, to), EventKind::ReplyArrive, job_id);
+    schedule(now_ + delay, EventKind::ReplyArrive, job_id);
   }
 }
 

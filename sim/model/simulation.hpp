@@ -41,6 +41,8 @@ class ResourceBackend {
   virtual void start_transfer(uint32_t from, uint32_t to, double bytes, uint64_t token) = 0;
   /// Runs `host` at its speed level `level` (HostConfig::speed_levels) from now on.
   virtual void set_speed_level(uint32_t host, uint32_t level) = 0;
+  /// Sets the bandwidth of `host`'s link to `factor` times the platform's.
+  virtual void set_link_factor(uint32_t host, double factor) = 0;
 };
 
 class Simulation {
@@ -213,6 +215,9 @@ class Simulation {
   void refresh_service_faults(uint32_t service);
   void refresh_host_faults(uint32_t host);
   [[nodiscard]] bool dead(const Job& j) const { return replicas_[j.replica].epoch != j.epoch; }
+  /// Network time from host `from` to `to` with the active network faults; sets `lost` when a
+  /// partition drops the message. `caller`/`callee` select edge latency (kNone for replies).
+  double transit(uint32_t from, uint32_t to, uint32_t caller, uint32_t callee, bool& lost);
   void add_timer(uint32_t lane, double at, uint32_t call_id, uint32_t gen);
   void on_lane(uint32_t lane);
   void arrive(uint32_t job_id);
@@ -289,6 +294,9 @@ class Simulation {
   std::vector<std::optional<CoDel>> codel_;                ///< by replica
   std::vector<std::optional<AdaptiveLifo>> adaptive_lifo_; ///< by replica
   std::vector<bool> fault_active_;
+  uint32_t network_faults_ = 0;      ///< active faults on edges and links
+  std::vector<uint32_t> mix_fault_;  ///< by workload source: the active mix shift, or kNone
+  RandomStream fault_rng_;
   std::vector<double> rate_factor_;  ///< by workload source: product of active load spikes
   std::vector<ServiceBinRow> service_rows_;
   std::vector<RequestBinRow> request_rows_;

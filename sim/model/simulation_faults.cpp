@@ -14,6 +14,8 @@ using Kind = FaultSpec::Kind;
 
 void Simulation::init_faults() {
   fault_active_.assign(system_.faults.size(), false);
+  mix_fault_.assign(system_.workload.size(), kNone);
+  fault_rng_ = RandomStream(system_.seed, "faults", "latency");
   rate_factor_.assign(system_.workload.size(), 1.0);
   for (uint32_t f = 0; f < system_.faults.size(); ++f) {
     const auto& spec = system_.faults[f].spec;
@@ -39,6 +41,27 @@ void Simulation::on_fault(uint32_t fault, bool starts) {
       }
       break;
     case Kind::Slowdown: refresh_host_faults(f.host); break;
+    case Kind::MixShift:
+      for (uint32_t w = 0; w < mix_fault_.size(); ++w) {
+        mix_fault_[w] = kNone;
+        for (uint32_t g = 0; g < system_.faults.size(); ++g) {
+          const auto& o = system_.faults[g];
+          if (fault_active_[g] && o.spec.kind == Kind::MixShift && (o.workload == kNoPolicy || o.workload == w)) {
+            mix_fault_[w] = g;  // the latest-declared active shift wins
+          }
+        }
+      }
+      break;
+    case Kind::LinkDegradation:
+    case Kind::Partition: {
+      double factor = 1;
+      for (uint32_t g = 0; g < system_.faults.size(); ++g) {
+        const auto& o = system_.faults[g];
+        if (fault_active_[g] && o.spec.kind == Kind::LinkDegradation && o.host == f.host) factor *= o.spec.factor;
+      }
+      if (backend_ && system_.bandwidth > 0) backend_->set_link_factor(f.host, factor);
+      break;
+    }
     case Kind::HostFailure:
       for (uint32_t s = 0; s < services_.size(); ++s) {
         const auto& hosts = system_.services[s].replica_hosts;
@@ -47,6 +70,29 @@ void Simulation::on_fault(uint32_t fault, bool starts) {
       break;
     default: refresh_service_faults(f.service); break;
   }
+  network_faults_ = 0;
+  for (uint32_t g = 0; g < system_.faults.size(); ++g) {
+    const auto& o = system_.faults[g];
+    const bool network = o.spec.kind == Kind::LinkDegradation || o.spec.kind == Kind::Partition ||
+                         (o.spec.kind == Kind::Latency && o.caller != kNoPolicy);
+    if (fault_active_[g] && network) ++network_faults_;
+  }
+}
+
+double Simulation::transit(uint32_t from, uint32_t to, uint32_t caller, uint32_t callee, bool& lost) {
+  double t = hop(from, to);
+  if (network_faults_ == 0) return t;
+  for (uint32_t g = 0; g < system_.faults.size(); ++g) {
+    if (!fault_active_[g]) continue;
+    const auto& o = system_.faults[g];
+    const bool on_link = from != to && (o.host == from || o.host == to);
+    if (o.spec.kind == Kind::Partition && on_link) lost = true;
+    if (o.spec.kind == Kind::LinkDegradation && on_link && o.spec.latency) t += o.spec.latency->sample(fault_rng_);
+    if (o.spec.kind == Kind::Latency && o.caller != kNoPolicy && o.caller == caller && o.service == callee) {
+      t += o.spec.latency->sample(fault_rng_);
+    }
+  }
+  return t;
 }
 
 void Simulation::refresh_service_faults(uint32_t service) {
@@ -59,7 +105,7 @@ void Simulation::refresh_service_faults(uint32_t service) {
     if (!fault_active_[g] || o.service != service) continue;
     if (o.spec.kind == Kind::Error) s.fault_error_keep *= 1.0 - o.spec.error_rate;
     if (o.spec.kind == Kind::Swallow) ++s.swallowing;
-    if (o.spec.kind == Kind::Latency && o.spec.latency) s.latency_faults.push_back(&*o.spec.latency);
+    if (o.spec.kind == Kind::Latency && o.caller == kNoPolicy && o.spec.latency) s.latency_faults.push_back(&*o.spec.latency);
   }
   touch(s);
   for (uint32_t r = 0; r < s.replica_count; ++r) {

@@ -367,7 +367,21 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
     c.spec = f;
     switch (f.kind) {
       case Kind::Slowdown:
-      case Kind::HostFailure: c.host = host_index(f); break;
+      case Kind::HostFailure:
+      case Kind::LinkDegradation:
+      case Kind::Partition: c.host = host_index(f); break;
+      case Kind::MixShift:
+        for (const auto& [name, weight] : f.mix) {
+          uint32_t t = 0;
+          while (t < sys.request_types.size() && sys.request_types[t].name != name) ++t;
+          if (t == sys.request_types.size()) throw InputError(f.where, "fault '" + f.name + "': unknown request type '" + name + "'");
+          if (!(weight > 0)) throw InputError(f.where, "fault '" + f.name + "': mix weights must be > 0");
+          c.mix_types.push_back(t);
+          c.mix_cumulative.push_back((c.mix_cumulative.empty() ? 0.0 : c.mix_cumulative.back()) + weight);
+        }
+        if (c.mix_types.empty()) throw InputError(f.where, "fault '" + f.name + "': mix_shift needs a mix");
+        for (auto& x : c.mix_cumulative) x /= c.mix_cumulative.back();
+        [[fallthrough]];
       case Kind::LoadSpike:
         if (!f.target.empty()) {
           const auto w = static_cast<uint32_t>(std::strtoul(f.target.c_str(), nullptr, 10));
@@ -379,6 +393,17 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
         }
         break;
       default:
+        if (f.kind == Kind::Latency && f.target.find("->") != std::string::npos) {
+          const auto arrow = f.target.find("->");
+          auto trim = [](std::string t) {
+            t.erase(0, t.find_first_not_of(' '));
+            t.erase(t.find_last_not_of(' ') + 1);
+            return t;
+          };
+          c.caller = require_service(topology, trim(f.target.substr(0, arrow)), f.where, "fault edge caller");
+          c.service = require_service(topology, trim(f.target.substr(arrow + 2)), f.where, "fault edge callee");
+          break;
+        }
         c.service = require_service(topology, f.target, f.where, "fault target service");
         if (f.replica) {
           const auto& svc = sys.services[c.service];

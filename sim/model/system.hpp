@@ -65,7 +65,10 @@ struct FaultConfig {
   uint32_t service = kNoPolicy;  ///< crash, latency, error, queue/worker shrink, swallow
   uint32_t replica = kNoPolicy;  ///< crash of one replica (global index); kNoPolicy: all of the service
   uint32_t host = kNoPolicy;     ///< slowdown, host failure
-  uint32_t workload = kNoPolicy; ///< load spike of one source; kNoPolicy: all
+  uint32_t workload = kNoPolicy; ///< load spike or mix shift of one source; kNoPolicy: all
+  uint32_t caller = kNoPolicy;   ///< latency on an edge: caller and callee services
+  std::vector<uint32_t> mix_types;       ///< mix shift: request types
+  std::vector<double> mix_cumulative;    ///< mix shift: cumulative weights ending at 1
 };
 
 /// One call a service makes during a visit.

@@ -108,6 +108,14 @@ class RunTest(RaptureTest):
         self.assertGreater(client, 0.015)
         self.assertLess(client, 0.035)
 
+    def test_a_degraded_link_shares_less_bandwidth(self):
+        scenario = os.path.join(DATA, "e2e", "shared_link.yaml")
+        plain = read_run(self.simulate(scenario, "plain.h5"))[0]["totals/services/latency_mean"][0]
+        fault = "faults=[{kind: link_degradation, target: h-1, factor: 0.75, start: 0s, end: 1000s}]"
+        degraded = read_run(self.simulate(scenario, "degraded.h5", ["--set", fault]))[0]["totals/services/latency_mean"][0]
+        # 1 MB at 75 MB/s: 13.3 ms alone, 13.3 / (1 - 0.67) = 40 ms shared, against 20 ms.
+        self.assertGreater(degraded, 1.5 * plain)
+
     def test_progress_summary_and_path_are_printed(self):
         out = self.path("chain.h5")
         stdout, _ = self.run_ok(["run", os.path.join(DATA, "e2e", "chain.yaml"), "-o", out])

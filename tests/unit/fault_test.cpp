@@ -204,3 +204,104 @@ TEST(Faults, UnknownTargetsAndContradictoryShrinksAreErrors) {
 
 }  // namespace
 }  // namespace rapture
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+using Kind = FaultSpec::Kind;
+
+FaultSpec net_fault(Kind kind, const std::string& target, double start, double end) {
+  FaultSpec f;
+  f.name = "n" + std::to_string(static_cast<int>(kind)) + target;
+  f.kind = kind;
+  f.target = target;
+  f.start = start;
+  f.end = end;
+  return f;
+}
+
+TEST(Faults, LatencyOnAnEdgeDelaysOnlyThatEdgesCalls) {
+  auto topo = make_topology({"a", "b", "c"}, {{"a", "b", {}}, {"a", "c", {}}});
+  auto sc = make_scenario("a", 20, 30, 0);
+  for (auto& s : {"a", "b", "c"}) sc.services.push_back({s, params(1, 100, 100, Distribution::constant(1e-3))});
+  auto f = net_fault(Kind::Latency, "a -> b", 10, 20);
+  f.latency = Distribution::constant(40e-3);
+  sc.faults.push_back(f);
+  const auto out = run_model(topo, sc);
+  // a: 1 ms + b (1 ms) + c (1 ms); during the fault 40 ms more on the way to b only.
+  EXPECT_NEAR(out.sink.service_bins[5][0].latency_mean, 3e-3, 1e-9);
+  EXPECT_NEAR(out.sink.service_bins[15][0].latency_mean, 43e-3, 1e-9);
+  EXPECT_NEAR(out.sink.service_bins[15][1].latency_mean, 1e-3, 1e-9);  // b itself is not slower
+}
+
+TEST(Faults, APartitionDropsMessagesOnlyTimeoutsNotice) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 50, 30, 0);
+  sc.platform.hosts.push_back(HostSpec{"ha", 1e9, 1000, 1, {}});
+  sc.platform.hosts.push_back(HostSpec{"hb", 1e9, 1000, 1, {}});
+  sc.platform.placement.push_back({"a", {"ha"}});
+  sc.platform.placement.push_back({"b", {"hb"}});
+  PolicySpec p;
+  p.per_try_timeout = 100e-3;
+  sc.policy_edges.push_back({{"a", "b"}, p});
+  sc.faults.push_back(net_fault(Kind::Partition, "hb", 10, 20));
+  const auto out = run_model(topo, sc);
+  const auto& a = out.totals.services[0];
+  EXPECT_GT(a.errors[static_cast<size_t>(ErrorCause::Timeout)], 400u);
+  // b sees nothing during the partition, and reports nothing wrong.
+  double b_during = 0;
+  for (int bin = 11; bin < 20; ++bin) b_during += static_cast<double>(out.sink.service_bins[static_cast<size_t>(bin)][1].arrivals);
+  EXPECT_EQ(b_during, 0);
+  uint64_t b_errors = 0;
+  for (auto v : out.totals.services[1].errors) b_errors += v;
+  EXPECT_EQ(b_errors, 0u);
+}
+
+TEST(Faults, AMixShiftChangesTheRequestMixWhileItLasts) {
+  auto topo = make_topology({"a", "b"}, {});
+  auto sc = make_scenario("a", 200, 30, 0);
+  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}});
+  auto f = net_fault(Kind::MixShift, "", 10, 20);
+  f.mix = {{"rb", 1.0}};
+  sc.faults.push_back(f);
+  const auto out = run_model(topo, sc);
+  EXPECT_EQ(out.sink.service_bins[15][1].arrivals, out.sink.request_bins[15][1].arrivals);
+  EXPECT_EQ(out.sink.service_bins[15][0].arrivals, 0u);
+  EXPECT_EQ(out.sink.service_bins[25][1].arrivals, 0u);
+  EXPECT_GT(out.sink.service_bins[25][0].arrivals, 100u);
+}
+
+}  // namespace
+}  // namespace rapture
+
+namespace rapture {
+namespace {
+
+using namespace rapture::testing;
+
+TEST(Faults, ADegradedLinkAddsLatencyToEveryHopThroughIt) {
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 20, 30, 0);
+  sc.platform.hop_latency = 1e-3;
+  sc.platform.hosts.push_back(HostSpec{"ha", 1e9, 1000, 1, {}});
+  sc.platform.hosts.push_back(HostSpec{"hb", 1e9, 1000, 1, {}});
+  sc.platform.placement.push_back({"a", {"ha"}});
+  sc.platform.placement.push_back({"b", {"hb"}});
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(0))});
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(0))});
+  FaultSpec f;
+  f.name = "slow-link";
+  f.kind = FaultSpec::Kind::LinkDegradation;
+  f.target = "hb";
+  f.start = 10;
+  f.end = 20;
+  f.latency = Distribution::constant(10e-3);
+  sc.faults.push_back(f);
+  const auto out = run_model(topo, sc);
+  EXPECT_NEAR(out.sink.service_bins[5][0].latency_mean, 2e-3, 1e-9);    // two 1 ms hops
+  EXPECT_NEAR(out.sink.service_bins[15][0].latency_mean, 22e-3, 1e-9);  // both hops cross hb's link
+}
+
+}  // namespace
+}  // namespace rapture
