@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "io/hdf5_support.hpp"
 
 namespace rapture {
 
@@ -42,64 +43,7 @@ std::mutex& hdf5_mutex() {
   return mutex;
 }
 
-// The error stack is per thread in a thread-safe HDF5, so this is redone at every entry point.
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-
-herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* error, void* out) {
-  if (error->desc != nullptr && error->desc[0] != '\0') *static_cast<std::string*>(out) = error->desc;
-  return 0;
-}
-
-/// The most specific message on HDF5's error stack (e.g. "... error message = 'Permission
-/// denied' ..."), then clears the stack.
-std::string hdf5_detail() {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
-  H5Eclear2(H5E_DEFAULT);
-  // A system call's failure is reported as "..., errno = 13, error message = 'Permission denied', ...":
-  // the system's message is the part a user can act on.
-  constexpr std::string_view kSystem = "error message = '";
-  if (const size_t at = detail.find(kSystem); at != std::string::npos) {
-    const size_t start = at + kSystem.size();
-    if (const size_t end = detail.find('\'', start); end != std::string::npos) return detail.substr(start, end - start);
-  }
-  return detail;
-}
-
-/// Owns one hid_t and closes it with the matching H5?close.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Hid(Hid&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
-  Hid& operator=(Hid&& other) noexcept {
-    if (this != &other) {
-      reset();
-      id_ = std::exchange(other.id_, H5I_INVALID_HID);
-      closer_ = other.closer_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  ~Hid() { reset(); }
-
-  [[nodiscard]] hid_t get() const { return id_; }
-  [[nodiscard]] bool valid() const { return id_ >= 0; }
-  /// Closes now and reports whether HDF5 succeeded (the file's close is where data hits disk).
-  herr_t close() {
-    herr_t status = 0;
-    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
-    id_ = H5I_INVALID_HID;
-    return status;
-  }
-  void reset() { close(); }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
+using hdf5::Hid;
 
 /// Turns failed HDF5 calls into OutputError naming the results file.
 class Check {
@@ -111,7 +55,7 @@ class Check {
     if (!detail.empty()) message += ": " + detail;
     throw OutputError(message);
   }
-  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5_detail()); }
+  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5::error_detail()); }
 
   Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
     if (id < 0) fail_hdf5(what);
@@ -695,7 +639,7 @@ RunWriter::RunWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RunWriter::~RunWriter() {
   if (!impl_) return;
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   if (!impl_->closed) {
     // An unfinished run (the simulation threw) keeps the bins it had; a failure here has
     // nowhere to go, and the error that unwound us matters more.
@@ -710,7 +654,7 @@ RunWriter::~RunWriter() {
 void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services,
                           std::span<const RequestBinRow> requests) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing a bin");
   if (index != w.bins) {
@@ -752,7 +696,7 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
 
 void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing a bin");
   if (w.edge_bins != w.bins) {
@@ -776,7 +720,7 @@ void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges)
 
 void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing circuit events");
   // Checked before any is taken, so that a refused call leaves the table as it was.
@@ -802,7 +746,7 @@ void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {
 
 void RunWriter::finish(const RunTotals& totals) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   Impl& w = *impl_;
   w.require_open("finishing");
   if (totals.services.size() != w.services || totals.requests.size() != w.request_types) {
@@ -853,7 +797,7 @@ std::string unwritable_reason(const std::string& final_path) {
 
 ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State>()) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   State& s = *state_;
   s.final_path = std::move(final_path);
   s.temp_path = s.final_path + ".tmp-" + std::to_string(::getpid());
@@ -883,7 +827,7 @@ ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State
 
 ResultsFile::~ResultsFile() {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   State& s = *state_;
   // Copy: close() removes the writer from the set.
   for (RunWriter::Impl* writer : std::vector<RunWriter::Impl*>(s.live.begin(), s.live.end())) writer->close();
@@ -894,7 +838,7 @@ ResultsFile::~ResultsFile() {
 
 std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   const Check c(state_->final_path);
   if (!state_->file.valid()) c.fail("run " + std::to_string(info.index), "the file is already committed");
   if (info.index < 0) throw std::invalid_argument("ResultsFile::begin_run: negative run index");
@@ -924,7 +868,7 @@ std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
 
 void ResultsFile::commit() {
   const std::lock_guard lock(hdf5_mutex());
-  silence_hdf5();
+  hdf5::silence();
   State& s = *state_;
   const Check c(s.final_path);
   if (s.committed) return;

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "io/hdf5_support.hpp"
 #include "io/results_file.hpp"
 
 namespace rapture {
@@ -32,59 +33,7 @@ std::mutex& reader_mutex() {
   return mutex;
 }
 
-// The error stack is per thread in a thread-safe HDF5, so this is redone at every entry point.
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-
-herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* error, void* out) {
-  if (error->desc != nullptr && error->desc[0] != '\0') *static_cast<std::string*>(out) = error->desc;
-  return 0;
-}
-
-/// The most specific message on HDF5's error stack, then clears the stack (as in results_file.cpp).
-std::string hdf5_detail() {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
-  H5Eclear2(H5E_DEFAULT);
-  constexpr std::string_view kSystem = "error message = '";
-  if (const size_t at = detail.find(kSystem); at != std::string::npos) {
-    const size_t start = at + kSystem.size();
-    if (const size_t end = detail.find('\'', start); end != std::string::npos) return detail.substr(start, end - start);
-  }
-  return detail;
-}
-
-/// Owns one hid_t and closes it with the matching H5?close.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Hid(Hid&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
-  Hid& operator=(Hid&& other) noexcept {
-    if (this != &other) {
-      close();
-      id_ = std::exchange(other.id_, H5I_INVALID_HID);
-      closer_ = other.closer_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  ~Hid() { close(); }
-
-  [[nodiscard]] hid_t get() const { return id_; }
-  /// Closes now and reports whether HDF5 succeeded (the file's close is where data hits disk).
-  herr_t close() {
-    herr_t status = 0;
-    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
-    id_ = H5I_INVALID_HID;
-    return status;
-  }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
+using hdf5::Hid;
 
 /// Turns failed HDF5 calls and unexpected content into OutputError naming the file.
 class Check {
@@ -96,7 +45,7 @@ class Check {
     if (!detail.empty()) message += ": " + detail;
     throw OutputError(message);
   }
-  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5_detail()); }
+  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5::error_detail()); }
 
   Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
     if (id < 0) fail_hdf5(what);
@@ -356,7 +305,7 @@ RunLayout run_layout(const Check& c, hid_t run, int index) {
   RunLayout layout;
   layout.run_path = "/runs/" + std::to_string(index);
   if (H5Ovisit2(run, H5_INDEX_NAME, H5_ITER_INC, visit_object, &layout, H5O_INFO_BASIC | H5O_INFO_META_SIZE) < 0) {
-    c.fail(layout.error.empty() ? "reading run " + std::to_string(index) : layout.error, hdf5_detail());
+    c.fail(layout.error.empty() ? "reading run " + std::to_string(index) : layout.error, hdf5::error_detail());
   }
   if (!layout.dense.empty()) {
     // HDF5 1.10.8's H5Ocopy crashes copying variable-length attributes kept in dense storage,
@@ -395,7 +344,7 @@ void reattach_scales(const Check& c, hid_t run, const RunLayout& layout, const s
 
 RunDigest read_run_digest(const std::string& path, int index) {
   const std::lock_guard lock(reader_mutex());
-  silence_hdf5();
+  hdf5::silence();
   const Check c = reading(path);
   Hid file = open_source(c, path);
   require_results_file(c, file.get());
@@ -428,7 +377,7 @@ RunDigest read_run_digest(const std::string& path, int index) {
 void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const std::string& final_path,
                const std::string& rapture_version) {
   const std::lock_guard lock(reader_mutex());
-  silence_hdf5();
+  hdf5::silence();
   const Check c(final_path, "write");
   if (std::string reason = unwritable_reason(final_path); !reason.empty()) c.fail(reason, "");
 
