@@ -1,6 +1,8 @@
 #include "model/distribution.hpp"
 
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,24 +29,7 @@ std::string error_of(const std::string& text, const std::string& base_dir = ".")
 }
 
 /// A scratch directory for samples files, removed at the end of the test.
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() / ("rapture_distribution_test_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return (path_ / name).string();
-  }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 TEST(Distribution, ParsesEveryForm) {
   struct Case {
