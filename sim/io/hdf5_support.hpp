@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "common/error.hpp"
+
 namespace rapture::hdf5 {
 
 /// Turns off HDF5's printing of its error stack (per thread: redo at every entry point).
@@ -49,6 +51,33 @@ class Hid {
  private:
   hid_t id_ = H5I_INVALID_HID;
   Closer closer_ = nullptr;
+};
+
+/// Turns failed HDF5 calls and unexpected content into OutputError naming the file:
+/// "cannot <verb> results file '<path>': <what>: <detail>".
+class Check {
+ public:
+  explicit Check(std::string path, const char* verb = "write") : path_(std::move(path)), verb_(verb) {}
+
+  [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
+    std::string message = "cannot " + std::string(verb_) + " results file '" + path_ + "': " + what;
+    if (!detail.empty()) message += ": " + detail;
+    throw OutputError(message);
+  }
+  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, error_detail()); }
+
+  /// The handle, or OutputError when HDF5 returned a failure.
+  Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
+    if (id < 0) fail_hdf5(what);
+    return Hid(id, closer);
+  }
+  void status(herr_t status, const std::string& what) const {
+    if (status < 0) fail_hdf5(what);
+  }
+
+ private:
+  std::string path_;
+  const char* verb_;
 };
 
 }  // namespace rapture::hdf5

@@ -45,29 +45,7 @@ std::mutex& hdf5_mutex() {
 
 using hdf5::Hid;
 
-/// Turns failed HDF5 calls into OutputError naming the results file.
-class Check {
- public:
-  explicit Check(const std::string& path) : path_(path) {}
-
-  [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
-    std::string message = "cannot write results file '" + path_ + "': " + what;
-    if (!detail.empty()) message += ": " + detail;
-    throw OutputError(message);
-  }
-  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5::error_detail()); }
-
-  Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
-    if (id < 0) fail_hdf5(what);
-    return Hid(id, closer);
-  }
-  void status(herr_t status, const std::string& what) const {
-    if (status < 0) fail_hdf5(what);
-  }
-
- private:
-  const std::string& path_;
-};
+using hdf5::Check;
 
 template <class T>
 struct H5Type;

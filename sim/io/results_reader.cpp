@@ -35,30 +35,7 @@ std::mutex& reader_mutex() {
 
 using hdf5::Hid;
 
-/// Turns failed HDF5 calls and unexpected content into OutputError naming the file.
-class Check {
- public:
-  Check(const std::string& path, const char* verb) : path_(path), verb_(verb) {}
-
-  [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
-    std::string message = "cannot " + std::string(verb_) + " results file '" + path_ + "': " + what;
-    if (!detail.empty()) message += ": " + detail;
-    throw OutputError(message);
-  }
-  [[noreturn]] void fail_hdf5(const std::string& what) const { fail(what, hdf5::error_detail()); }
-
-  Hid id(hid_t id, Hid::Closer closer, const std::string& what) const {
-    if (id < 0) fail_hdf5(what);
-    return Hid(id, closer);
-  }
-  void status(herr_t status, const std::string& what) const {
-    if (status < 0) fail_hdf5(what);
-  }
-
- private:
-  const std::string& path_;
-  const char* verb_;
-};
+using hdf5::Check;
 
 Check reading(const std::string& path) { return Check(path, "read"); }
 
