@@ -18,6 +18,10 @@ void silence();
 /// failed, e.g. "Permission denied"), then clears the stack.
 std::string error_detail();
 
+/// Why a results file cannot be written at `final_path` (missing or unwritable directory, a
+/// directory in the way), found before any work is spent; empty if it can.
+std::string unwritable_reason(const std::string& final_path);
+
 /// Owns one hid_t and closes it with the matching H5?close.
 class Hid {
  public:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/checker.hpp"
 #include "support/temp_dir.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,28 +197,11 @@ class JsonParser {
 
 // ---- running the independent checker -------------------------------------------------------
 
-struct CheckerResult {
-  int exit_code = -1;
-  std::string output;  // stdout, plus stderr when asked for
-};
-
-CheckerResult run_checker(const fs::path& file, const std::string& args, bool with_stderr = false) {
-  const std::string command = std::string("'") + RAPTURE_PYTHON3 + "' '" + RAPTURE_SOURCE_DIR +
-                              "/analysis/check_results.py' '" + file.string() + "' " + args +
-                              (with_stderr ? " 2>&1" : "");
-  CheckerResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::CheckerResult;
+using testing::run_checker;
 
 Json checked_json(const fs::path& file, const std::string& extra = "") {
-  const CheckerResult result = run_checker(file, "--json " + extra);
+  const CheckerResult result = run_checker(file, "--json " + extra, false);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   if (result.exit_code != 0) throw std::runtime_error("checker failed");
   return JsonParser(result.output).parse();
@@ -622,7 +606,7 @@ TEST(ResultsFile, TwoRunsReadBackByTheIndependentChecker) {
   ASSERT_EQ(only["runs"].items.size(), 1U);
   EXPECT_EQ(only["runs"][0]["index"].u64(), 1U);
 
-  const CheckerResult text = run_checker(path, "");
+  const CheckerResult text = run_checker(path, "", false);
   EXPECT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("2 run(s)"), std::string::npos) << text.output;
 }
@@ -732,7 +716,7 @@ TEST(ResultsFile, UnfinishedRunKeepsItsBins) {
   EXPECT_TRUE(report["runs"][1]["totals"].is_null());
   EXPECT_EQ(report["runs"][2]["bins"].u64(), 5U);
 
-  const CheckerResult strict = run_checker(path, "--require-finished", true);
+  const CheckerResult strict = run_checker(path, "--require-finished");
   EXPECT_EQ(strict.exit_code, 1) << strict.output;
   EXPECT_NE(strict.output.find("not finished"), std::string::npos) << strict.output;
 }
@@ -974,13 +958,13 @@ TEST(ResultsFile, CheckerRejectsBrokenConservation) {
 
   const fs::path consistent = dir.path() / "consistent.h5";
   write_one_bin_run(consistent, [](std::vector<ServiceBinRow>&) {});
-  CheckerResult result = run_checker(consistent, "", true);
+  CheckerResult result = run_checker(consistent, "");
   EXPECT_EQ(result.exit_code, 0) << result.output;
 
   // A bin ends a visit that never arrived: the time series disagree with the totals.
   const fs::path extra_completion = dir.path() / "extra_completion.h5";
   write_one_bin_run(extra_completion, [](std::vector<ServiceBinRow>& rows) { rows[1].completions += 1; });
-  result = run_checker(extra_completion, "--json", true);
+  result = run_checker(extra_completion, "--json");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("service 'cart': time series break conservation"), std::string::npos)
       << result.output;
@@ -988,7 +972,7 @@ TEST(ResultsFile, CheckerRejectsBrokenConservation) {
   // A visit is left in flight by the time series but the totals say none is.
   const fs::path lost_in_flight = dir.path() / "lost_in_flight.h5";
   write_one_bin_run(lost_in_flight, [](std::vector<ServiceBinRow>& rows) { rows[2].arrivals += 1; });
-  result = run_checker(lost_in_flight, "", true);
+  result = run_checker(lost_in_flight, "");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("service 'db'"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("summed time series differ from totals"), std::string::npos) << result.output;
@@ -1011,7 +995,7 @@ TEST(ResultsFile, CheckerRejectsInconsistentEdgesAndEvents) {
     writer.reset();
     file.commit();
   }
-  const CheckerResult result = run_checker(path, "", true);
+  const CheckerResult result = run_checker(path, "");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   for (const char* problem : {"edge 0 'frontend -> cart': more retries than attempts so far",
                               "edges/open_fraction is not within [0, 1]", "events are not in time order",
@@ -1024,7 +1008,7 @@ TEST(ResultsFile, CheckerRejectsAFileThatIsNotResults) {
   TempDir dir;
   const fs::path path = dir.path() / "junk.h5";
   std::ofstream(path) << "not an HDF5 file";
-  const CheckerResult result = run_checker(path, "", true);
+  const CheckerResult result = run_checker(path, "");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("cannot open"), std::string::npos) << result.output;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/checker.hpp"
 #include "support/temp_dir.hpp"
 #include <sys/wait.h>
 
@@ -25,25 +26,8 @@ namespace fs = std::filesystem;
 
 using testing::TempDir;
 
-struct CheckerResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-/// Runs the independent checker, analysis/check_results.py, on `file`.
-CheckerResult run_checker(const fs::path& file, const std::string& args = "") {
-  const std::string command = std::string("'") + RAPTURE_PYTHON3 + "' '" + RAPTURE_SOURCE_DIR +
-                              "/analysis/check_results.py' '" + file.string() + "' " + args + " 2>&1";
-  CheckerResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::CheckerResult;
+using testing::run_checker;
 
 /// Runs a Python snippet with h5py on `file` (given as sys.argv[1]); returns its output.
 CheckerResult run_python(const fs::path& file, const std::string& code) {

@@ -1,0 +1,35 @@
+#pragma once
+/// Runs the independent reader of results files, analysis/check_results.py (Debian's
+/// python3 with h5py), on a file and keeps what it printed and its exit code.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace rapture::testing {
+
+struct CheckerResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout, plus stderr when asked for
+};
+
+inline CheckerResult run_checker(const std::filesystem::path& file, const std::string& args = "",
+                                 bool with_stderr = true) {
+  const std::string command = std::string("'") + RAPTURE_PYTHON3 + "' '" + RAPTURE_SOURCE_DIR +
+                              "/analysis/check_results.py' '" + file.string() + "' " + args +
+                              (with_stderr ? " 2>&1" : "");
+  CheckerResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace rapture::testing
