@@ -66,6 +66,33 @@ REQUEST_TOTALS = {
     "p95": F64, "p99": F64, "p999": F64,
 }
 
+# The cascade analysis (/runs/<i>/analysis): the names C++'s to_string gives its enums.
+HEALTH_STATES = ("healthy", "degraded", "failed")
+CAUSES = ("fault", "dependency", "emergent")
+MECHANISMS = ("none", "shared_host", "retries", "load_surge", "shared_downstream", "unexplained")
+SYMPTOMS = ("none", "errors", "latency", "queue_saturation")
+CATEGORIES = ("fault_effect", "dependency_propagation", "hidden_dependency_exposed", "retry_amplification",
+              "queue_exhaustion", "metastable_loop", "architectural_hot_spot", "user_impact")
+SIGNALS = ("service_unhealthy", "request_unhealthy", "circuit_opened", "queue_saturated", "workers_exhausted",
+           "retry_spike", "load_surge", "not_recovered", "hot_spot")
+ANALYSIS_ATTRS = {
+    "trigger_start": "f64", "trigger_end": "f64", "baseline_from": "f64", "baseline_to": "f64",
+    "has_baseline": "i", "time_to_detect": "f64", "recovery_time": "f64", "recovered": "i",
+    "metastable": "i", "blast_radius_requests": "f64", "blast_radius_types": "f64",
+    "peak_unhealthy_share": "f64", "emergent": "i", "bin_width": "f64",
+}
+# Compound tables: column -> "str" (variable-length string) or a numpy dtype.
+PROPAGATION_COLUMNS = {
+    "service": "str", "onset": F64, "worst": "str", "symptom": "str", "cause": "str", "mechanism": "str",
+    "parent": "str", "via": "str", "path": "str",
+}
+JOURNAL_COLUMNS = {
+    "time": F64, "category": "str", "signal": "str", "place": "str", "magnitude": F64, "baseline": F64,
+    "note": "str",
+}
+PROBE_COLUMNS = {"name": "str", "tolerance": "str", "value": F64, "met": np.dtype("<i4"), "note": "str"}
+HEALTH = np.dtype("i1")
+
 REL_TOL = 1e-6
 
 
@@ -232,6 +259,139 @@ def _circuit_events(group, n_e, end, where, problems):
     return per_edge, len(t)
 
 
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _table(group, name, columns, where, problems):
+    """A 1-D compound dataset with exactly the documented columns; its rows as dicts, or None."""
+    dset = _dataset(group, name, where, problems)
+    if dset is None:
+        return None
+    names = dset.dtype.names or ()
+    if dset.ndim != 1 or tuple(names) != tuple(columns):
+        problems.add(where, f"'{name}' is not a 1-D table of columns {list(columns)} "
+                            f"(it has {list(names)}, shape {dset.shape})")
+        return None
+    for column, kind in columns.items():
+        dtype = dset.dtype[column]
+        if (h5py.check_string_dtype(dtype) is None) if kind == "str" else dtype != kind:
+            problems.add(where, f"column '{column}' of '{name}' is {dtype}, expected {kind}")
+            return None
+    data = dset[()]
+    return [{column: _text(row[column]) if kind == "str" else row[column].item()
+             for column, kind in columns.items()} for row in data]
+
+
+def _analysis(run, attrs, services, request_types, time, service, request_type, end, where, problems):
+    """Checks the run's analysis group (the cascade analysis); returns its --json report."""
+    where = f"{where}: analysis"
+    group = run["analysis"]
+    if not isinstance(group, h5py.Group):
+        problems.add(where, "is not a group")
+        return None
+    values = _attrs(group, ANALYSIS_ATTRS, where, problems)
+    for name, allowed in (("has_baseline", (0, 1)), ("recovered", (0, 1)), ("metastable", (-1, 0, 1))):
+        if name in values and values[name] not in allowed:
+            problems.add(where, f"{name} is {values[name]}, expected one of {list(allowed)}")
+    for name in ("blast_radius_requests", "blast_radius_types", "peak_unhealthy_share"):
+        v = values.get(name, 0.0)
+        if not (v >= 0 and v <= 1 or math.isnan(v)):
+            problems.add(where, f"{name} {v} is not within [0, 1]")
+    if "bin_width" in values and "bin_width" in attrs and not _close(values["bin_width"], attrs["bin_width"]):
+        problems.add(where, f"bin_width {values['bin_width']} differs from the run's {attrs['bin_width']}")
+    start, stop = values.get("trigger_start", math.nan), values.get("trigger_end", math.nan)
+    if start > stop:
+        problems.add(where, f"trigger_start {start} is after trigger_end {stop}")
+
+    n_t = len(time)
+    for name, axis, width in (("service_health", service, len(services)),
+                              ("request_health", request_type, len(request_types))):
+        dset = _dataset(group, name, where, problems)
+        if dset is None:
+            continue
+        if dset.dtype != HEALTH or dset.shape != (n_t, width):
+            problems.add(where, f"'{name}' is {dset.dtype} {dset.shape}, expected int8 {(n_t, width)}")
+            continue
+        if dset.maxshape[0] is not None or dset.chunks is None:
+            problems.add(where, f"'{name}' is not chunked with an unlimited time axis")
+        _check_dims(dset, [time, axis], where, problems)
+        if dset.size and not np.isin(dset[()], (0, 1, 2)).all():
+            problems.add(where, f"'{name}' holds values other than 0 (healthy), 1 (degraded), 2 (failed)")
+
+    names = set(services)
+    propagation = _table(group, "propagation", PROPAGATION_COLUMNS, where, problems) or []
+    for row in propagation:
+        at = f"propagation of '{row['service']}'"
+        if row["service"] not in names:
+            problems.add(where, f"{at}: not a service of the run")
+        if row["parent"] and row["parent"] not in names:
+            problems.add(where, f"{at}: parent '{row['parent']}' is not a service of the run")
+        if not (0 <= row["onset"] <= end):
+            problems.add(where, f"{at}: onset {row['onset']} is not within [0, {end}]")
+        for column, allowed in (("worst", HEALTH_STATES[1:]), ("symptom", SYMPTOMS), ("cause", CAUSES),
+                                ("mechanism", MECHANISMS)):
+            if row[column] not in allowed:
+                problems.add(where, f"{at}: {column} '{row[column]}' is not one of {list(allowed)}")
+        if (row["cause"] == "emergent") == (row["mechanism"] == "none"):
+            problems.add(where, f"{at}: mechanism '{row['mechanism']}' with cause '{row['cause']}' "
+                                "(only emergent failures have one)")
+    if any(a["onset"] > b["onset"] for a, b in zip(propagation, propagation[1:])):
+        problems.add(where, "propagation is not in onset order")
+    emergent = sum(row["cause"] == "emergent" for row in propagation)
+    if "emergent" in values and values["emergent"] != emergent:
+        problems.add(where, f"emergent is {values['emergent']}, the propagation table has {emergent} emergent rows")
+
+    journal = _table(group, "journal", JOURNAL_COLUMNS, where, problems) or []
+    times = [row["time"] for row in journal]
+    if any(not (0 <= t <= end) for t in times):
+        problems.add(where, f"journal times are not within [0, {end}]")
+    if any(a > b for a, b in zip(times, times[1:])):
+        problems.add(where, "journal is not in time order")
+    for row in journal:
+        if row["category"] not in CATEGORIES:
+            problems.add(where, f"journal category '{row['category']}' is not one of {list(CATEGORIES)}")
+        if row["signal"] not in SIGNALS:
+            problems.add(where, f"journal signal '{row['signal']}' is not one of {list(SIGNALS)}")
+
+    touched = _dataset(group, "touched", where, problems)
+    if touched is not None:
+        if touched.ndim != 1 or h5py.check_string_dtype(touched.dtype) is None:
+            problems.add(where, "'touched' is not a 1-D string dataset")
+        elif any(name not in names for name in _strings(touched)):
+            problems.add(where, "'touched' names a service the run does not have")
+    dot = _dataset(group, "propagation_dot", where, problems)
+    if dot is not None and (dot.shape != () or h5py.check_string_dtype(dot.dtype) is None):
+        problems.add(where, "'propagation_dot' is not a scalar string")
+
+    report = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in values.items()}
+    report["propagation"] = [{k: (_json_number(v) if isinstance(v, float) else v) for k, v in row.items()}
+                             for row in propagation]
+    report["journal_entries"] = len(journal)
+    report["categories"] = {c: sum(row["category"] == c for row in journal) for c in CATEGORIES}
+    hypothesis = group.get("hypothesis")
+    if hypothesis is not None:
+        report["hypothesis"] = _hypothesis(hypothesis, f"{where}/hypothesis", problems)
+    return report
+
+
+def _hypothesis(group, where, problems):
+    """Checks the steady-state hypothesis group; returns its --json report."""
+    if not isinstance(group, h5py.Group):
+        problems.add(where, "is not a group")
+        return None
+    values = _attrs(group, {"title": "str", "met": "i"}, where, problems)
+    probes = _table(group, "probes", PROBE_COLUMNS, where, problems)
+    if probes is None:
+        return values
+    if any(p["met"] not in (0, 1) for p in probes):
+        problems.add(where, "a probe's met is not 0 or 1")
+    if "met" in values and values["met"] != int(all(p["met"] == 1 for p in probes)):
+        problems.add(where, f"met is {values['met']} but the probes say otherwise")
+    values["probes"] = [{k: (_json_number(v) if isinstance(v, float) else v) for k, v in p.items()} for p in probes]
+    return values
+
+
 def read_run(group, problems, require_finished=False):
     """Checks one /runs/<i> group and returns its report (the --json content of the run)."""
     where = f"run {group.name.rsplit('/', 1)[-1]}"
@@ -367,6 +527,9 @@ def read_run(group, problems, require_finished=False):
         per_edge, report["circuit_events"] = events
         for row, count in zip(report.get("series_totals", {}).get("edges", []), per_edge):
             row["circuit_events"] = int(count)
+    if "analysis" in group:
+        report["analysis"] = _analysis(group, attrs, services, request_types, time, service, request_type,
+                                       end, where, problems)
 
     if "summary" not in group:
         report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
@@ -575,6 +738,10 @@ def summary_lines(report):
                 line += f"; stopped early: {attrs.get('stop_reason')}"
         else:
             line += "; unfinished"
+        analysis = run.get("analysis")
+        if analysis:
+            line += (f"; analysis: {len(analysis.get('propagation', []))} unhealthy service(s), peak share "
+                     f"{_fmt(analysis.get('peak_unhealthy_share'))}, metastable {analysis.get('metastable')}")
         lines.append(line)
     return lines
 

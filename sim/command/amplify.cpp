@@ -12,7 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <array>
 #include <mutex>
+#include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -34,7 +37,7 @@ namespace {
 
 /// When a run counts as a cascade.
 struct Criterion {
-  enum class Kind { Goodput, ErrorRate, NoRecovery };
+  enum class Kind { Goodput, ErrorRate, Unhealthy, NoRecovery };
   Kind kind = Kind::Goodput;
   double threshold = 0.9;
   double window = 0;  ///< NoRecovery: the last seconds of the run
@@ -44,7 +47,7 @@ struct Criterion {
     Criterion c;
     const auto colon = text.find(':');
     if (colon == std::string::npos) {
-      throw InputError(where, "expected goodput:F, error_rate:X or no_recovery:F@T, got '" + text + "'");
+      throw InputError(where, "expected goodput:F, error_rate:X, unhealthy:F or no_recovery:F@T, got '" + text + "'");
     }
     const std::string name = text.substr(0, colon);
     std::string rest = text.substr(colon + 1);
@@ -62,8 +65,10 @@ struct Criterion {
       c.kind = Kind::Goodput;
     } else if (name == "error_rate") {
       c.kind = Kind::ErrorRate;
+    } else if (name == "unhealthy") {
+      c.kind = Kind::Unhealthy;
     } else {
-      throw InputError(where, "unknown criterion '" + name + "' (expected goodput, error_rate or no_recovery)");
+      throw InputError(where, "unknown criterion '" + name + "' (expected goodput, error_rate, unhealthy or no_recovery)");
     }
     try {
       c.threshold = units::parse_number(rest);
@@ -74,9 +79,11 @@ struct Criterion {
     return c;
   }
 
-  /// The measured quantity: served share of the offered load, or the error rate.
+  /// The measured quantity: served share of the offered load, the error rate, or the largest
+  /// share of services unhealthy at once (the cascade analysis).
   [[nodiscard]] double measure(const RunDigest& d) const {
     if (kind == Kind::ErrorRate) return d.error_rate;
+    if (kind == Kind::Unhealthy) return d.peak_unhealthy_share;
     size_t first = 0;
     if (kind == Kind::NoRecovery) {
       const auto last = static_cast<size_t>(std::ceil(window / d.bin_width));
@@ -90,7 +97,7 @@ struct Criterion {
     return offered > 0 ? good / offered : 1.0;
   }
   [[nodiscard]] bool cascades(double measured) const {
-    return kind == Kind::ErrorRate ? measured > threshold : measured < threshold;
+    return kind == Kind::ErrorRate || kind == Kind::Unhealthy ? measured > threshold : measured < threshold;
   }
 };
 
@@ -110,18 +117,28 @@ struct Magnitude {
 };
 
 struct Point {
-  double value = 0;
+  double value = 0, value2 = 0;
   std::string file;
   double measure = 0;
   bool cascade = false;
+  RunDigest digest;
+  /// Map mode: 2 metastable, 1 degraded (cascaded, came back), 0 recovered.
+  [[nodiscard]] int region() const { return digest.metastable == 1 ? 2 : cascade ? 1 : 0; }
+};
+
+/// Where a magnitude goes: a scenario path, with its unit.
+struct Axis {
+  std::string path, unit;
 };
 
 std::string format_value(double v, const std::string& unit) { return fmt::format("{:.6g}{}", v, unit); }
 
 /// Runs `rapture run` for each point in parallel processes; fills measure and cascade.
-void run_points(std::vector<Point>& points, const AmplifyArgs& args, const std::string& path,
-                const std::string& unit, const Criterion& criterion, const std::string& self,
-                const std::filesystem::path& workdir, int& counter) {
+void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis& axis, const Axis* axis2,
+                const Criterion& criterion, const std::string& self, const std::filesystem::path& workdir,
+                int& counter) {
+  const std::string& path = axis.path;
+  const std::string& unit = axis.unit;
   for (auto& p : points) p.file = (workdir / fmt::format("point-{}.h5", counter++)).string();
   std::mutex print;
   tbb::task_arena arena(std::max(1, args.jobs));
@@ -130,6 +147,12 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const std::
       Point& p = points[i];
       std::vector<std::string> argv{self, "run", args.scenario, "-q", "-o", p.file, "--set",
                                     path + "=" + format_value(p.value, unit)};
+      std::string where = path + "=" + format_value(p.value, unit);
+      if (axis2) {
+        argv.push_back("--set");
+        argv.push_back(axis2->path + "=" + format_value(p.value2, axis2->unit));
+        where += ", " + argv.back();
+      }
       for (const auto& s : args.sets) {
         argv.push_back("--set");
         argv.push_back(s);
@@ -153,44 +176,87 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const std::
         std::ifstream in(log);
         std::string first;
         std::getline(in, first);
-        throw Error("the run at " + path + "=" + format_value(p.value, unit) + " failed: " + first);
+        throw Error("the run at " + where + " failed: " + first);
       }
-      p.measure = criterion.measure(read_run_digest(p.file, 0));
+      p.digest = read_run_digest(p.file, 0);
+      p.measure = criterion.measure(p.digest);
       p.cascade = criterion.cascades(p.measure);
       std::lock_guard lock(print);
-      std::cerr << fmt::format("rapture amplify: {} = {}: {:.4f} -> {}\n", path, format_value(p.value, unit),
-                               p.measure, p.cascade ? "cascade" : "holds");
+      std::cerr << fmt::format("rapture amplify: {}: {:.4f} -> {}{}\n", where, p.measure,
+                               p.cascade ? "cascade" : "holds", p.digest.metastable == 1 ? ", metastable" : "");
     });
   });
+}
+
+/// The scenario path a magnitude sets: `param` itself, or a field of the fault `fault`.
+std::string magnitude_path(const Scenario& base, const std::optional<std::string>& fault, const std::string& param) {
+  if (!fault) return param;
+  const auto it = std::find_if(base.faults.begin(), base.faults.end(), [&](const FaultSpec& f) { return f.name == *fault; });
+  if (it == base.faults.end()) throw InputError({base.file, 0, "--fault"}, "no fault named '" + *fault + "'");
+  return fmt::format("faults[{}].{}", it - base.faults.begin(), param);
+}
+
+/// A range `--from A --to B` checked: same unit, increasing.
+std::pair<Magnitude, Magnitude> parse_range(const std::string& from_text, const std::string& to_text, const char* from_flag,
+                                            const char* to_flag) {
+  const Magnitude from = Magnitude::parse(from_text, from_flag);
+  const Magnitude to = Magnitude::parse(to_text, to_flag);
+  if (from.unit != to.unit) {
+    throw InputError({to_flag, 0, ""}, std::string(from_flag) + " and " + to_flag + " must have the same unit ('" +
+                                           from.unit + "' and '" + to.unit + "')");
+  }
+  if (!(to.value > from.value)) throw InputError({to_flag, 0, ""}, std::string(to_flag) + " must be above " + from_flag);
+  return {from, to};
+}
+
+std::vector<double> linspace(double from, double to, int points) {
+  std::vector<double> v(static_cast<size_t>(points));
+  for (int i = 0; i < points; ++i) v[static_cast<size_t>(i)] = from + (to - from) * i / (points - 1);
+  return v;
+}
+
+/// The propagation of the run that cascaded first: where the cascade went.
+void print_first_cascade(const Point& p, const Axis& axis) {
+  std::cout << fmt::format("\nfirst cascading point, {} = {}: the propagation\n", axis.path,
+                           format_value(p.value, axis.unit));
+  const auto rows = read_propagation(p.file, 0);
+  if (rows.empty()) std::cout << "  (no service left its baseline band: the criterion turned on requests alone)\n";
+  for (const auto& r : rows) {
+    std::cout << fmt::format("  {:>8.1f} s  {:<22}{:<10}{:<28}{}\n", r.onset, r.service, r.worst,
+                             r.cause == "emergent" ? "EMERGENT (" + r.mechanism + ")" : r.cause, r.path);
+  }
+  if (p.digest.emergent > 0) {
+    std::cout << fmt::format("  {} emergent: reached without a dependency path from the fault (hidden dependency)\n",
+                             p.digest.emergent);
+  }
 }
 
 }  // namespace
 
 int amplify_command(const AmplifyArgs& args, const std::string& self) {
   const Criterion criterion = Criterion::parse(args.criterion);
-  const Magnitude from = Magnitude::parse(args.from, "--from");
-  const Magnitude to = Magnitude::parse(args.to, "--to");
-  if (from.unit != to.unit) {
-    throw InputError({"--to", 0, ""}, "--from and --to must have the same unit ('" + from.unit + "' and '" + to.unit + "')");
-  }
-  if (!(to.value > from.value)) throw InputError({"--to", 0, ""}, "--to must be above --from");
+  const auto [from, to] = parse_range(args.from, args.to, "--from", "--to");
   if (args.points < 2 || args.points > 1000) throw InputError({"--points", 0, ""}, "between 2 and 1000 points");
   if (args.rounds < 0 || args.rounds > 30) throw InputError({"--rounds", 0, ""}, "between 0 and 30 rounds");
-
-  // The path the magnitude sets, and a check of the scenario at both ends before any run.
-  const Scenario base = read_scenario(args.scenario, args.sets);
-  std::string path = args.param;
-  if (args.fault) {
-    const auto it = std::find_if(base.faults.begin(), base.faults.end(),
-                                 [&](const FaultSpec& f) { return f.name == *args.fault; });
-    if (it == base.faults.end()) throw InputError({base.file, 0, "--fault"}, "no fault named '" + *args.fault + "'");
-    path = fmt::format("faults[{}].{}", it - base.faults.begin(), args.param);
+  const bool map = !args.param2.empty();
+  Magnitude from2, to2;
+  if (map) {
+    std::tie(from2, to2) = parse_range(args.from2, args.to2, "--from2", "--to2");
+    if (args.points2 < 2 || args.points2 > 1000) throw InputError({"--points2", 0, ""}, "between 2 and 1000 points");
   }
+
+  // The paths the magnitudes set, and a check of the scenario at the range's corners before any run.
+  const Scenario base = read_scenario(args.scenario, args.sets);
+  const Axis axis{magnitude_path(base, args.fault, args.param), from.unit};
+  const Axis axis2{map ? magnitude_path(base, args.fault, args.param2) : "", from2.unit};
   for (const Magnitude& end : {from, to}) {
-    auto sets = args.sets;
-    sets.push_back(path + "=" + format_value(end.value, from.unit));
-    const Scenario s = read_scenario(args.scenario, sets);
-    build_system(read_topology(s.topology_path), s);
+    for (const Magnitude& end2 : map ? std::vector<Magnitude>{from2, to2} : std::vector<Magnitude>{Magnitude{}}) {
+      auto sets = args.sets;
+      sets.push_back(axis.path + "=" + format_value(end.value, axis.unit));
+      if (map) sets.push_back(axis2.path + "=" + format_value(end2.value, axis2.unit));
+      const Scenario s = read_scenario(args.scenario, sets);
+      build_system(read_topology(s.topology_path), s);
+    }
   }
   std::string out = args.output.empty() ? (base.name.empty() ? "rapture" : base.name) + "-amplify.h5" : args.output;
   out = std::filesystem::absolute(out).lexically_normal().string();
@@ -207,63 +273,101 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     }
   } cleanup{workdir};
 
-  // Ramp, then bisect the first bracket where the criterion turns.
-  std::vector<Point> all;
-  int counter = 0;
-  std::vector<Point> ramp(static_cast<size_t>(args.points));
-  for (int i = 0; i < args.points; ++i) ramp[i].value = from.value + (to.value - from.value) * i / (args.points - 1);
-  run_points(ramp, args, path, from.unit, criterion, self, workdir, counter);
-  all = ramp;
   SearchRecord record;
   record.scenario = args.scenario;
-  record.param = path;
-  record.unit = from.unit;
+  record.param = axis.path;
+  record.unit = axis.unit;
   record.criterion = args.criterion;
-  const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
-  bool non_monotonic = false;
-  if (first == ramp.begin()) {
-    record.verdict = "the range cannot bracket the tipping point: the first point, " +
-                     format_value(from.value, from.unit) + ", already cascades (lower --from)";
-  } else if (first == ramp.end()) {
-    record.verdict = "no tipping point in [" + args.from + ", " + args.to + "]: no point cascades";
-  } else {
-    double lo = (first - 1)->value, hi = first->value;
-    for (int r = 0; r < args.rounds; ++r) {
-      const int inner = std::max(1, args.jobs);
-      std::vector<Point> mid(static_cast<size_t>(inner));
-      for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
-      run_points(mid, args, path, from.unit, criterion, self, workdir, counter);
-      all.insert(all.end(), mid.begin(), mid.end());
-      const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
-      if (turn != mid.end()) hi = turn->value;
-      if (turn != mid.begin()) lo = (turn == mid.end() ? mid.back() : *(turn - 1)).value;
+  std::vector<Point> all;
+  int counter = 0;
+  bool cannot_bracket = false;
+  if (map) {
+    // Map mode: the whole grid, each point marked recovered, degraded or metastable.
+    record.param2 = axis2.path;
+    record.unit2 = axis2.unit;
+    for (const double v : linspace(from.value, to.value, args.points)) {
+      for (const double v2 : linspace(from2.value, to2.value, args.points2)) {
+        all.push_back(Point{v, v2, {}, 0, false, {}});
+      }
     }
-    for (const auto& p : all) non_monotonic |= (p.value < lo && p.cascade) || (p.value > hi && !p.cascade);
-    record.found = true;
-    record.threshold = 0.5 * (lo + hi);
-    record.uncertainty = 0.5 * (hi - lo);
-    record.verdict = fmt::format("tipping point at {} ± {} ({})", format_value(record.threshold, from.unit),
-                                 format_value(record.uncertainty, from.unit), args.criterion);
-    if (non_monotonic) record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
+    run_points(all, args, axis, &axis2, criterion, self, workdir, counter);
+    std::array<int, 3> regions{};
+    for (const auto& p : all) ++regions[static_cast<size_t>(p.region())];
+    record.verdict = fmt::format("map of {} points: {} recovered, {} degraded, {} metastable ({})", all.size(),
+                                 regions[0], regions[1], regions[2], args.criterion);
+  } else {
+    // Ramp, then bisect the first bracket where the criterion turns.
+    std::vector<Point> ramp(static_cast<size_t>(args.points));
+    const auto values = linspace(from.value, to.value, args.points);
+    for (size_t i = 0; i < ramp.size(); ++i) ramp[i].value = values[i];
+    run_points(ramp, args, axis, nullptr, criterion, self, workdir, counter);
+    all = ramp;
+    const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
+    bool non_monotonic = false;
+    if (first == ramp.begin()) {
+      cannot_bracket = true;
+      record.verdict = "the range cannot bracket the tipping point: the first point, " +
+                       format_value(from.value, from.unit) + ", already cascades (lower --from)";
+    } else if (first == ramp.end()) {
+      record.verdict = "no tipping point in [" + args.from + ", " + args.to + "]: no point cascades";
+    } else {
+      double lo = (first - 1)->value, hi = first->value;
+      for (int r = 0; r < args.rounds; ++r) {
+        const int inner = std::max(1, args.jobs);
+        std::vector<Point> mid(static_cast<size_t>(inner));
+        for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
+        run_points(mid, args, axis, nullptr, criterion, self, workdir, counter);
+        all.insert(all.end(), mid.begin(), mid.end());
+        const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
+        if (turn != mid.end()) hi = turn->value;
+        if (turn != mid.begin()) lo = (turn == mid.end() ? mid.back() : *(turn - 1)).value;
+      }
+      for (const auto& p : all) non_monotonic |= (p.value < lo && p.cascade) || (p.value > hi && !p.cascade);
+      record.found = true;
+      record.threshold = 0.5 * (lo + hi);
+      record.uncertainty = 0.5 * (hi - lo);
+      record.verdict = fmt::format("tipping point at {} ± {} ({})", format_value(record.threshold, from.unit),
+                                   format_value(record.uncertainty, from.unit), args.criterion);
+      if (non_monotonic) record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
+    }
   }
-  std::sort(all.begin(), all.end(), [](const Point& a, const Point& b) { return a.value < b.value; });
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Point& a, const Point& b) { return a.value < b.value || (a.value == b.value && a.value2 < b.value2); });
   std::vector<std::pair<std::string, int>> sources;
-  for (const auto& p : all) {
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Point& p = all[i];
     sources.emplace_back(p.file, 0);
     record.values.push_back(p.value);
     record.cascades.push_back(p.cascade ? 1 : 0);
     record.measure.push_back(p.measure);
+    record.peak_unhealthy.push_back(p.digest.peak_unhealthy_share);
+    record.emergent.push_back(p.digest.emergent);
+    record.metastable.push_back(p.digest.metastable);
+    if (map) {
+      record.values2.push_back(p.value2);
+      record.region.push_back(p.region());
+    }
+    if (p.cascade && record.first_cascade < 0) record.first_cascade = static_cast<int>(i);
   }
   copy_runs(sources, out, RAPTURE_VERSION);
   write_search_record(out, record);
 
-  std::cout << fmt::format("rapture amplify: {} from {} to {}, criterion {}\n", path, args.from, args.to, args.criterion);
-  std::cout << fmt::format("{:>14}{:>12}{:>10}\n", "value", "measure", "cascade");
+  std::cout << fmt::format("rapture amplify: {} from {} to {}{}, criterion {}\n", axis.path, args.from, args.to,
+                           map ? fmt::format(" x {} from {} to {}", axis2.path, args.from2, args.to2) : "",
+                           args.criterion);
+  std::cout << fmt::format("{:>14}{}{:>12}{:>10}{:>11}{:>10}{:>12}\n", "value", map ? fmt::format("{:>14}", "value2") : "",
+                           "measure", "cascade", "unhealthy", "emergent", map ? "region" : "metastable");
+  static constexpr const char* kRegions[] = {"recovered", "degraded", "metastable"};
   for (const auto& p : all) {
-    std::cout << fmt::format("{:>14}{:>12.4f}{:>10}\n", format_value(p.value, from.unit), p.measure, p.cascade ? "yes" : "no");
+    std::cout << fmt::format("{:>14}{}{:>12.4f}{:>10}{:>10.0f}%{:>10}{:>12}\n", format_value(p.value, axis.unit),
+                             map ? fmt::format("{:>14}", format_value(p.value2, axis2.unit)) : "", p.measure,
+                             p.cascade ? "yes" : "no", 100 * p.digest.peak_unhealthy_share, p.digest.emergent,
+                             map ? kRegions[p.region()] : p.digest.metastable == 1 ? "yes" : p.digest.metastable == 0 ? "no" : "-");
   }
-  std::cout << record.verdict << "\nresults: " << out << "\n";
-  return first == ramp.begin() ? 1 : 0;
+  std::cout << record.verdict << "\n";
+  if (record.first_cascade >= 0 && !map) print_first_cascade(all[static_cast<size_t>(record.first_cascade)], axis);
+  std::cout << "results: " << out << "\n";
+  return cannot_bracket ? 1 : 0;
 }
 
 }  // namespace rapture

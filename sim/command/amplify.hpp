@@ -2,7 +2,8 @@
 /// `rapture amplify`: ramps one magnitude of a scenario (a rate, an injected latency, a
 /// queue size, a fault's duration or error rate) and finds the tipping point where the run
 /// turns into a cascade, by a ramp and then bisection, each point a `rapture run` in its
-/// own process (SimGrid allows one engine per process), run in parallel.
+/// own process (SimGrid allows one engine per process), run in parallel. With a second
+/// magnitude it maps a grid instead, marking each point recovered, degraded or metastable.
 
 #include <optional>
 #include <string>
@@ -16,7 +17,10 @@ struct AmplifyArgs {
   std::optional<std::string> fault;  ///< the fault whose parameter `param` is (else `param` is a scenario path)
   std::string param;                 ///< e.g. `latency` with --fault, or `workload[0].arrivals.rate`
   std::string from, to;              ///< the range, with units: `100/s`, `50ms`
-  std::string criterion = "goodput:0.9";  ///< goodput:F | error_rate:X | no_recovery:F@T
+  std::string criterion = "goodput:0.9";  ///< goodput:F | error_rate:X | unhealthy:F | no_recovery:F@T
+  std::string param2;                ///< map mode: a second magnitude (a scenario path, or a field of `fault`)
+  std::string from2, to2;            ///< map mode: its range
+  int points2 = 4;                   ///< map mode: its points
   int points = 6;                    ///< ramp points
   int rounds = 3;                    ///< bisection rounds
   int jobs = 2;                      ///< processes at once

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,9 +15,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "analysis/cascade_report.hpp"
+#include "analysis/hypothesis.hpp"
+#include "analysis/run_series.hpp"
 #include "command/amplify.hpp"
 #include "common/error.hpp"
 #include "engine/simgrid_engine.hpp"
+#include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
 #include "io/scenario_reader.hpp"
 #include "io/topology_reader.hpp"
@@ -33,6 +39,9 @@ struct RunArgs {
   std::optional<uint64_t> seed;
   std::vector<std::string> sets;
   bool quiet = false;
+  std::string dot;      ///< where to write the propagation graph (DOT); empty: nowhere
+  bool strict = false;  ///< exit 3 when a hypothesis probe is not met
+  bool journal = false; ///< print every journal entry, not only the first of each category
 };
 
 std::string ms(double seconds) {
@@ -125,6 +134,25 @@ void print_summary(const Loaded& l, const RunTotals& totals, const std::string& 
   std::cout << "\nresults: " << path << "\n";
 }
 
+/// Writes a small text output under a temporary name and renames it, like the results file.
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out.flush()) {
+      std::filesystem::remove(tmp);
+      throw OutputError("cannot write '" + path + "'");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw OutputError("cannot write '" + path + "': " + ec.message());
+  }
+}
+
 int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
   Loaded l = load(args);
   std::string out = args.output;
@@ -154,14 +182,28 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   info.histogram_edges = LogHistogram::edges();
 
   auto writer = file.begin_run(info);
+  RunSeries series(info.services.size(), info.request_types.size(), info.edges.size(), writer.get());
   EngineOptions options;
   options.simgrid_args = simgrid_args;
   options.progress = !args.quiet;
-  const RunTotals totals = run_on_simgrid(l.system, *writer, options);
+  const RunTotals totals = run_on_simgrid(l.system, series, options);
   writer->finish(totals);
   writer.reset();
+  const CascadeReport report = analyze_cascade(l.system, l.scenario.analysis, series, totals);
+  std::optional<HypothesisResult> hypothesis;
+  if (l.scenario.hypothesis) hypothesis = evaluate_hypothesis(*l.scenario.hypothesis, l.system, series, report);
+  write_analysis(file, info.index, report, hypothesis ? &*hypothesis : nullptr);
   file.commit();
-  if (!args.quiet) print_summary(l, totals, file.path());
+  if (!args.dot.empty()) write_text_file(args.dot, report.dot);
+  if (!args.quiet) {
+    print_summary(l, totals, file.path());
+    std::cout << format_cascade_report(l.system, report, args.journal);
+    if (hypothesis) std::cout << "\n" << format_hypothesis(*hypothesis);
+  }
+  if (hypothesis && !hypothesis->met()) {
+    if (args.quiet) std::cerr << format_hypothesis(*hypothesis);
+    if (args.strict) return 3;
+  }
   return 0;
 }
 
@@ -208,7 +250,10 @@ int cli_main(int argc, char** argv) {
   run->add_option("--seed", args.seed, "Seed, replacing the scenario's");
   run->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE (e.g. services.payment.replicas=3)")
       ->take_all();
-  run->add_flag("-q,--quiet", args.quiet, "Print nothing but errors");
+  run->add_flag("-q,--quiet", args.quiet, "Print nothing but errors (and an unmet hypothesis)");
+  run->add_option("--dot", args.dot, "Write the propagation graph of the cascade analysis as Graphviz DOT");
+  run->add_flag("--journal", args.journal, "Print the whole signal journal (default: the first entry of each category)");
+  run->add_flag("--strict", args.strict, "Exit with status 3 when a probe of the scenario's hypothesis is not met");
 
   auto* validate = app.add_subcommand("validate", "Check a scenario and its topology without simulating");
   validate->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
@@ -229,7 +274,13 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--to", amp.to, "Upper end of the range")->required();
   amplify->add_option("--criterion", amp.criterion,
                       "goodput:F (served share of the offered load below F), error_rate:X (above X), "
+                      "unhealthy:F (share of services unhealthy at once above F), "
                       "no_recovery:F@T (served share over the last T below F)")->capture_default_str();
+  amplify->add_option("--param2", amp.param2, "Map mode: a second magnitude; the grid of both is run and each point "
+                                               "marked recovered, degraded or metastable");
+  amplify->add_option("--from2", amp.from2, "Map mode: lower end of the second range");
+  amplify->add_option("--to2", amp.to2, "Map mode: upper end of the second range");
+  amplify->add_option("--points2", amp.points2, "Map mode: points of the second range")->capture_default_str();
   amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
   amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
   amplify->add_option("-j,--jobs", amp.jobs, "Runs at once (separate processes)")->capture_default_str();

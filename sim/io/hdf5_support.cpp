@@ -1,7 +1,9 @@
 #include "io/hdf5_support.hpp"
 
+#include <hdf5_hl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -46,6 +48,111 @@ std::string unwritable_reason(const std::string& final_path) {
   }
   if (fs::is_directory(fs::status(path, ec))) return "it is a directory";
   return {};
+}
+
+namespace {
+/// Largest time-series chunk aimed for.
+constexpr size_t kTargetChunkBytes = size_t{1} << 20;
+constexpr hsize_t kMaxChunkRows = 256;
+constexpr hsize_t kMinChunkRows = 16;
+constexpr unsigned kDeflateLevel = 4;
+}  // namespace
+
+Hid string_type(const Check& check) {
+  Hid type = check.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  check.status(H5Tset_size(type.get(), H5T_VARIABLE), "string type");
+  check.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string type");
+  return type;
+}
+
+Hid simple_space(const Check& check, std::span<const hsize_t> dims, std::span<const hsize_t> max) {
+  return check.id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.empty() ? nullptr : max.data()),
+                  H5Sclose, "dataspace");
+}
+
+Hid create_group(const Check& check, hid_t parent, const std::string& name) {
+  Hid gcpl = check.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
+  check.status(H5Pset_link_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
+  check.status(H5Pset_attr_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
+  return check.id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
+                  "group '" + name + "'");
+}
+
+void attr_string(const Check& check, hid_t loc, const char* name, const std::string& value) {
+  Hid type = string_type(check);
+  Hid space = check.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  const char* text = value.c_str();
+  check.status(H5Awrite(attr.get(), type.get(), &text), std::string("attribute '") + name + "'");
+}
+
+void attr_strings(const Check& check, hid_t loc, const char* name, const std::vector<std::string>& values) {
+  Hid type = string_type(check);
+  const std::array<hsize_t, 1> dims{values.size()};
+  Hid space = simple_space(check, dims);
+  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                      std::string("attribute '") + name + "'");
+  if (values.empty()) return;
+  std::vector<const char*> texts;
+  texts.reserve(values.size());
+  for (const auto& value : values) texts.push_back(value.c_str());
+  check.status(H5Awrite(attr.get(), type.get(), texts.data()), std::string("attribute '") + name + "'");
+}
+
+Hid string_dataset(const Check& check, hid_t group, const std::string& name, const std::vector<std::string>& values) {
+  Hid type = string_type(check);
+  const std::array<hsize_t, 1> dims{values.size()};
+  Hid space = simple_space(check, dims);
+  Hid dset = check.id(H5Dcreate2(group, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      H5Dclose, "dataset '" + name + "'");
+  if (!values.empty()) {
+    std::vector<const char*> texts;
+    texts.reserve(values.size());
+    for (const auto& value : values) texts.push_back(value.c_str());
+    check.status(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()),
+                 "dataset '" + name + "'");
+  }
+  return dset;
+}
+
+void make_scale(const Check& check, const Hid& dset, const std::string& name) {
+  check.status(H5DSset_scale(dset.get(), name.c_str()), "dimension scale '" + name + "'");
+}
+
+void attach(const Check& check, const Hid& dset, std::initializer_list<std::pair<const Hid*, const char*>> scales) {
+  unsigned dim = 0;
+  for (const auto& [scale, label] : scales) {
+    check.status(H5DSattach_scale(dset.get(), scale->get(), dim), std::string("attaching scale '") + label + "'");
+    check.status(H5DSset_label(dset.get(), dim, label), std::string("labelling dimension '") + label + "'");
+    ++dim;
+  }
+}
+
+hsize_t series_chunk_rows(size_t widest_row_bytes) {
+  return std::clamp<hsize_t>(kTargetChunkBytes / std::max<size_t>(widest_row_bytes, 1), kMinChunkRows, kMaxChunkRows);
+}
+
+Hid series_dataset(const Check& check, hid_t group, const std::string& name, hid_t file_type,
+                   std::span<const hsize_t> dims_after_time, hsize_t chunk_rows, hsize_t rows) {
+  std::vector<hsize_t> dims{rows}, max{H5S_UNLIMITED}, chunk{chunk_rows};
+  for (hsize_t d : dims_after_time) {
+    dims.push_back(d);
+    // A zero-length axis cannot hold a chunk of 1; leaving it unlimited keeps the dataset valid.
+    max.push_back(d == 0 ? H5S_UNLIMITED : d);
+    chunk.push_back(std::max<hsize_t>(d, 1));
+  }
+  Hid space = simple_space(check, dims, max);
+  Hid dcpl = check.id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset properties");
+  check.status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "chunking '" + name + "'");
+  check.status(H5Pset_shuffle(dcpl.get()), "shuffle filter");
+  check.status(H5Pset_deflate(dcpl.get(), kDeflateLevel), "deflate filter");
+  // Whole chunks are written once and never read back, so a chunk cache would only cost memory.
+  Hid dapl = check.id(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "dataset access properties");
+  check.status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
+               "chunk cache");
+  return check.id(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), dapl.get()),
+                  H5Dclose, "dataset '" + name + "'");
 }
 
 }  // namespace rapture::hdf5

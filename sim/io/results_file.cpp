@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,14 +29,8 @@ namespace rapture {
 
 namespace {
 
-/// Largest time-series chunk aimed for: a chunk is the unit of compression and of buffering, so
-/// this bounds the writer's memory whatever the number of services.
-constexpr size_t kTargetChunkBytes = size_t{1} << 20;
-constexpr hsize_t kMaxChunkRows = 256;
-constexpr hsize_t kMinChunkRows = 16;
 /// Rows per chunk of the circuit-breaker event table (18 bytes a row before compression).
 constexpr hsize_t kEventChunkRows = 1024;
-constexpr unsigned kDeflateLevel = 4;
 
 // HDF5 may be built without thread safety, and the writer registry is shared: one lock for all.
 std::mutex& hdf5_mutex() {
@@ -43,148 +38,19 @@ std::mutex& hdf5_mutex() {
   return mutex;
 }
 
-using hdf5::Hid;
-
+using hdf5::attach;
+using hdf5::attr_scalar;
+using hdf5::attr_string;
+using hdf5::attr_strings;
+using hdf5::attr_values;
 using hdf5::Check;
-
-template <class T>
-struct H5Type;
-template <>
-struct H5Type<double> {
-  static hid_t mem() { return H5T_NATIVE_DOUBLE; }
-  static hid_t file() { return H5T_IEEE_F64LE; }
-};
-template <>
-struct H5Type<uint64_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT64; }
-  static hid_t file() { return H5T_STD_U64LE; }
-};
-template <>
-struct H5Type<uint32_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT32; }
-  static hid_t file() { return H5T_STD_U32LE; }
-};
-template <>
-struct H5Type<int32_t> {
-  static hid_t mem() { return H5T_NATIVE_INT32; }
-  static hid_t file() { return H5T_STD_I32LE; }
-};
-template <>
-struct H5Type<uint8_t> {
-  static hid_t mem() { return H5T_NATIVE_UINT8; }
-  static hid_t file() { return H5T_STD_U8LE; }
-};
-
-Hid string_type(const Check& check) {
-  Hid type = check.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  check.status(H5Tset_size(type.get(), H5T_VARIABLE), "string type");
-  check.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string type");
-  return type;
-}
-
-Hid simple_space(const Check& check, std::span<const hsize_t> dims, std::span<const hsize_t> max = {}) {
-  return check.id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.empty() ? nullptr : max.data()),
-                  H5Sclose, "dataspace");
-}
-
-/// Links and attributes a group keeps in its own header before moving them to a heap + B-tree.
-constexpr unsigned kMaxCompact = 32, kMinDense = 24;
-
-Hid create_group(const Check& check, hid_t parent, const std::string& name) {
-  // HDF5's default turns a group with more than 8 links or attributes into dense storage, which
-  // costs about 2 KB per group; a run's groups hold up to ~16, so they stay compact. /runs itself
-  // goes dense past kMaxCompact runs, as it should.
-  Hid gcpl = check.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
-  check.status(H5Pset_link_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
-  check.status(H5Pset_attr_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");
-  return check.id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
-                  "group '" + name + "'");
-}
-
-void attr_string(const Check& check, hid_t loc, const char* name, const std::string& value) {
-  Hid type = string_type(check);
-  Hid space = check.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
-  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                      std::string("attribute '") + name + "'");
-  const char* text = value.c_str();
-  check.status(H5Awrite(attr.get(), type.get(), &text), std::string("attribute '") + name + "'");
-}
-
-void attr_strings(const Check& check, hid_t loc, const char* name, const std::vector<std::string>& values) {
-  Hid type = string_type(check);
-  const std::array<hsize_t, 1> dims{values.size()};
-  Hid space = simple_space(check, dims);
-  Hid attr = check.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                      std::string("attribute '") + name + "'");
-  if (values.empty()) return;
-  std::vector<const char*> texts;
-  texts.reserve(values.size());
-  for (const auto& value : values) texts.push_back(value.c_str());
-  check.status(H5Awrite(attr.get(), type.get(), texts.data()), std::string("attribute '") + name + "'");
-}
-
-template <class T>
-void attr_scalar(const Check& check, hid_t loc, const char* name, T value) {
-  Hid space = check.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
-  Hid attr = check.id(H5Acreate2(loc, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                      std::string("attribute '") + name + "'");
-  check.status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), std::string("attribute '") + name + "'");
-}
-
-template <class T>
-void attr_values(const Check& check, hid_t loc, const char* name, std::span<const T> values) {
-  const std::array<hsize_t, 1> dims{values.size()};
-  Hid space = simple_space(check, dims);
-  Hid attr = check.id(H5Acreate2(loc, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                      std::string("attribute '") + name + "'");
-  if (values.empty()) return;
-  check.status(H5Awrite(attr.get(), H5Type<T>::mem(), values.data()), std::string("attribute '") + name + "'");
-}
-
-/// A fixed-size dataset written at once; contiguous, as it is small and read whole.
-template <class T>
-Hid fixed_dataset(const Check& check, hid_t group, const std::string& name, std::span<const hsize_t> dims,
-                  const T* data) {
-  Hid space = simple_space(check, dims);
-  Hid dset = check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Dclose, "dataset '" + name + "'");
-  if (H5Sget_simple_extent_npoints(space.get()) > 0) {
-    check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                 "dataset '" + name + "'");
-  }
-  return dset;
-}
-
-Hid string_dataset(const Check& check, hid_t group, const std::string& name, const std::vector<std::string>& values) {
-  Hid type = string_type(check);
-  const std::array<hsize_t, 1> dims{values.size()};
-  Hid space = simple_space(check, dims);
-  Hid dset = check.id(H5Dcreate2(group, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                      H5Dclose, "dataset '" + name + "'");
-  if (!values.empty()) {
-    std::vector<const char*> texts;
-    texts.reserve(values.size());
-    for (const auto& value : values) texts.push_back(value.c_str());
-    check.status(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()),
-                 "dataset '" + name + "'");
-  }
-  return dset;
-}
-
-void make_scale(const Check& check, const Hid& dset, const std::string& name) {
-  check.status(H5DSset_scale(dset.get(), name.c_str()), "dimension scale '" + name + "'");
-}
-
-/// Labels and attaches one scale per dimension, so readers get named, labelled axes.
-void attach(const Check& check, const Hid& dset, std::initializer_list<std::pair<const Hid*, const char*>> scales) {
-  unsigned dim = 0;
-  for (const auto& [scale, label] : scales) {
-    check.status(H5DSattach_scale(dset.get(), scale->get(), dim), std::string("attaching scale '") + label + "'");
-    check.status(H5DSset_label(dset.get(), dim, label), std::string("labelling dimension '") + label + "'");
-    ++dim;
-  }
-}
+using hdf5::create_group;
+using hdf5::fixed_dataset;
+using hdf5::H5Type;
+using hdf5::Hid;
+using hdf5::make_scale;
+using hdf5::simple_space;
+using hdf5::string_dataset;
 
 /// One extendible time-series dataset [time, ...] and the rows not yet written to it (at most a chunk).
 template <class T>
@@ -198,26 +64,8 @@ struct Series {
               hsize_t chunk_rows, const char* units) {
     row_dims = std::move(dims_after_time);
     row_elems = 1;
-    std::vector<hsize_t> dims{0}, max{H5S_UNLIMITED}, chunk{chunk_rows};
-    for (hsize_t d : row_dims) {
-      row_elems *= d;
-      dims.push_back(d);
-      // A zero-length axis cannot hold a chunk of 1; leaving it unlimited keeps the dataset valid.
-      max.push_back(d == 0 ? H5S_UNLIMITED : d);
-      chunk.push_back(std::max<hsize_t>(d, 1));
-    }
-    Hid space = simple_space(check, dims, max);
-    Hid dcpl = check.id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset properties");
-    check.status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "chunking '" + name + "'");
-    check.status(H5Pset_shuffle(dcpl.get()), "shuffle filter");
-    check.status(H5Pset_deflate(dcpl.get(), kDeflateLevel), "deflate filter");
-    // Whole chunks are written once and never read back, so a chunk cache would only cost memory.
-    Hid dapl = check.id(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "dataset access properties");
-    check.status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
-                 "chunk cache");
-    dset = check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(),
-                               dapl.get()),
-                    H5Dclose, "dataset '" + name + "'");
+    for (hsize_t d : row_dims) row_elems *= d;
+    dset = hdf5::series_dataset(check, group, name, H5Type<T>::file(), row_dims, chunk_rows);
     if (units != nullptr) attr_string(check, dset.get(), "units", units);
     buffer.reserve(chunk_rows * row_elems);
   }
@@ -250,7 +98,7 @@ struct Series {
 hsize_t chunk_rows_for(size_t services, size_t request_types, size_t edges) {
   const size_t widest_row = std::max({services * kErrorCauses * sizeof(uint64_t), request_types * sizeof(uint64_t),
                                       edges * sizeof(uint64_t), sizeof(double)});
-  return std::clamp<hsize_t>(kTargetChunkBytes / widest_row, kMinChunkRows, kMaxChunkRows);
+  return hdf5::series_chunk_rows(widest_row);
 }
 
 /// The counters of an edge's time series, in the order of docs/results-format.md.
@@ -826,6 +674,24 @@ std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
     throw;
   }
   return std::unique_ptr<RunWriter>(new RunWriter(std::move(impl)));
+}
+
+void ResultsFile::with_finished_run(int index, const std::function<void(int64_t group)>& write) {
+  static_assert(std::is_same_v<hid_t, int64_t>, "the header passes hid_t as int64_t");
+  const std::lock_guard lock(hdf5_mutex());
+  hdf5::silence();
+  const State& s = *state_;
+  const Check c(s.final_path);
+  const std::string name = std::to_string(index);
+  if (!s.file.valid()) c.fail("run " + name, "the file is already committed");
+  const htri_t exists = index < 0 ? 0 : H5Lexists(s.runs.get(), name.c_str(), H5P_DEFAULT);
+  if (exists < 0) c.fail_hdf5("run " + name);
+  if (exists == 0) c.fail("run " + name, "the file has no run with this index");
+  for (const RunWriter::Impl* writer : s.live) {
+    if (writer->index == index) c.fail("run " + name, "its writer is still open (finish() comes first)");
+  }
+  Hid group = c.id(H5Gopen2(s.runs.get(), name.c_str(), H5P_DEFAULT), H5Gclose, "run " + name);
+  write(group.get());
 }
 
 void ResultsFile::commit() {

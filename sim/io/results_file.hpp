@@ -4,6 +4,7 @@
 /// analysis/check_results.py; change all three together.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,11 @@ class ResultsFile {
 
   /// Starts group /runs/<info.index> and returns a writer that streams its bins and totals.
   std::unique_ptr<RunWriter> begin_run(const RunInfo& info);
+  /// Calls `write` with the open group /runs/<index> (an HDF5 hid_t) of a run whose writer has
+  /// finished, holding the lock of every HDF5 call: how records kept beside a run are added before
+  /// commit() (io/analysis_record.hpp). OutputError naming the file when there is no such run, its
+  /// writer is still open, or the file is committed.
+  void with_finished_run(int index, const std::function<void(int64_t group)>& write);
   /// Flushes writers still open, closes the file and renames it to the final path.
   void commit();
   /// The final path.

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -171,23 +173,6 @@ struct TempFile {
 
 using hdf5::unwritable_reason;
 
-Hid string_type(const Check& c) {
-  Hid type = c.id(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  c.status(H5Tset_size(type.get(), H5T_VARIABLE), "string type");
-  c.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "string type");
-  return type;
-}
-
-void write_attr_string(const Check& c, hid_t loc, const char* name, const std::string& value) {
-  Hid type = string_type(c);
-  Hid space = c.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
-  Hid attr = c.id(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                  std::string("attribute '") + name + "'");
-  const char* text = value.c_str();
-  c.status(H5Awrite(attr.get(), type.get(), &text), std::string("attribute '") + name + "'");
-}
-
-
 /// A dimension scale attached to a dataset of a run: paths relative to the run's group.
 struct ScaleLink {
   std::string dataset;
@@ -332,7 +317,95 @@ RunDigest read_run_digest(const std::string& path, int index) {
   digest.error_rate = attr_number<double>(c, summary.get(), summary_name.c_str(), "error_rate", H5T_NATIVE_DOUBLE);
   digest.goodput_mean = attr_number<double>(c, summary.get(), summary_name.c_str(), "goodput", H5T_NATIVE_DOUBLE);
   digest.requests = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "requests", H5T_NATIVE_UINT64);
+
+  const htri_t analysed = H5Lexists(run.get(), "analysis", H5P_DEFAULT);
+  if (analysed < 0) c.fail_hdf5(run_name + " analysis");
+  if (analysed == 0) return digest;
+  Hid analysis = c.id(H5Gopen2(run.get(), "analysis", H5P_DEFAULT), H5Gclose, run_name + " analysis");
+  const std::string analysis_name = run_name + " analysis";
+  const auto real = [&](const char* name) {
+    return attr_number<double>(c, analysis.get(), analysis_name.c_str(), name, H5T_NATIVE_DOUBLE);
+  };
+  const auto integer = [&](const char* name) {
+    return attr_number<int64_t>(c, analysis.get(), analysis_name.c_str(), name, H5T_NATIVE_INT64);
+  };
+  digest.has_analysis = true;
+  digest.trigger_start = real("trigger_start");
+  digest.trigger_end = real("trigger_end");
+  digest.peak_unhealthy_share = real("peak_unhealthy_share");
+  digest.blast_radius_requests = real("blast_radius_requests");
+  digest.blast_radius_types = real("blast_radius_types");
+  digest.recovery_time = real("recovery_time");
+  digest.recovered = static_cast<int>(integer("recovered"));
+  digest.metastable = static_cast<int>(integer("metastable"));
+  digest.emergent = integer("emergent");
   return digest;
+}
+
+bool RunDigest::operator==(const RunDigest& other) const {
+  const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  return bin_width == other.bin_width && goodput == other.goodput && offered == other.offered &&
+         same(error_rate, other.error_rate) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
+         has_analysis == other.has_analysis && same(trigger_start, other.trigger_start) &&
+         same(trigger_end, other.trigger_end) && same(peak_unhealthy_share, other.peak_unhealthy_share) &&
+         same(blast_radius_requests, other.blast_radius_requests) &&
+         same(blast_radius_types, other.blast_radius_types) && same(recovery_time, other.recovery_time) &&
+         recovered == other.recovered && metastable == other.metastable && emergent == other.emergent;
+}
+
+std::vector<PropagationRecord> read_propagation(const std::string& path, int index) {
+  const std::lock_guard lock(reader_mutex());
+  hdf5::silence();
+  const Check c = reading(path);
+  Hid file = open_source(c, path);
+  require_results_file(c, file.get());
+  Hid run = open_run(c, file.get(), index);
+  const std::string run_name = "run " + std::to_string(index);
+  const htri_t analysed = H5Lexists(run.get(), "analysis", H5P_DEFAULT);
+  if (analysed < 0) c.fail_hdf5(run_name + " analysis");
+  if (analysed == 0) return {};
+  const std::string what = run_name + ": table 'analysis/propagation'";
+  const htri_t exists = H5Lexists(run.get(), "analysis/propagation", H5P_DEFAULT);
+  if (exists < 0) c.fail_hdf5(what);
+  if (exists == 0) c.fail(run_name + " has an analysis without a propagation table", "");
+  Hid dset = c.id(H5Dopen2(run.get(), "analysis/propagation", H5P_DEFAULT), H5Dclose, what);
+  Hid space = c.id(H5Dget_space(dset.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) c.fail(what + " is not one-dimensional", "");
+  const hssize_t rows = H5Sget_simple_extent_npoints(space.get());
+  if (rows < 0) c.fail_hdf5(what);
+
+  // Read through a memory type of the documented columns: HDF5 matches compound members by name.
+  struct Row {
+    char *service, *worst, *symptom, *cause, *mechanism, *parent, *via, *path;
+    double onset;
+  };
+  Hid text = hdf5::string_type(c);
+  Hid mem = c.id(H5Tcreate(H5T_COMPOUND, sizeof(Row)), H5Tclose, what);
+  const std::array<std::pair<const char*, size_t>, 8> texts{{
+      {"service", offsetof(Row, service)},
+      {"worst", offsetof(Row, worst)},
+      {"symptom", offsetof(Row, symptom)},
+      {"cause", offsetof(Row, cause)},
+      {"mechanism", offsetof(Row, mechanism)},
+      {"parent", offsetof(Row, parent)},
+      {"via", offsetof(Row, via)},
+      {"path", offsetof(Row, path)},
+  }};
+  for (const auto& [name, offset] : texts) c.status(H5Tinsert(mem.get(), name, offset, text.get()), what);
+  c.status(H5Tinsert(mem.get(), "onset", offsetof(Row, onset), H5T_NATIVE_DOUBLE), what);
+
+  std::vector<Row> buffer(static_cast<size_t>(rows));
+  if (buffer.empty()) return {};
+  c.status(H5Dread(dset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), what);
+  std::vector<PropagationRecord> records;
+  records.reserve(buffer.size());
+  const auto str = [](const char* value) { return std::string(value != nullptr ? value : ""); };
+  for (const Row& row : buffer) {
+    records.push_back({str(row.service), row.onset, str(row.worst), str(row.symptom), str(row.cause),
+                       str(row.mechanism), str(row.parent), str(row.via), str(row.path)});
+  }
+  c.status(H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buffer.data()), what);
+  return records;
 }
 
 void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const std::string& final_path,
@@ -351,21 +424,11 @@ void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const st
                   "creating '" + temp.path + "'");
 
   const hid_t root = file.get();
-  write_attr_string(c, root, "format", "rapture-results");
-  {
-    Hid space = c.id(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
-    Hid attr = c.id(H5Acreate2(root, "format_version", H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                    H5Aclose, "attribute 'format_version'");
-    const int32_t version = kResultsFormatVersion;
-    c.status(H5Awrite(attr.get(), H5T_NATIVE_INT32, &version), "attribute 'format_version'");
-  }
-  write_attr_string(c, root, "rapture_version", rapture_version);
-
-  // /runs as ResultsFile makes it: compact up to 32 links and attributes, dense beyond.
-  Hid gcpl = c.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
-  c.status(H5Pset_link_phase_change(gcpl.get(), 32, 24), "group properties");
-  c.status(H5Pset_attr_phase_change(gcpl.get(), 32, 24), "group properties");
-  Hid runs = c.id(H5Gcreate2(root, "runs", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose, "group 'runs'");
+  hdf5::attr_string(c, root, "format", "rapture-results");
+  hdf5::attr_scalar<int32_t>(c, root, "format_version", kResultsFormatVersion);
+  hdf5::attr_string(c, root, "rapture_version", rapture_version);
+  // /runs as ResultsFile makes it.
+  Hid runs = hdf5::create_group(c, root, "runs");
 
   // No reference is expanded: the only references of a run are its scales', re-made after the copy.
   Hid ocpypl = c.id(H5Pcreate(H5P_OBJECT_COPY), H5Pclose, "object copy properties");

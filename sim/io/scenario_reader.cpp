@@ -228,6 +228,10 @@ class Reader {
   // Tolerance policies (`policies`, `protection`).
   void read_policies(const MapView& top, Scenario& s) const;
   void read_faults(const MapView& top, Scenario& s) const;
+  // How a run is judged (`analysis`, `hypothesis`).
+  void read_analysis(const MapView& top, Scenario& s) const;
+  void read_hypothesis(const MapView& top, Scenario& s) const;
+  ProbeSpec read_probe(const Item& item, const Scenario& s) const;
   PolicySpec read_policy(const Item& item, SourceLocation where) const;
   RetryPolicy read_retry(const Item& item) const;
   RetryBudget read_budget(const Item& item) const;
@@ -235,6 +239,19 @@ class Reader {
   OutlierConfig read_outlier(const Item& item) const;
   AdmissionConfig read_admission(const Item& item) const;
   double percent(const Item& item) const;
+  /// A share in [0, 1], written `5%` or `0.05`.
+  double share(const Item& item) const;
+  /// One of a fixed set of words, each standing for a value; the error lists them all.
+  template <typename T>
+  T keyword(const Item& item, std::string_view what, const std::vector<std::pair<std::string_view, T>>& choices) const {
+    const std::string t = text(item, what);
+    std::string expected;
+    for (size_t i = 0; i < choices.size(); ++i) {
+      if (choices[i].first == t) return choices[i].second;
+      expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + std::string(choices[i].first);
+    }
+    fail(item, "unknown " + std::string(what) + " '" + t + "' (expected " + expected + ")");
+  }
   /// Runs a policy's validate(), turning its complaint into an error at `item`.
   template <typename Config>
   void validated(const Item& item, const Config& config) const {
@@ -379,7 +396,7 @@ Scenario Reader::read() {
   Scenario s;
   const MapView top(*this, Item{root_, YAML::Node(), "", ""});
   top.allow({"name", "topology", "duration", "warmup", "seed", "bin", "requests", "workload", "defaults", "services",
-             "edges", "platform", "limits", "policies", "protection", "faults"});
+             "edges", "platform", "limits", "policies", "protection", "faults", "analysis", "hypothesis"});
 
   if (auto name = top.get("name")) {
     s.name = text(*name, "a name");
@@ -451,6 +468,8 @@ Scenario Reader::read() {
   read_platform(top, s);
   read_policies(top, s);
   read_faults(top, s);
+  read_analysis(top, s);
+  read_hypothesis(top, s);
 
   if (auto limits = top.get("limits")) {
     const MapView m(*this, *limits);
@@ -1088,6 +1107,19 @@ double Reader::percent(const Item& item) const {
   }
 }
 
+double Reader::share(const Item& item) const {
+  const std::string t(trim(text(item, "a share such as 5% or 0.05")));
+  const bool percent_sign = !t.empty() && t.back() == '%';
+  double value = 0;
+  try {
+    value = units::parse_number(percent_sign ? t.substr(0, t.size() - 1) : t) / (percent_sign ? 100 : 1);
+  } catch (const std::invalid_argument&) {
+    fail(item, "expected a share such as 5% or 0.05, got '" + t + "'");
+  }
+  if (!(value >= 0 && value <= 1)) fail(item, "expected a share from 0 to 1 (0% to 100%), got " + t);
+  return value;
+}
+
 RetryPolicy Reader::read_retry(const Item& item) const {
   RetryPolicy r;
   try {
@@ -1409,6 +1441,113 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
     }
     s.faults.push_back(std::move(f));
   }
+}
+
+void Reader::read_analysis(const MapView& top, Scenario& s) const {
+  const auto analysis = top.get("analysis");
+  if (!analysis) return;
+  AnalysisSpec& a = s.analysis;
+  a.where = where_key(*analysis, "analysis");
+  const MapView m(*this, *analysis);
+  m.allow({"degraded_error", "failed_error", "latency_factor", "queue_saturation", "min_samples", "onset_bins", "stable",
+           "metastable_after", "retry_spike", "surge_factor", "hot_spot_share"});
+  auto factor = [&](const Item& v) {
+    const double f = number(v);
+    if (!(f > 1)) fail(v, "a factor must be > 1, got " + v.node.Scalar());
+    return f;
+  };
+  auto span = [&](const Item& v) {
+    const double d = duration(v);
+    if (!(d > 0)) fail(v, "the duration must be > 0, got " + v.node.Scalar());
+    return d;
+  };
+  if (auto v = m.get("degraded_error")) a.degraded_error = share(*v);
+  if (auto v = m.get("failed_error")) a.failed_error = share(*v);
+  if (a.degraded_error >= a.failed_error) {
+    // Point at the value the user wrote; when both are written, at the second threshold.
+    const Item at = m.get("failed_error") ? *m.get("failed_error") : *m.get("degraded_error");
+    fail(at, "degraded_error (" + fmt_number(a.degraded_error * 100) + "%) must be below failed_error (" +
+                 fmt_number(a.failed_error * 100) + "%)");
+  }
+  if (auto v = m.get("latency_factor")) a.latency_factor = factor(*v);
+  if (auto v = m.get("queue_saturation")) a.queue_saturation = share(*v);
+  if (auto v = m.get("min_samples")) a.min_samples = integer(*v, 1, 1'000'000'000);
+  if (auto v = m.get("onset_bins")) a.onset_bins = integer(*v, 1, 1'000'000);
+  if (auto v = m.get("stable")) a.stable = span(*v);
+  if (auto v = m.get("metastable_after")) a.metastable_after = span(*v);
+  if (auto v = m.get("retry_spike")) {
+    a.retry_spike = number(*v);
+    if (!(a.retry_spike >= 0)) fail(*v, "retries per call must not be negative, got " + v->node.Scalar());
+  }
+  if (auto v = m.get("surge_factor")) a.surge_factor = factor(*v);
+  if (auto v = m.get("hot_spot_share")) a.hot_spot_share = share(*v);
+}
+
+void Reader::read_hypothesis(const MapView& top, Scenario& s) const {
+  const auto hypothesis = top.get("hypothesis");
+  if (!hypothesis) return;
+  const MapView m(*this, *hypothesis);
+  m.allow({"title", "probes"});
+  HypothesisSpec h;
+  if (auto v = m.get("title")) h.title = text(*v, "a title");
+  const Item probes = m.need("probes", "a list of probes such as {metric: error_rate, below: 5%}");
+  const auto items = list(probes, "probes such as {metric: error_rate, below: 5%}");
+  if (items.empty()) fail(probes, "a hypothesis needs at least one probe");
+  for (const auto& item : items) h.probes.push_back(read_probe(item, s));
+  s.hypothesis = std::move(h);
+}
+
+ProbeSpec Reader::read_probe(const Item& item, const Scenario& s) const {
+  using Metric = ProbeSpec::Metric;
+  using Window = ProbeSpec::Window;
+  const MapView m(*this, item);
+  m.allow({"name", "metric", "request", "window", "below", "above"});
+  ProbeSpec p;
+  if (auto v = m.get("name")) p.name = text(*v, "a probe name");
+  p.metric = keyword<Metric>(m.need("metric", "what the probe measures, e.g. metric: error_rate"), "metric",
+                             {{"error_rate", Metric::ErrorRate},
+                              {"goodput", Metric::Goodput},
+                              {"p99", Metric::LatencyP99},
+                              {"latency_mean", Metric::LatencyMean},
+                              {"recovery_time", Metric::RecoveryTime},
+                              {"unhealthy_share", Metric::UnhealthyShare}});
+  const bool per_request = p.metric != Metric::RecoveryTime && p.metric != Metric::UnhealthyShare;
+  if (auto v = m.get("request")) {
+    // Services, not requests, are judged healthy: a request type here would be silently ignored.
+    if (!per_request) fail(*v, "request: applies to error_rate, goodput, p99 and latency_mean only");
+    p.request = text(*v, "a request type name");
+    const bool known = std::any_of(s.requests.begin(), s.requests.end(), [&](const auto& r) { return r.name == p.request; });
+    if (!known) {
+      fail(*v, "request '" + p.request +
+                   "' is neither declared under requests nor defined inline in the workload");
+    }
+  }
+  if (auto v = m.get("window")) {
+    p.window = keyword<Window>(*v, "window",
+                               {{"whole", Window::Whole},
+                                {"steady", Window::Steady},
+                                {"during_fault", Window::DuringFault},
+                                {"after_fault", Window::AfterFault}});
+  }
+  // A tolerance is written in the unit of what it bounds.
+  auto bound = [&](const Item& v) {
+    switch (p.metric) {
+      case Metric::ErrorRate:
+      case Metric::UnhealthyShare: return share(v);
+      case Metric::Goodput: return rate(v);
+      default: return duration(v);
+    }
+  };
+  const auto below = m.get("below");
+  const auto above = m.get("above");
+  if (!below && !above) fail(item, "a probe needs a tolerance: below: VALUE, above: VALUE or both");
+  if (below) p.below = bound(*below);
+  if (above) p.above = bound(*above);
+  if (below && above && !(*p.above < *p.below)) {
+    fail(*below, "no value is below " + below->node.Scalar() + " and above " + above->node.Scalar());
+  }
+  p.where = where_key(item, p.name.empty() ? item.path : "probe '" + p.name + "'");
+  return p;
 }
 
 }  // namespace rapture

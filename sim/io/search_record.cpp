@@ -58,6 +58,18 @@ void write_search_record(const std::string& path, const SearchRecord& r) {
   vector_dataset(group.get(), "value", r.values, H5T_NATIVE_DOUBLE, path);
   vector_dataset(group.get(), "cascade", r.cascades, H5T_NATIVE_INT, path);
   vector_dataset(group.get(), "measure", r.measure, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "peak_unhealthy_share", r.peak_unhealthy, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "emergent", r.emergent, H5T_NATIVE_INT64, path);
+  vector_dataset(group.get(), "metastable", r.metastable, H5T_NATIVE_INT, path);
+  scalar_attr<int>(group.get(), "first_cascade_run", r.first_cascade, H5T_NATIVE_INT, path);
+  string_attr(group.get(), "mode", r.param2.empty() ? "search" : "map", path);
+  if (!r.param2.empty()) {
+    string_attr(group.get(), "param2", r.param2, path);
+    string_attr(group.get(), "unit2", r.unit2, path);
+    string_attr(group.get(), "region_names", "recovered,degraded,metastable", path);
+    vector_dataset(group.get(), "value2", r.values2, H5T_NATIVE_DOUBLE, path);
+    vector_dataset(group.get(), "region", r.region, H5T_NATIVE_INT, path);
+  }
 }
 
 }  // namespace rapture

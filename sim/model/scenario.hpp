@@ -170,6 +170,49 @@ struct FaultSpec {
   SourceLocation where;
 };
 
+/// How the cascade analysis judges a run (scenario section `analysis:`). A service or request
+/// type is compared bin by bin with its own baseline: the measured bins before the first fault.
+struct AnalysisSpec {
+  double degraded_error = 0.05;   ///< error share above the baseline's by more than this: degraded
+  double failed_error = 0.5;      ///< error share above this: failed
+  double latency_factor = 3;      ///< mean latency above this multiple of the baseline's: degraded
+  double queue_saturation = 0.8;  ///< waiting visits above this share of the queue places: saturated (degraded)
+  int64_t min_samples = 10;       ///< visits a bin needs before its error share or latency is judged
+  int64_t onset_bins = 2;         ///< consecutive unhealthy bins that make an onset (one bin can be noise)
+  double stable = 5;              ///< seconds all must stay healthy to count as recovered
+  double metastable_after = 60;   ///< not recovered this long after the trigger ended: metastable
+  double retry_spike = 0.1;       ///< retries per call above the baseline's by more than this: a retry spike
+  double surge_factor = 1.5;      ///< arrivals above this multiple of the baseline's: a load surge
+  double hot_spot_share = 0.5;    ///< a failing root service on more than this share of the failing request types: a hot spot
+  SourceLocation where;
+};
+
+/// One probe of a steady-state hypothesis (Chaos Toolkit style): a measured quantity over a
+/// window, compared with a tolerance.
+struct ProbeSpec {
+  enum class Metric {
+    ErrorRate,      ///< failed / ended requests in the window
+    Goodput,        ///< successful requests per second in the window
+    LatencyP99,     ///< the worst one-bin p99 of the window (end-to-end, successes)
+    LatencyMean,    ///< mean latency of successes in the window
+    RecoveryTime,   ///< seconds from the trigger's end until all is healthy (the simulated MTTR)
+    UnhealthyShare  ///< largest share of services unhealthy at once in the window
+  };
+  enum class Window { Whole, Steady, DuringFault, AfterFault };
+  std::string name;
+  Metric metric = Metric::ErrorRate;
+  std::string request;  ///< a request type; empty: all
+  Window window = Window::Whole;
+  std::optional<double> below, above;  ///< the tolerance: value < below and/or value > above
+  SourceLocation where;
+};
+
+/// A steady-state hypothesis: what must hold for the experiment to count as survived.
+struct HypothesisSpec {
+  std::string title;
+  std::vector<ProbeSpec> probes;
+};
+
 /// Bounds that stop a run whose state explodes; the run keeps what it measured.
 struct Limits {
   int64_t max_in_flight = 2'000'000;  ///< requests (service visits) alive at once
@@ -198,6 +241,8 @@ struct Scenario {
   std::vector<std::pair<std::pair<std::string, std::string>, PolicySpec>> policy_edges;
   std::vector<ProtectionSpec> protections;
   std::vector<FaultSpec> faults;
+  AnalysisSpec analysis;
+  std::optional<HypothesisSpec> hypothesis;
 };
 
 }  // namespace rapture

@@ -70,8 +70,8 @@ def datasets_equal(a, b):
         x, y = np.asarray(da[k]), np.asarray(db[k])
         if x.shape != y.shape or x.dtype != y.dtype:
             return False
-        if x.dtype == object:  # variable-length strings: compare values, not pointers
-            if x.tolist() != y.tolist():
+        if x.dtype.hasobject:  # variable-length strings (alone or in a table): values, not pointers; NaN == NaN
+            if repr(x.tolist()) != repr(y.tolist()):
                 return False
         elif x.tobytes() != y.tobytes():
             return False

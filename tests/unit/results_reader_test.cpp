@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/cascade_report.hpp"
 #include "common/error.hpp"
+#include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
 
 namespace rapture {
@@ -67,8 +69,58 @@ RunInfo make_info(int index, uint64_t seed, bool with_edges) {
   return info;
 }
 
-/// Writes run `info.index` into a new single-run file at `path`; returns its expected digest.
-RunDigest write_file(const fs::path& path, const RunInfo& info, int variant) {
+/// A cascade over a run of `info`: db fails at 20 s and frontend follows through its calls.
+CascadeReport make_report(const RunInfo& info) {
+  CascadeReport report;
+  report.bins = static_cast<int64_t>(info.duration / info.bin_width);
+  report.bin_width = info.bin_width;
+  report.has_baseline = true;
+  report.baseline_from = info.warmup;
+  report.baseline_to = 20;
+  report.trigger_start = 20;
+  report.trigger_end = 30;
+  const auto bin_of = [&](double t) { return static_cast<size_t>(t / info.bin_width); };
+  const size_t n_s = info.services.size(), n_r = info.request_types.size();
+  report.service_health.assign(static_cast<size_t>(report.bins) * n_s, 0);
+  report.request_health.assign(static_cast<size_t>(report.bins) * n_r, 0);
+  for (size_t bin = bin_of(20); bin < bin_of(40); ++bin) {
+    report.service_health[bin * n_s + 1] = 2;
+    if (bin >= bin_of(21)) report.service_health[bin * n_s] = 1;
+    report.request_health[bin * n_r + 1] = 1;
+  }
+  PropagationNode db;
+  db.service = 1;
+  db.onset = 20;
+  db.worst = Health::Failed;
+  db.symptom = Symptom::Errors;
+  db.via = "db-crash";
+  db.path = "fault 'db-crash' -> db";
+  PropagationNode frontend;
+  frontend.service = 0;
+  frontend.onset = 21;
+  frontend.symptom = Symptom::Errors;
+  frontend.cause = Cause::Dependency;
+  frontend.parent = 1;
+  frontend.via = "frontend -> db";
+  frontend.path = "fault 'db-crash' -> db -> frontend";
+  report.propagation = {db, frontend};
+  report.journal = {{20, Category::FaultEffect, Signal::ServiceUnhealthy, "db", 1, 0, "db failed"},
+                    {21, Category::DependencyPropagation, Signal::ServiceUnhealthy, "frontend", 0.2, 0, "frontend"}};
+  report.touched = {1};
+  report.blast_radius_requests = 0.1;
+  report.blast_radius_types = 0.5;
+  report.time_to_detect = 0;
+  report.recovery_time = 10;
+  report.recovered = true;
+  report.metastable = 0;
+  report.peak_unhealthy_share = 1;
+  report.dot = "digraph propagation { db -> frontend; }\n";
+  return report;
+}
+
+/// Writes run `info.index` into a new single-run file at `path`, with `report` as its analysis
+/// when given; returns its expected digest.
+RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, const CascadeReport* report = nullptr) {
   const auto bins = static_cast<int64_t>(info.duration / info.bin_width);
   const size_t n_s = info.services.size(), n_r = info.request_types.size(), n_e = info.edges.size();
   RunDigest expected;
@@ -159,11 +211,24 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant) {
   summary.events = 1000;
   summary.wall_seconds = 0.25;
   writer->finish(totals);
+  if (report != nullptr) write_analysis(file, info.index, *report, nullptr);
   file.commit();
 
   expected.error_rate = summary.error_rate;
   expected.goodput_mean = summary.goodput;
   expected.requests = summary.requests;
+  if (report != nullptr) {
+    expected.has_analysis = true;
+    expected.trigger_start = report->trigger_start;
+    expected.trigger_end = report->trigger_end;
+    expected.peak_unhealthy_share = report->peak_unhealthy_share;
+    expected.blast_radius_requests = report->blast_radius_requests;
+    expected.blast_radius_types = report->blast_radius_types;
+    expected.recovery_time = report->recovery_time;
+    expected.recovered = report->recovered ? 1 : 0;
+    expected.metastable = report->metastable;
+    expected.emergent = report->emergent;
+  }
   return expected;
 }
 
@@ -174,6 +239,7 @@ void expect_same_digest(const RunDigest& actual, const RunDigest& expected) {
   EXPECT_EQ(actual.error_rate, expected.error_rate);
   EXPECT_EQ(actual.goodput_mean, expected.goodput_mean);
   EXPECT_EQ(actual.requests, expected.requests);
+  EXPECT_TRUE(actual == expected) << "the analysis attributes differ";
 }
 
 /// The OutputError `f` throws, or a failure when it throws none.
@@ -244,6 +310,50 @@ TEST(ResultsReader, SameRunCopiedThreeTimes) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("3 run(s)"), std::string::npos) << check.output;
   for (int i = 0; i < 3; ++i) expect_same_digest(read_run_digest(merged.string(), i), expected);
+}
+
+TEST(ResultsReader, MergedRunsKeepTheirAnalysisOnTheirOwnAxes) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a.h5", b = dir.path() / "b.h5", merged = dir.path() / "merged.h5";
+  const RunInfo info_a = make_info(3, 7, true);
+  const CascadeReport report = make_report(info_a);
+  const RunDigest expected_a = write_file(a, info_a, 0, &report);
+  const RunDigest expected_b = write_file(b, make_info(0, 8, false), 1);
+  expect_same_digest(read_run_digest(a.string(), 3), expected_a);
+  EXPECT_TRUE(expected_a.has_analysis);
+  EXPECT_EQ(expected_a.recovery_time, 10.0);
+
+  copy_runs({{a.string(), 3}, {b.string(), 0}, {a.string(), 3}}, merged.string(), "0.1.0");
+  const CheckerResult check = run_checker(merged, "--require-finished");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  expect_same_digest(read_run_digest(merged.string(), 0), expected_a);
+  expect_same_digest(read_run_digest(merged.string(), 1), expected_b);
+  expect_same_digest(read_run_digest(merged.string(), 2), expected_a);
+  EXPECT_FALSE(read_run_digest(merged.string(), 1).has_analysis);
+  const std::vector<PropagationRecord> propagation = read_propagation(a.string(), 3);
+  ASSERT_EQ(propagation.size(), 2U);
+  EXPECT_EQ(propagation[1].parent, "db");
+  EXPECT_EQ(read_propagation(merged.string(), 0), propagation);
+  EXPECT_EQ(read_propagation(merged.string(), 2), propagation);
+  EXPECT_TRUE(read_propagation(merged.string(), 1).empty());
+
+  // The health series point at the scales of the run they were copied into, not the source's.
+  const CheckerResult scales = run_python(
+      merged,
+      "import sys, h5py\n"
+      "f = h5py.File(sys.argv[1], 'r')\n"
+      "for run in ('0', '2'):\n"
+      "    for name in ('service_health', 'request_health'):\n"
+      "        d = f['runs/' + run + '/analysis/' + name]\n"
+      "        print(run, name, [dim.label for dim in d.dims], d.dims[0][0].name, d.dims[1][0].name)\n"
+      "print(f['runs/2/analysis/propagation']['service'][1].decode(), 'analysis' in f['runs/1'])\n");
+  EXPECT_EQ(scales.exit_code, 0) << scales.output;
+  EXPECT_EQ(scales.output,
+            "0 service_health ['time', 'service'] /runs/0/time /runs/0/service\n"
+            "0 request_health ['time', 'request_type'] /runs/0/time /runs/0/request_type\n"
+            "2 service_health ['time', 'service'] /runs/2/time /runs/2/service\n"
+            "2 request_health ['time', 'request_type'] /runs/2/time /runs/2/request_type\n"
+            "frontend False\n");
 }
 
 TEST(ResultsReader, MissingFileRunOrFormatIsAnOutputErrorNamingTheFile) {

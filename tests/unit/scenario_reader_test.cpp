@@ -278,6 +278,120 @@ TEST(ScenarioReader, ParseFromTextResolvesAgainstBaseDir) {
   EXPECT_EQ(abs.topology_path, "/t/shop.dot");
 }
 
+const std::string kJudged =  // lines 1-26
+    "topology: t.dot\nduration: 60s\n"
+    "workload: [{request: buy, entry: frontend, arrivals: {rate: 50/s}}]\n"
+    "analysis:\n"
+    "  degraded_error: 10%\n"
+    "  failed_error: 0.6\n"
+    "  latency_factor: 4\n"
+    "  queue_saturation: 90%\n"
+    "  min_samples: 20\n"
+    "  onset_bins: 3\n"
+    "  stable: 10s\n"
+    "  metastable_after: 2min\n"
+    "  retry_spike: 0.2\n"
+    "  surge_factor: 2\n"
+    "  hot_spot_share: 40%\n"
+    "hypothesis:\n"
+    "  title: buying survives\n"
+    "  probes:\n"
+    "    - {name: few errors, metric: error_rate, request: buy, window: during_fault, below: 5%}\n"
+    "    - {metric: goodput, window: steady, above: 40/s}\n"
+    "    - {metric: p99, request: buy, window: after_fault, below: 800ms, above: 1ms}\n"
+    "    - {metric: latency_mean, below: 0.2}\n"
+    "    - {metric: recovery_time, below: 1min}\n"
+    "    - metric: unhealthy_share\n"
+    "      window: during_fault\n"
+    "      below: 0.5\n";
+
+TEST(ScenarioReader, AnalysisAndHypothesis) {
+  const Scenario s = parse_scenario(kJudged, "j.yaml", "/d");
+  const AnalysisSpec& a = s.analysis;
+  EXPECT_DOUBLE_EQ(a.degraded_error, 0.1);
+  EXPECT_DOUBLE_EQ(a.failed_error, 0.6);
+  EXPECT_DOUBLE_EQ(a.latency_factor, 4);
+  EXPECT_DOUBLE_EQ(a.queue_saturation, 0.9);
+  EXPECT_EQ(a.min_samples, 20);
+  EXPECT_EQ(a.onset_bins, 3);
+  EXPECT_DOUBLE_EQ(a.stable, 10);
+  EXPECT_DOUBLE_EQ(a.metastable_after, 120);
+  EXPECT_DOUBLE_EQ(a.retry_spike, 0.2);
+  EXPECT_DOUBLE_EQ(a.surge_factor, 2);
+  EXPECT_DOUBLE_EQ(a.hot_spot_share, 0.4);
+  EXPECT_EQ(a.where.line, 4);
+
+  ASSERT_TRUE(s.hypothesis.has_value());
+  const HypothesisSpec& h = *s.hypothesis;
+  EXPECT_EQ(h.title, "buying survives");
+  ASSERT_EQ(h.probes.size(), 6u);
+  using Metric = ProbeSpec::Metric;
+  using Window = ProbeSpec::Window;
+  EXPECT_EQ(h.probes[0].name, "few errors");
+  EXPECT_EQ(h.probes[0].metric, Metric::ErrorRate);
+  EXPECT_EQ(h.probes[0].request, "buy");
+  EXPECT_EQ(h.probes[0].window, Window::DuringFault);
+  EXPECT_DOUBLE_EQ(*h.probes[0].below, 0.05);
+  EXPECT_FALSE(h.probes[0].above.has_value());
+  EXPECT_EQ(h.probes[0].where.line, 19);
+  EXPECT_EQ(h.probes[0].where.element, "probe 'few errors'");
+  EXPECT_EQ(h.probes[1].metric, Metric::Goodput);
+  EXPECT_EQ(h.probes[1].window, Window::Steady);
+  EXPECT_TRUE(h.probes[1].request.empty());
+  EXPECT_DOUBLE_EQ(*h.probes[1].above, 40);
+  EXPECT_EQ(h.probes[1].where.element, "hypothesis.probes[1]");
+  EXPECT_EQ(h.probes[2].metric, Metric::LatencyP99);
+  EXPECT_EQ(h.probes[2].window, Window::AfterFault);
+  EXPECT_DOUBLE_EQ(*h.probes[2].below, 0.8);
+  EXPECT_DOUBLE_EQ(*h.probes[2].above, 0.001);
+  EXPECT_EQ(h.probes[3].metric, Metric::LatencyMean);
+  EXPECT_EQ(h.probes[3].window, Window::Whole);  // the default
+  EXPECT_DOUBLE_EQ(*h.probes[3].below, 0.2);
+  EXPECT_EQ(h.probes[4].metric, Metric::RecoveryTime);
+  EXPECT_DOUBLE_EQ(*h.probes[4].below, 60);
+  EXPECT_EQ(h.probes[5].metric, Metric::UnhealthyShare);
+  EXPECT_EQ(h.probes[5].window, Window::DuringFault);
+  EXPECT_DOUBLE_EQ(*h.probes[5].below, 0.5);
+  EXPECT_EQ(h.probes[5].where.line, 24);
+
+  // Without the sections: the default analysis and no hypothesis.
+  const Scenario plain = parse_scenario("topology: t.dot\nduration: 60s\n"
+                                        "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
+                                        "p.yaml", "/d");
+  EXPECT_DOUBLE_EQ(plain.analysis.failed_error, AnalysisSpec{}.failed_error);
+  EXPECT_EQ(plain.analysis.onset_bins, AnalysisSpec{}.onset_bins);
+  EXPECT_FALSE(plain.hypothesis.has_value());
+}
+
+TEST(ScenarioReader, OverridesReachProbesAndAnalysis) {
+  const Scenario s = parse_scenario(kJudged, "j.yaml", "/d",
+                                    {"hypothesis.probes[0].below=1%", "hypothesis.probes[1].window=whole",
+                                     "analysis.min_samples=5", "hypothesis.title=\"other title\""});
+  EXPECT_DOUBLE_EQ(*s.hypothesis->probes[0].below, 0.01);
+  EXPECT_EQ(s.hypothesis->probes[1].window, ProbeSpec::Window::Whole);
+  EXPECT_EQ(s.analysis.min_samples, 5);
+  EXPECT_EQ(s.hypothesis->title, "other title");
+
+  // A whole hypothesis from the command line.
+  const Scenario added = parse_scenario("topology: t.dot\nduration: 60s\n"
+                                        "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
+                                        "p.yaml", "/d", {"hypothesis={probes: [{metric: p99, below: 1s}]}"});
+  ASSERT_TRUE(added.hypothesis.has_value());
+  ASSERT_EQ(added.hypothesis->probes.size(), 1u);
+  EXPECT_DOUBLE_EQ(*added.hypothesis->probes[0].below, 1);
+  EXPECT_EQ(added.hypothesis->probes[0].where.file, "--set");
+
+  // A bad value set on a probe is located at --set.
+  try {
+    parse_scenario(kJudged, "j.yaml", "/d", {"hypothesis.probes[0].below=150%"});
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().file, "--set") << e.what();
+    EXPECT_EQ(e.where().element, "key hypothesis.probes[0].below") << e.what();
+    EXPECT_NE(std::string(e.what()).find("share from 0 to 1"), std::string::npos) << e.what();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input: every case names the file, the line and the element.
 
@@ -430,6 +544,68 @@ std::vector<BadCase> bad_cases() {
        8, "key services.pay.\"0.6\"", "unknown key '0.6'"},
       {"limits typo", kHead + kWork + "limits: {max_inflight: 5}\n", 7, "key limits.max_inflight",
        "did you mean 'max_in_flight'"},
+      // analysis: how the run is judged
+      {"analysis typo", kHead + kWork + "analysis:\n  degraded_eror: 5%\n", 8, "key analysis.degraded_eror",
+       "did you mean 'degraded_error'"},
+      {"analysis not a map", kHead + kWork + "analysis: [1]\n", 7, "key analysis", "expected a map"},
+      {"share above 100%", kHead + kWork + "analysis:\n  failed_error: 150%\n", 8, "key analysis.failed_error",
+       "share from 0 to 1"},
+      {"negative share", kHead + kWork + "analysis: {queue_saturation: -0.1}\n", 7, "key analysis.queue_saturation",
+       "share from 0 to 1"},
+      {"share not a number", kHead + kWork + "analysis: {hot_spot_share: half}\n", 7, "key analysis.hot_spot_share",
+       "expected a share such as 5% or 0.05, got 'half'"},
+      {"degraded above failed", kHead + kWork + "analysis:\n  degraded_error: 60%\n  failed_error: 50%\n", 9,
+       "key analysis.failed_error", "degraded_error (60%) must be below failed_error (50%)"},
+      {"degraded above the default failed", kHead + kWork + "analysis: {degraded_error: 0.7}\n", 7,
+       "key analysis.degraded_error", "must be below failed_error (50%)"},
+      {"latency factor 1", kHead + kWork + "analysis: {latency_factor: 1}\n", 7, "key analysis.latency_factor",
+       "a factor must be > 1"},
+      {"surge factor below 1", kHead + kWork + "analysis:\n  surge_factor: 0.5\n", 8, "key analysis.surge_factor",
+       "a factor must be > 1"},
+      {"min_samples 0", kHead + kWork + "analysis: {min_samples: 0}\n", 7, "key analysis.min_samples", "from 1"},
+      {"onset_bins fraction", kHead + kWork + "analysis: {onset_bins: 1.5}\n", 7, "key analysis.onset_bins",
+       "expected a whole number"},
+      {"stable 0s", kHead + kWork + "analysis: {stable: 0s}\n", 7, "key analysis.stable", "must be > 0"},
+      {"metastable_after bad unit", kHead + kWork + "analysis: {metastable_after: 60 parsecs}\n", 7,
+       "key analysis.metastable_after", "unknown unit"},
+      {"negative retry spike", kHead + kWork + "analysis: {retry_spike: -1}\n", 7, "key analysis.retry_spike",
+       "must not be negative"},
+      // hypothesis: what must hold
+      {"hypothesis typo", kHead + kWork + "hypothesis:\n  titel: x\n  probes: [{metric: p99, below: 1s}]\n", 8,
+       "key hypothesis.titel", "did you mean 'title'"},
+      {"hypothesis without probes", kHead + kWork + "hypothesis: {title: x}\n", 7, "key hypothesis.probes",
+       "missing required key 'probes'"},
+      {"no probe", kHead + kWork + "hypothesis: {probes: []}\n", 7, "key hypothesis.probes", "at least one probe"},
+      {"probes not a list", kHead + kWork + "hypothesis:\n  probes: {metric: p99}\n", 8, "key hypothesis.probes",
+       "expected a list"},
+      {"probe without metric", kHead + kWork + "hypothesis:\n  probes:\n    - {below: 1s}\n", 9,
+       "key hypothesis.probes[0].metric", "missing required key 'metric'"},
+      {"unknown metric", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p95, below: 1s}\n", 9,
+       "key hypothesis.probes[0].metric",
+       "unknown metric 'p95' (expected error_rate, goodput, p99, latency_mean, recovery_time or unhealthy_share)"},
+      {"unknown window", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, window: during, below: 1s}\n",
+       9, "key hypothesis.probes[0].window", "unknown window 'during' (expected whole, steady, during_fault or after_fault)"},
+      {"probe typo", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, belw: 1s}\n", 9,
+       "key hypothesis.probes[0].belw", "did you mean 'below'"},
+      {"unknown request", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, request: sell, below: 1s}\n", 9,
+       "key hypothesis.probes[0].request", "request 'sell' is neither declared"},
+      {"request on a service metric",
+       kHead + kWork + "hypothesis:\n  probes:\n    - {metric: unhealthy_share, request: buy, below: 5%}\n", 9,
+       "key hypothesis.probes[0].request", "applies to error_rate, goodput, p99 and latency_mean only"},
+      {"no tolerance", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, window: whole}\n", 9,
+       "key hypothesis.probes[0]", "needs a tolerance"},
+      {"contradicting bounds", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 1%, above: 5%}\n",
+       9, "key hypothesis.probes[0].below", "no value is below 1% and above 5%"},
+      {"equal bounds", kHead + kWork + "hypothesis:\n  probes:\n    - metric: p99\n      above: 1s\n      below: 1000ms\n",
+       11, "key hypothesis.probes[0].below", "no value is below 1000ms and above 1s"},
+      {"share tolerance above 1", kHead + kWork + "hypothesis:\n  probes:\n    - metric: error_rate\n      below: 200%\n",
+       10, "key hypothesis.probes[0].below", "share from 0 to 1"},
+      {"share tolerance as a duration", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 5ms}\n",
+       9, "key hypothesis.probes[0].below", "expected a share"},
+      {"duration tolerance as a share", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, below: 5%}\n", 9,
+       "key hypothesis.probes[0].below", "unknown unit"},
+      {"rate tolerance not a rate", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: goodput, above: fast}\n", 9,
+       "key hypothesis.probes[0].above", "expected a rate"},
   };
 }
 

@@ -1,0 +1,104 @@
+#include "analysis/system_graph.hpp"
+
+#include <algorithm>
+
+namespace rapture {
+
+namespace {
+
+void add_unique(std::vector<uint32_t>& list, uint32_t value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
+/// Request types a workload fault changes: those of its source's mix (all sources when it
+/// names none), and for a mix shift those of the new mix.
+std::vector<uint32_t> fault_request_types(const System& sys, const FaultConfig& f) {
+  std::vector<uint32_t> types;
+  if (f.spec.kind == FaultSpec::Kind::MixShift) return f.mix_types;
+  for (uint32_t w = 0; w < sys.workload.size(); ++w) {
+    if (f.workload != kNoPolicy && f.workload != w) continue;
+    for (const auto t : sys.workload[w].mix_types) add_unique(types, t);
+  }
+  return types;
+}
+
+}  // namespace
+
+bool SystemGraph::calls(uint32_t caller, uint32_t callee) const {
+  const auto& c = sync_callees[caller];
+  return std::find(c.begin(), c.end(), callee) != c.end();
+}
+
+SystemGraph build_system_graph(const System& sys) {
+  const size_t n = sys.services.size();
+  SystemGraph g;
+  g.sync_callees.resize(n);
+  g.callers.resize(n);
+  g.hosts.resize(n);
+  g.on_host.resize(sys.hosts.size());
+  g.edges_into.resize(n);
+  g.touched_by.assign(n, -1);
+  g.reaches.assign(sys.request_types.size(), std::vector<uint8_t>(n, 0));
+
+  for (uint32_t t = 0; t < sys.request_types.size(); ++t) {
+    auto& seen = g.reaches[t];
+    std::vector<uint32_t> stack{sys.request_types[t].entry};
+    seen[stack.back()] = 1;
+    while (!stack.empty()) {
+      const uint32_t s = stack.back();
+      stack.pop_back();
+      const CallPlan& plan = sys.plan(t, s);
+      for (uint32_t st = plan.first_stage; st < plan.first_stage + plan.stage_count; ++st) {
+        const CallStage& stage = sys.stages[st];
+        for (uint32_t c = stage.first_call; c < stage.first_call + stage.call_count; ++c) {
+          const CallConfig& call = sys.calls[c];
+          if (call.mode == CallMode::Sync) add_unique(g.sync_callees[s], call.callee);
+          add_unique(g.callers[call.callee], s);
+          if (!seen[call.callee]) {
+            seen[call.callee] = 1;
+            stack.push_back(call.callee);
+          }
+        }
+      }
+    }
+  }
+  for (uint32_t s = 0; s < n; ++s) {
+    for (const auto h : sys.services[s].replica_hosts) {
+      add_unique(g.hosts[s], h);
+      add_unique(g.on_host[h], s);
+    }
+  }
+  for (uint32_t e = 0; e < sys.edge_policies.size(); ++e) g.edges_into[sys.edge_policies[e].callee].push_back(e);
+
+  using Kind = FaultSpec::Kind;
+  auto touch = [&](uint32_t s, size_t f) {
+    if (g.touched_by[s] < 0) g.touched_by[s] = static_cast<int32_t>(f);
+  };
+  for (size_t f = 0; f < sys.faults.size(); ++f) {
+    const FaultConfig& fc = sys.faults[f];
+    switch (fc.spec.kind) {
+      case Kind::Slowdown:
+      case Kind::HostFailure:
+      case Kind::LinkDegradation:
+      case Kind::Partition:
+        for (const auto s : g.on_host[fc.host]) touch(s, f);
+        break;
+      case Kind::LoadSpike:
+      case Kind::MixShift:
+        // Extra or shifted traffic lands on every service those requests visit.
+        for (const auto t : fault_request_types(sys, fc)) {
+          for (uint32_t s = 0; s < n; ++s) {
+            if (g.reaches[t][s]) touch(s, f);
+          }
+        }
+        break;
+      default:
+        // A latency on an edge is felt by the caller, which waits for it.
+        touch(fc.caller != kNoPolicy ? fc.caller : fc.service, f);
+        break;
+    }
+  }
+  return g;
+}
+
+}  // namespace rapture
