@@ -1,26 +1,16 @@
 #include "command/amplify.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <array>
-#include <mutex>
 #include <optional>
 #include <tuple>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
+#include "command/child_runs.hpp"
 #include "common/error.hpp"
 #include "common/units.hpp"
 #include "io/results_reader.hpp"
@@ -28,8 +18,6 @@
 #include "io/search_record.hpp"
 #include "io/topology_reader.hpp"
 #include "model/system.hpp"
-
-extern char** environ;
 
 namespace rapture {
 
@@ -135,56 +123,28 @@ std::string format_value(double v, const std::string& unit) { return fmt::format
 
 /// Runs `rapture run` for each point in parallel processes; fills measure and cascade.
 void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis& axis, const Axis* axis2,
-                const Criterion& criterion, const std::string& self, const std::filesystem::path& workdir,
-                int& counter) {
-  const std::string& path = axis.path;
-  const std::string& unit = axis.unit;
-  for (auto& p : points) p.file = (workdir / fmt::format("point-{}.h5", counter++)).string();
-  std::mutex print;
-  tbb::task_arena arena(std::max(1, args.jobs));
-  arena.execute([&] {
-    tbb::parallel_for(size_t{0}, points.size(), [&](size_t i) {
-      Point& p = points[i];
-      std::vector<std::string> argv{self, "run", args.scenario, "-q", "-o", p.file, "--set",
-                                    path + "=" + format_value(p.value, unit)};
-      std::string where = path + "=" + format_value(p.value, unit);
-      if (axis2) {
-        argv.push_back("--set");
-        argv.push_back(axis2->path + "=" + format_value(p.value2, axis2->unit));
-        where += ", " + argv.back();
-      }
-      for (const auto& s : args.sets) {
-        argv.push_back("--set");
-        argv.push_back(s);
-      }
-      if (args.seed) {
-        argv.push_back("--seed");
-        argv.push_back(std::to_string(*args.seed));
-      }
-      const std::string log = p.file + ".log";
-      posix_spawn_file_actions_t actions;
-      posix_spawn_file_actions_init(&actions);
-      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      pid_t pid = 0;
-      int status = -1;
-      if (posix_spawn(&pid, self.c_str(), &actions, nullptr, cargv.data(), environ) == 0) waitpid(pid, &status, 0);
-      posix_spawn_file_actions_destroy(&actions);
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::ifstream in(log);
-        std::string first;
-        std::getline(in, first);
-        throw Error("the run at " + where + " failed: " + first);
-      }
-      p.digest = read_run_digest(p.file, 0);
-      p.measure = criterion.measure(p.digest);
-      p.cascade = criterion.cascades(p.measure);
-      std::lock_guard lock(print);
-      std::cerr << fmt::format("rapture amplify: {}: {:.4f} -> {}{}\n", where, p.measure,
-                               p.cascade ? "cascade" : "holds", p.digest.metastable == 1 ? ", metastable" : "");
-    });
+                const Criterion& criterion, const std::string& self, WorkDir& work) {
+  std::vector<ChildRun> runs(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    Point& p = points[i];
+    p.file = runs[i].file = work.next_file();
+    auto& a = runs[i].args;
+    a = {args.scenario, "--set", axis.path + "=" + format_value(p.value, axis.unit)};
+    runs[i].label = a.back();
+    if (axis2) {
+      a.insert(a.end(), {"--set", axis2->path + "=" + format_value(p.value2, axis2->unit)});
+      runs[i].label += ", " + a.back();
+    }
+    for (const auto& s : args.sets) a.insert(a.end(), {"--set", s});
+    if (args.seed) a.insert(a.end(), {"--seed", std::to_string(*args.seed)});
+  }
+  run_children(self, runs, args.jobs, [&](size_t i) {
+    Point& p = points[i];
+    p.digest = read_run_digest(p.file, 0);
+    p.measure = criterion.measure(p.digest);
+    p.cascade = criterion.cascades(p.measure);
+    std::cerr << fmt::format("rapture amplify: {}: {:.4f} -> {}{}\n", runs[i].label, p.measure,
+                             p.cascade ? "cascade" : "holds", p.digest.metastable == 1 ? ", metastable" : "");
   });
 }
 
@@ -258,20 +218,8 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
       build_system(read_topology(s.topology_path), s);
     }
   }
-  std::string out = args.output.empty() ? (base.name.empty() ? "rapture" : base.name) + "-amplify.h5" : args.output;
-  out = std::filesystem::absolute(out).lexically_normal().string();
-  const auto dir = std::filesystem::path(out).parent_path();
-  if (!std::filesystem::is_directory(dir)) throw OutputError("cannot write results file '" + out + "': no such directory");
-  std::string pattern = (dir / ".rapture-amplify-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw OutputError("cannot write in '" + dir.string() + "'");
-  const std::filesystem::path workdir(pattern);
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{workdir};
+  WorkDir work(args.output, (base.name.empty() ? "rapture" : base.name) + "-amplify.h5");
+  const std::string& out = work.output();
 
   SearchRecord record;
   record.scenario = args.scenario;
@@ -279,7 +227,6 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
   record.unit = axis.unit;
   record.criterion = args.criterion;
   std::vector<Point> all;
-  int counter = 0;
   bool cannot_bracket = false;
   if (map) {
     // Map mode: the whole grid, each point marked recovered, degraded or metastable.
@@ -290,7 +237,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         all.push_back(Point{v, v2, {}, 0, false, {}});
       }
     }
-    run_points(all, args, axis, &axis2, criterion, self, workdir, counter);
+    run_points(all, args, axis, &axis2, criterion, self, work);
     std::array<int, 3> regions{};
     for (const auto& p : all) ++regions[static_cast<size_t>(p.region())];
     record.verdict = fmt::format("map of {} points: {} recovered, {} degraded, {} metastable ({})", all.size(),
@@ -300,7 +247,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     std::vector<Point> ramp(static_cast<size_t>(args.points));
     const auto values = linspace(from.value, to.value, args.points);
     for (size_t i = 0; i < ramp.size(); ++i) ramp[i].value = values[i];
-    run_points(ramp, args, axis, nullptr, criterion, self, workdir, counter);
+    run_points(ramp, args, axis, nullptr, criterion, self, work);
     all = ramp;
     const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
     bool non_monotonic = false;
@@ -316,7 +263,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         const int inner = std::max(1, args.jobs);
         std::vector<Point> mid(static_cast<size_t>(inner));
         for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
-        run_points(mid, args, axis, nullptr, criterion, self, workdir, counter);
+        run_points(mid, args, axis, nullptr, criterion, self, work);
         all.insert(all.end(), mid.begin(), mid.end());
         const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
         if (turn != mid.end()) hi = turn->value;

@@ -19,6 +19,7 @@
 #include "analysis/hypothesis.hpp"
 #include "analysis/run_series.hpp"
 #include "command/amplify.hpp"
+#include "command/premortem.hpp"
 #include "common/error.hpp"
 #include "engine/simgrid_engine.hpp"
 #include "io/analysis_record.hpp"
@@ -288,6 +289,17 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--seed", amp.seed, "Seed, replacing the scenario's");
   amplify->add_option("--set", amp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
+  PremortemArgs pm;
+  auto* premortem = app.add_subcommand("premortem", "Crash each service in turn and rank them by the harm their loss does");
+  premortem->add_option("scenario", pm.scenario, "Scenario file (YAML); its own faults are replaced by each crash")->required();
+  premortem->add_option("--start", pm.start, "When each crash starts (default: a third into the measured run)");
+  premortem->add_option("--duration", pm.duration, "How long each crash lasts (default: a third of the measured run)");
+  premortem->add_option("--services", pm.services, "Only these services (default: all)")->delimiter(',');
+  premortem->add_option("-j,--jobs", pm.jobs, "Runs at once (separate processes)")->capture_default_str();
+  premortem->add_option("-o,--output", pm.output, "Results file (default: <scenario name>-premortem.h5)");
+  premortem->add_option("--seed", pm.seed, "Seed, replacing the scenario's");
+  premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+
   try {
     app.parse(rest);
   } catch (const CLI::ParseError& e) {
@@ -297,12 +309,13 @@ int cli_main(int argc, char** argv) {
     if (*run) return run_command(args, simgrid_args);
     if (*validate) return validate_command(args);
     if (*topology) return topology_command(topology_file);
-    if (*amplify) {
-      if (!fault_name.empty()) amp.fault = fault_name;
+    if (*amplify || *premortem) {
       char self[4096];
       const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
       if (n <= 0) throw Error("cannot find the rapture executable to run the points");
       self[n] = '\0';
+      if (*premortem) return premortem_command(pm, self);
+      if (!fault_name.empty()) amp.fault = fault_name;
       return amplify_command(amp, self);
     }
   } catch (const Error& e) {

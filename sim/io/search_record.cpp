@@ -1,5 +1,6 @@
 #include "io/search_record.hpp"
 
+#include <utility>
 
 #include "common/error.hpp"
 #include "io/hdf5_support.hpp"
@@ -39,14 +40,40 @@ void vector_dataset(hid_t loc, const char* name, const std::vector<T>& values, h
   if (n > 0) fail_if(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0, path, name);
 }
 
-}  // namespace
-
-void write_search_record(const std::string& path, const SearchRecord& r) {
+/// Opens `path` and creates the record's group in it.
+std::pair<hdf5::Hid, hdf5::Hid> open_record(const std::string& path, const char* name) {
   hdf5::silence();
   hdf5::Hid file{H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
   fail_if(file.get() < 0, path, "cannot open it");
-  hdf5::Hid group{H5Gcreate2(file.get(), "amplify", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-  fail_if(group.get() < 0, path, "group /amplify");
+  hdf5::Hid group{H5Gcreate2(file.get(), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+  fail_if(group.get() < 0, path, std::string("group /") + name);
+  return {std::move(file), std::move(group)};
+}
+
+}  // namespace
+
+void write_premortem_record(const std::string& path, const PremortemRecord& r) {
+  const auto [file, group] = open_record(path, "premortem");
+  string_attr(group.get(), "scenario", r.scenario, path);
+  scalar_attr<double>(group.get(), "start", r.start, H5T_NATIVE_DOUBLE, path);
+  scalar_attr<double>(group.get(), "duration", r.duration, H5T_NATIVE_DOUBLE, path);
+  hdf5::Hid type{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> names;
+  for (const auto& s : r.services) names.push_back(s.c_str());
+  vector_dataset(group.get(), "service", names, type.get(), path);
+  vector_dataset(group.get(), "blast_radius_requests", r.blast_radius_requests, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "blast_radius_types", r.blast_radius_types, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "peak_unhealthy_share", r.peak_unhealthy, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "recovery_time", r.recovery_time, H5T_NATIVE_DOUBLE, path);
+  vector_dataset(group.get(), "emergent", r.emergent, H5T_NATIVE_INT64, path);
+  vector_dataset(group.get(), "metastable", r.metastable, H5T_NATIVE_INT, path);
+  vector_dataset(group.get(), "rank", r.rank, H5T_NATIVE_INT, path);
+}
+
+void write_search_record(const std::string& path, const SearchRecord& r) {
+  const auto [file, group] = open_record(path, "amplify");
   string_attr(group.get(), "scenario", r.scenario, path);
   string_attr(group.get(), "param", r.param, path);
   string_attr(group.get(), "unit", r.unit, path);

@@ -30,3 +30,22 @@ struct SearchRecord {
 void write_search_record(const std::string& path, const SearchRecord& record);
 
 }  // namespace rapture
+
+namespace rapture {
+
+/// The record of a pre-mortem (`rapture premortem`): group /premortem, one entry per run in the
+/// order of /runs, each run the crash of one service.
+struct PremortemRecord {
+  std::string scenario;
+  double start = 0, duration = 0;          ///< the crash's window (seconds)
+  std::vector<std::string> services;       ///< the crashed service of each run
+  std::vector<double> blast_radius_requests, blast_radius_types, peak_unhealthy, recovery_time;
+  std::vector<int64_t> emergent;
+  std::vector<int> metastable;
+  std::vector<int> rank;                   ///< 1 = where a failure hurts most
+};
+
+/// Adds /premortem to an existing results file; throws OutputError naming the file.
+void write_premortem_record(const std::string& path, const PremortemRecord& record);
+
+}  // namespace rapture

@@ -1,0 +1,127 @@
+#include "command/premortem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "command/child_runs.hpp"
+#include "common/error.hpp"
+#include "common/units.hpp"
+#include "io/results_reader.hpp"
+#include "io/scenario_reader.hpp"
+#include "io/search_record.hpp"
+#include "io/topology_reader.hpp"
+#include "model/system.hpp"
+
+namespace rapture {
+
+namespace {
+
+double duration_option(const std::string& text, const char* flag) {
+  try {
+    return units::parse_duration(text);
+  } catch (const std::invalid_argument& e) {
+    throw InputError({flag, 0, ""}, e.what());
+  }
+}
+
+/// The --set that replaces the scenario's faults with the crash of `service`.
+std::string crash_override(const std::string& service, double start, double duration) {
+  return fmt::format("faults=[{{name: premortem, kind: crash, target: \"{}\", start: {}s, duration: {}s}}]", service,
+                     start, duration);
+}
+
+}  // namespace
+
+int premortem_command(const PremortemArgs& args, const std::string& self) {
+  const Scenario base = read_scenario(args.scenario, args.sets);
+  const System sys = build_system(read_topology(base.topology_path), base);
+  const double measured = sys.duration - sys.warmup;
+  const double start = args.start.empty() ? sys.warmup + measured / 3 : duration_option(args.start, "--start");
+  const double duration = args.duration.empty() ? measured / 3 : duration_option(args.duration, "--duration");
+  if (!(duration > 0)) throw InputError({"--duration", 0, ""}, "the crash must last more than 0 s");
+  if (start < sys.warmup || start + duration > sys.duration) {
+    throw InputError({"--start", 0, ""}, fmt::format("the crash ({:.6g}-{:.6g} s) must lie within the measured run "
+                                                     "({:.6g}-{:.6g} s)",
+                                                     start, start + duration, sys.warmup, sys.duration));
+  }
+  std::vector<std::string> targets = args.services;
+  if (targets.empty()) {
+    for (const auto& s : sys.services) targets.push_back(s.name);
+  }
+  for (const auto& t : targets) {
+    if (std::none_of(sys.services.begin(), sys.services.end(), [&](const ServiceConfig& s) { return s.name == t; })) {
+      throw InputError({"--services", 0, "service '" + t + "'"}, "no such service in topology '" + sys.name + "'");
+    }
+  }
+
+  WorkDir work(args.output, (base.name.empty() ? "rapture" : base.name) + "-premortem.h5");
+  std::vector<ChildRun> runs(targets.size());
+  std::vector<RunDigest> digests(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    runs[i].file = work.next_file();
+    runs[i].label = "crash of " + targets[i];
+    runs[i].args = {args.scenario};
+    for (const auto& s : args.sets) runs[i].args.insert(runs[i].args.end(), {"--set", s});
+    runs[i].args.insert(runs[i].args.end(), {"--set", crash_override(targets[i], start, duration)});
+    if (args.seed) runs[i].args.insert(runs[i].args.end(), {"--seed", std::to_string(*args.seed)});
+  }
+  run_children(self, runs, args.jobs, [&](size_t i) {
+    digests[i] = read_run_digest(runs[i].file, 0);
+    std::cerr << fmt::format("rapture premortem: {}: {:.2f}% of requests failed, {} emergent\n", runs[i].label,
+                             100 * digests[i].blast_radius_requests, digests[i].emergent);
+  });
+
+  // Worst first: failed requests, then request types reached, then emergent failures.
+  std::vector<size_t> order(targets.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto& x = digests[a];
+    const auto& y = digests[b];
+    if (x.blast_radius_requests != y.blast_radius_requests) return x.blast_radius_requests > y.blast_radius_requests;
+    if (x.blast_radius_types != y.blast_radius_types) return x.blast_radius_types > y.blast_radius_types;
+    return x.emergent > y.emergent;
+  });
+  PremortemRecord record;
+  record.scenario = args.scenario;
+  record.start = start;
+  record.duration = duration;
+  record.rank.assign(targets.size(), 0);
+  for (size_t r = 0; r < order.size(); ++r) record.rank[order[r]] = static_cast<int>(r + 1);
+  std::vector<std::pair<std::string, int>> sources;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    sources.emplace_back(runs[i].file, 0);
+    record.services.push_back(targets[i]);
+    record.blast_radius_requests.push_back(digests[i].blast_radius_requests);
+    record.blast_radius_types.push_back(digests[i].blast_radius_types);
+    record.peak_unhealthy.push_back(digests[i].peak_unhealthy_share);
+    record.recovery_time.push_back(digests[i].recovery_time);
+    record.emergent.push_back(digests[i].emergent);
+    record.metastable.push_back(digests[i].metastable);
+  }
+  copy_runs(sources, work.output(), RAPTURE_VERSION);
+  write_premortem_record(work.output(), record);
+
+  std::cout << fmt::format("rapture premortem: '{}', each service crashed from {:.6g} s for {:.6g} s; worst first\n",
+                           base.name, start, duration);
+  std::cout << fmt::format("{:>5}  {:<26}{:>16}{:>15}{:>10}{:>11}{:>14}\n", "rank", "service", "requests failed",
+                           "request types", "emergent", "unhealthy", "recovery");
+  const size_t types = sys.request_types.size();
+  for (size_t r = 0; r < order.size(); ++r) {
+    const auto& d = digests[order[r]];
+    const std::string recovery = d.metastable == 1 ? "METASTABLE"
+                                 : d.recovered == 1 ? fmt::format("{:.1f} s", d.recovery_time)
+                                                    : "not seen";
+    std::cout << fmt::format("{:>5}  {:<26}{:>15.2f}%{:>15}{:>10}{:>10.0f}%{:>14}\n", r + 1, targets[order[r]],
+                             100 * d.blast_radius_requests,
+                             fmt::format("{}/{}", std::lround(d.blast_radius_types * static_cast<double>(types)), types),
+                             d.emergent, 100 * d.peak_unhealthy_share, recovery);
+  }
+  std::cout << "results: " << work.output() << "\n";
+  return 0;
+}
+
+}  // namespace rapture
