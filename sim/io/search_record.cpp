@@ -1,101 +1,78 @@
 #include "io/search_record.hpp"
 
+#include <array>
+#include <span>
 #include <utility>
 
-#include "common/error.hpp"
 #include "io/hdf5_support.hpp"
 
 namespace rapture {
 
 namespace {
 
-void fail_if(bool bad, const std::string& path, const std::string& what) {
-  if (bad) throw OutputError("cannot write the search record to '" + path + "': " + what);
-}
+using hdf5::Check;
+using hdf5::Hid;
 
-void string_attr(hid_t loc, const char* name, const std::string& value, const std::string& path) {
-  hdf5::Hid type{H5Tcopy(H5T_C_S1), H5Tclose};
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  hdf5::Hid space{H5Screate(H5S_SCALAR), H5Sclose};
-  hdf5::Hid attr{H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
-  fail_if(attr.get() < 0, path, std::string("attribute ") + name);
-  const char* text = value.c_str();
-  fail_if(H5Awrite(attr.get(), type.get(), &text) < 0, path, std::string("attribute ") + name);
-}
-
+/// A 1-D dataset of numbers.
 template <typename T>
-void scalar_attr(hid_t loc, const char* name, T value, hid_t type, const std::string& path) {
-  hdf5::Hid space{H5Screate(H5S_SCALAR), H5Sclose};
-  hdf5::Hid attr{H5Acreate2(loc, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
-  fail_if(attr.get() < 0 || H5Awrite(attr.get(), type, &value) < 0, path, std::string("attribute ") + name);
-}
-
-template <typename T>
-void vector_dataset(hid_t loc, const char* name, const std::vector<T>& values, hid_t type, const std::string& path) {
-  const hsize_t n = values.size();
-  hdf5::Hid space{H5Screate_simple(1, &n, nullptr), H5Sclose};
-  hdf5::Hid set{H5Dcreate2(loc, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose};
-  fail_if(set.get() < 0, path, std::string("dataset ") + name);
-  if (n > 0) fail_if(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0, path, name);
+void values(const Check& check, hid_t group, const char* name, const std::vector<T>& v) {
+  const std::array<hsize_t, 1> dims{v.size()};
+  hdf5::fixed_dataset<T>(check, group, name, dims, v.data());
 }
 
 /// Opens `path` and creates the record's group in it.
-std::pair<hdf5::Hid, hdf5::Hid> open_record(const std::string& path, const char* name) {
+std::pair<Hid, Hid> open_record(const Check& check, const std::string& path, const char* name) {
   hdf5::silence();
-  hdf5::Hid file{H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
-  fail_if(file.get() < 0, path, "cannot open it");
-  hdf5::Hid group{H5Gcreate2(file.get(), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-  fail_if(group.get() < 0, path, std::string("group /") + name);
+  Hid file = check.id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "cannot open it");
+  Hid group = hdf5::create_group(check, file.get(), name);
   return {std::move(file), std::move(group)};
 }
 
 }  // namespace
 
 void write_premortem_record(const std::string& path, const PremortemRecord& r) {
-  const auto [file, group] = open_record(path, "premortem");
-  string_attr(group.get(), "scenario", r.scenario, path);
-  scalar_attr<double>(group.get(), "start", r.start, H5T_NATIVE_DOUBLE, path);
-  scalar_attr<double>(group.get(), "duration", r.duration, H5T_NATIVE_DOUBLE, path);
-  hdf5::Hid type{H5Tcopy(H5T_C_S1), H5Tclose};
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  std::vector<const char*> names;
-  for (const auto& s : r.services) names.push_back(s.c_str());
-  vector_dataset(group.get(), "service", names, type.get(), path);
-  vector_dataset(group.get(), "blast_radius_requests", r.blast_radius_requests, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "blast_radius_types", r.blast_radius_types, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "peak_unhealthy_share", r.peak_unhealthy, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "recovery_time", r.recovery_time, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "emergent", r.emergent, H5T_NATIVE_INT64, path);
-  vector_dataset(group.get(), "metastable", r.metastable, H5T_NATIVE_INT, path);
-  vector_dataset(group.get(), "rank", r.rank, H5T_NATIVE_INT, path);
+  const Check check(path);
+  const auto [file, group] = open_record(check, path, "premortem");
+  const hid_t g = group.get();
+  hdf5::attr_string(check, g, "scenario", r.scenario);
+  hdf5::attr_scalar<double>(check, g, "start", r.start);
+  hdf5::attr_scalar<double>(check, g, "duration", r.duration);
+  hdf5::string_dataset(check, g, "service", r.services);
+  values(check, g, "blast_radius_requests", r.blast_radius_requests);
+  values(check, g, "blast_radius_types", r.blast_radius_types);
+  values(check, g, "peak_unhealthy_share", r.peak_unhealthy);
+  values(check, g, "recovery_time", r.recovery_time);
+  values(check, g, "emergent", r.emergent);
+  values(check, g, "metastable", r.metastable);
+  values(check, g, "rank", r.rank);
 }
 
 void write_search_record(const std::string& path, const SearchRecord& r) {
-  const auto [file, group] = open_record(path, "amplify");
-  string_attr(group.get(), "scenario", r.scenario, path);
-  string_attr(group.get(), "param", r.param, path);
-  string_attr(group.get(), "unit", r.unit, path);
-  string_attr(group.get(), "criterion", r.criterion, path);
-  string_attr(group.get(), "verdict", r.verdict, path);
-  scalar_attr<int>(group.get(), "found", r.found ? 1 : 0, H5T_NATIVE_INT, path);
-  scalar_attr<double>(group.get(), "threshold", r.threshold, H5T_NATIVE_DOUBLE, path);
-  scalar_attr<double>(group.get(), "uncertainty", r.uncertainty, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "value", r.values, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "cascade", r.cascades, H5T_NATIVE_INT, path);
-  vector_dataset(group.get(), "measure", r.measure, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "peak_unhealthy_share", r.peak_unhealthy, H5T_NATIVE_DOUBLE, path);
-  vector_dataset(group.get(), "emergent", r.emergent, H5T_NATIVE_INT64, path);
-  vector_dataset(group.get(), "metastable", r.metastable, H5T_NATIVE_INT, path);
-  scalar_attr<int>(group.get(), "first_cascade_run", r.first_cascade, H5T_NATIVE_INT, path);
-  string_attr(group.get(), "mode", r.param2.empty() ? "search" : "map", path);
+  const Check check(path);
+  const auto [file, group] = open_record(check, path, "amplify");
+  const hid_t g = group.get();
+  hdf5::attr_string(check, g, "scenario", r.scenario);
+  hdf5::attr_string(check, g, "param", r.param);
+  hdf5::attr_string(check, g, "unit", r.unit);
+  hdf5::attr_string(check, g, "criterion", r.criterion);
+  hdf5::attr_string(check, g, "verdict", r.verdict);
+  hdf5::attr_scalar<int32_t>(check, g, "found", r.found ? 1 : 0);
+  hdf5::attr_scalar<double>(check, g, "threshold", r.threshold);
+  hdf5::attr_scalar<double>(check, g, "uncertainty", r.uncertainty);
+  hdf5::attr_scalar<int32_t>(check, g, "first_cascade_run", r.first_cascade);
+  hdf5::attr_string(check, g, "mode", r.param2.empty() ? "search" : "map");
+  values(check, g, "value", r.values);
+  values(check, g, "cascade", r.cascades);
+  values(check, g, "measure", r.measure);
+  values(check, g, "peak_unhealthy_share", r.peak_unhealthy);
+  values(check, g, "emergent", r.emergent);
+  values(check, g, "metastable", r.metastable);
   if (!r.param2.empty()) {
-    string_attr(group.get(), "param2", r.param2, path);
-    string_attr(group.get(), "unit2", r.unit2, path);
-    string_attr(group.get(), "region_names", "recovered,degraded,metastable", path);
-    vector_dataset(group.get(), "value2", r.values2, H5T_NATIVE_DOUBLE, path);
-    vector_dataset(group.get(), "region", r.region, H5T_NATIVE_INT, path);
+    hdf5::attr_string(check, g, "param2", r.param2);
+    hdf5::attr_string(check, g, "unit2", r.unit2);
+    hdf5::attr_string(check, g, "region_names", "recovered,degraded,metastable");
+    values(check, g, "value2", r.values2);
+    values(check, g, "region", r.region);
   }
 }
 

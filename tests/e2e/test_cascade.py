@@ -84,3 +84,76 @@ class CascadeTest(RaptureTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+PREMORTEM = os.path.join(DATA, "e2e", "premortem.yaml")
+
+
+class PremortemTest(RaptureTest):
+    def test_the_shared_database_ranks_first(self):
+        out = self.path("pm.h5")
+        stdout, _ = self.run_ok(["premortem", PREMORTEM, "-o", out])
+        with h5py.File(out, "r") as f:
+            pm = f["premortem"]
+            services = [text(s) for s in pm["service"][()]]
+            rank = dict(zip(services, pm["rank"][()]))
+            radius = dict(zip(services, pm["blast_radius_requests"][()]))
+            types = dict(zip(services, pm["blast_radius_types"][()]))
+            self.assertEqual(len(f["runs"]), 5)
+        self.assertEqual(sorted(services), ["db", "x", "y", "z", "zdb"])
+        self.assertEqual(rank["db"], 1)
+        self.assertAlmostEqual(types["db"], 2 / 3)
+        self.assertAlmostEqual(types["x"], 1 / 3)
+        # The crash lasts a third of the measured run from a third in: 2/3 of the requests of the
+        # crash window fail for db, over the 2/3 of the run from the crash on: about a third.
+        self.assertGreater(radius["db"], 1.5 * radius["x"])
+        self.assertRegex(stdout, r"\n +1  db ")
+
+    def test_an_unknown_service_is_an_error(self):
+        code, _, err = run(["premortem", PREMORTEM, "--services", "nope", "-o", self.path("pm.h5")])
+        self.assertEqual(code, 1)
+        self.assertIn("service 'nope'", err)
+        self.assertFalse(os.path.exists(self.path("pm.h5")))
+
+
+class HypothesisTest(RaptureTest):
+    PROBES = ("hypothesis={title: t stays up, probes: ["
+              "{metric: error_rate, request: to-t, window: during_fault, below: 1%}, "
+              "{metric: error_rate, request: to-t, window: steady, below: 1%}]}")
+
+    def test_probes_are_reported_and_strict_fails_the_run(self):
+        out = self.path("h.h5")
+        code, stdout, _ = run(["run", SHARED_HOST, "-o", out, "--set", self.PROBES])
+        self.assertEqual(code, 0)
+        self.assertIn("NOT MET", stdout)
+        self.assertRegex(stdout, r"\n +met +error_rate of to-t")
+        with h5py.File(out, "r") as f:
+            h = f["runs/0/analysis/hypothesis"]
+            self.assertEqual(h.attrs["met"], 0)
+            met = list(h["probes"]["met"])
+            self.assertEqual(met, [0, 1])
+        code, _, err = run(["run", SHARED_HOST, "-o", out, "-q", "--strict", "--set", self.PROBES])
+        self.assertEqual(code, 3)
+        self.assertIn("NOT MET", err)
+        self.assertTrue(os.path.exists(out), "the results are kept when the hypothesis fails")
+
+
+class MapTest(RaptureTest):
+    def test_a_map_over_two_magnitudes_marks_each_region(self):
+        out = self.path("map.h5")
+        stdout, _ = self.run_ok(["amplify", SHARED_HOST, "--fault", "s-burst", "--param", "factor", "--from", "1",
+                                 "--to", "5", "--points", "2", "--param2", "duration", "--from2", "5s", "--to2", "20s",
+                                 "--points2", "2", "--criterion", "error_rate:0.02", "-o", out])
+        with h5py.File(out, "r") as f:
+            amp = f["amplify"]
+            self.assertEqual(text(amp.attrs["mode"]), "map")
+            self.assertEqual(text(amp.attrs["param2"]), "faults[0].duration")
+            points = list(zip(amp["value"][()], amp["value2"][()], amp["region"][()], amp["cascade"][()]))
+            self.assertEqual(len(f["runs"]), 4)
+        self.assertEqual(sorted((v, w) for v, w, _, _ in points), [(1, 5), (1, 20), (5, 5), (5, 20)])
+        regions = {(v, w): r for v, w, r, _ in points}
+        # No burst (factor 1) holds; the long burst at factor 5 cascades and the run comes back.
+        self.assertEqual(regions[(1, 5)], 0)
+        self.assertEqual(regions[(1, 20)], 0)
+        self.assertEqual(regions[(5, 20)], 1)
+        self.assertIn("map of 4 points", stdout)
