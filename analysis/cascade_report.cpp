@@ -306,7 +306,6 @@ std::string percent(double share) { return fmt::format("{:.1f}%", 100 * share); 
 std::string millis(double seconds) { return fmt::format("{:.1f} ms", 1e3 * seconds); }
 
 void journal_onsets(Context& c) {
-  const size_t ns = c.sys.services.size();
   for (const auto& node : c.report.propagation) {
     const auto& row = c.series.service(c.health.service_onset[node.service], node.service);
     const auto& band = c.health.service_band[node.service];
@@ -355,7 +354,6 @@ void journal_onsets(Context& c) {
     e.note = fmt::format("{} turned {} ({}): {}", e.place, to_string(node.worst), what, why);
     c.report.journal.push_back(std::move(e));
   }
-  (void)ns;
 }
 
 void journal_requests(Context& c) {
@@ -613,8 +611,7 @@ std::string build_dot(const Context& c) {
 
 }  // namespace
 
-CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const RunSeries& series,
-                              const RunTotals& totals) {
+CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const RunSeries& series) {
   CascadeReport report;
   report.bin_width = sys.bin_width;
   report.metastable_after = spec.metastable_after;
@@ -684,7 +681,6 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
   }
   for (const auto& node : report.propagation) report.emergent += node.cause == Cause::Emergent;
   report.dot = build_dot(c);
-  (void)totals;
   return report;
 }
 

@@ -125,8 +125,7 @@ struct CascadeReport {
 };
 
 /// Analyses one finished run.
-CascadeReport analyze_cascade(const System& system, const AnalysisSpec& spec, const RunSeries& series,
-                              const RunTotals& totals);
+CascadeReport analyze_cascade(const System& system, const AnalysisSpec& spec, const RunSeries& series);
 
 /// The report for a terminal: propagation table, blast radius, recovery, and the journal: every
 /// entry with `whole_journal`, else the first entry of each category.

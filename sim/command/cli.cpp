@@ -190,7 +190,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   const RunTotals totals = run_on_simgrid(l.system, series, options);
   writer->finish(totals);
   writer.reset();
-  const CascadeReport report = analyze_cascade(l.system, l.scenario.analysis, series, totals);
+  const CascadeReport report = analyze_cascade(l.system, l.scenario.analysis, series);
   std::optional<HypothesisResult> hypothesis;
   if (l.scenario.hypothesis) hypothesis = evaluate_hypothesis(*l.scenario.hypothesis, l.system, series, report);
   write_analysis(file, info.index, report, hypothesis ? &*hypothesis : nullptr);

@@ -87,7 +87,7 @@ TEST(CascadeAnalysis, ACrashSpreadsUpTheChainAsDependencies) {
       if (b >= 41) fail(s[1], 1.0), fail(s[0], 1.0), r[0].failures = 100, r[0].successes = 0;
     }
   });
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series, {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series);
   ASSERT_EQ(rep.propagation.size(), 3u);
   const auto* c = node_of(sys, rep, "c");
   const auto* b = node_of(sys, rep, "b");
@@ -124,7 +124,7 @@ TEST(CascadeAnalysis, OneUnhealthyBinIsNotAnOnset) {
   const auto series = record(sys, 100, [&](int64_t b, auto& s, auto&, auto&) {
     if (b == 70) fail(s[0], 1.0);
   });
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series, {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series);
   EXPECT_TRUE(rep.propagation.empty());
   EXPECT_EQ(rep.service(70, 0, 3), Health::Failed);  // the bin itself is judged
 }
@@ -144,7 +144,7 @@ TEST(CascadeAnalysis, HealthFollowsErrorsLatencyAndQueueAgainstTheBaseline) {
     if (b == 54) s[0].latency_mean = 0.029;
     if (b == 55) s[0].completions = 5, s[0].latency_mean = 1.0;  // too few samples to judge
   });
-  const CascadeReport rep = analyze_cascade(sys, spec, series, {});
+  const CascadeReport rep = analyze_cascade(sys, spec, series);
   EXPECT_EQ(rep.service(50, 0, 3), Health::Degraded);
   EXPECT_EQ(rep.service(51, 0, 3), Health::Failed);
   EXPECT_EQ(rep.service(52, 1, 3), Health::Healthy);
@@ -191,7 +191,7 @@ RunSeries shared_host_run(const System& sys) {
 TEST(CascadeAnalysis, ANeighbourOnAContendedHostIsEmergentAndExposesAHiddenDependency) {
   const System sys = make_system(kShared, shared_scenario(2));
   ASSERT_TRUE(sys.hosts[sys.services[1].replica_hosts[0]].contended());
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, shared_host_run(sys), {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, shared_host_run(sys));
   const auto* b = node_of(sys, rep, "b");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->cause, Cause::Emergent);
@@ -207,7 +207,7 @@ TEST(CascadeAnalysis, ANeighbourOnAContendedHostIsEmergentAndExposesAHiddenDepen
 
 TEST(CascadeAnalysis, WithACoreForEveryWorkerTheHostDoesNotExplainIt) {
   const System sys = make_system(kShared, shared_scenario(64));
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, shared_host_run(sys), {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, shared_host_run(sys));
   const auto* b = node_of(sys, rep, "b");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->cause, Cause::Emergent);
@@ -240,7 +240,7 @@ TEST(CascadeAnalysis, ARetryStormAgainstAnUntouchedServiceIsRetryAmplification) 
       fail(s[s_idx], 0.7, ErrorCause::QueueOverflow);
     }
   });
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series, {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series);
   const auto* sn = node_of(sys, rep, "s");
   ASSERT_NE(sn, nullptr);
   EXPECT_EQ(sn->cause, Cause::Emergent);
@@ -264,16 +264,16 @@ TEST(CascadeAnalysis, RecoveryTimeAndTheMetastableFlagFollowTheSettings) {
   };
   AnalysisSpec spec;
   spec.metastable_after = 20;
-  const CascadeReport quick = analyze_cascade(sys, spec, run(67), {});
+  const CascadeReport quick = analyze_cascade(sys, spec, run(67));
   EXPECT_TRUE(quick.recovered);
   EXPECT_DOUBLE_EQ(quick.recovery_time, 8);  // healthy from bin 68 on, the trigger ended at 60 s
   EXPECT_EQ(quick.metastable, 0);
-  const CascadeReport slow = analyze_cascade(sys, spec, run(85), {});
+  const CascadeReport slow = analyze_cascade(sys, spec, run(85));
   EXPECT_TRUE(slow.recovered);
   EXPECT_DOUBLE_EQ(slow.recovery_time, 26);
   EXPECT_EQ(slow.metastable, 1);  // came back, but later than 20 s
   spec.metastable_after = 50;     // the run ends 40 s after the trigger: cannot tell
-  const CascadeReport never = analyze_cascade(sys, spec, run(99), {});
+  const CascadeReport never = analyze_cascade(sys, spec, run(99));
   EXPECT_FALSE(never.recovered);
   EXPECT_EQ(never.metastable, -1);
 }
@@ -282,7 +282,7 @@ TEST(CascadeAnalysis, WithoutFaultsTheWholeRunIsTheBaseline) {
   std::string no_fault = kChainScenario;
   no_fault.erase(no_fault.find("faults:"));
   const System sys = make_system(kChain, no_fault);
-  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, record(sys, 100, [](auto...) {}), {});
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, record(sys, 100, [](auto...) {}));
   EXPECT_TRUE(std::isnan(rep.trigger_start));
   EXPECT_TRUE(rep.has_baseline);
   EXPECT_TRUE(rep.propagation.empty());
