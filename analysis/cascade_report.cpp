@@ -351,7 +351,7 @@ void journal_onsets(Context& c) {
         }
         break;
     }
-    e.note = fmt::format("{} turned {} ({}): {}", e.place, to_string(node.worst), what, why);
+    e.note = fmt::format("{} left its band ({}; worst {}): {}", e.place, what, to_string(node.worst), why);
     c.report.journal.push_back(std::move(e));
   }
 }
