@@ -52,7 +52,7 @@ SystemGraph build_system_graph(const System& sys) {
         const CallStage& stage = sys.stages[st];
         for (uint32_t c = stage.first_call; c < stage.first_call + stage.call_count; ++c) {
           const CallConfig& call = sys.calls[c];
-          if (call.mode == CallMode::Sync) add_unique(g.sync_callees[s], call.callee);
+          if (call.mode != CallMode::Async) add_unique(g.sync_callees[s], call.callee);
           add_unique(g.callers[call.callee], s);
           if (!seen[call.callee]) {
             seen[call.callee] = 1;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -19,12 +20,15 @@
 #include "analysis/hypothesis.hpp"
 #include "analysis/run_series.hpp"
 #include "command/amplify.hpp"
+#include "command/compare.hpp"
+#include "command/design_loader.hpp"
 #include "command/premortem.hpp"
 #include "common/error.hpp"
 #include "engine/simgrid_engine.hpp"
 #include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
 #include "io/scenario_reader.hpp"
+#include "io/text_file.hpp"
 #include "io/topology_reader.hpp"
 #include "model/log_histogram.hpp"
 #include "model/system.hpp"
@@ -43,6 +47,8 @@ struct RunArgs {
   std::string dot;      ///< where to write the propagation graph (DOT); empty: nowhere
   bool strict = false;  ///< exit 3 when a hypothesis probe is not met
   bool journal = false; ///< print every journal entry, not only the first of each category
+  std::string design = "baseline";  ///< the scenario's design variant to run
+  std::string design_dot;           ///< where to write the design's topology (DOT); empty: nowhere
 };
 
 std::string ms(double seconds) {
@@ -50,7 +56,7 @@ std::string ms(double seconds) {
   return fmt::format("{:.1f}", seconds * 1e3);
 }
 
-/// Loads the scenario, its topology, and merges them.
+/// Loads the scenario's design, its topology, and merges them.
 struct Loaded {
   Scenario scenario;
   Topology topology;
@@ -59,18 +65,28 @@ struct Loaded {
 
 Loaded load(const RunArgs& args) {
   Loaded l;
-  l.scenario = read_scenario(args.scenario, args.sets);
+  DesignedScenario d = load_design(args.scenario, args.sets, args.design);
+  l.scenario = std::move(d.scenario);
+  l.topology = std::move(d.topology);
   if (args.seed) l.scenario.seed = *args.seed;
-  l.topology = read_topology(l.scenario.topology_path);
   l.system = build_system(l.topology, l.scenario);
+  if (!args.quiet) {
+    for (const auto& note : d.notes) std::cout << "note: " << note << "\n";
+  }
+  if (!args.design_dot.empty()) {
+    std::ostringstream dot;
+    write_topology_dot(l.topology, dot);
+    write_text_file(args.design_dot, dot.str());
+  }
   return l;
 }
 
 void print_summary(const Loaded& l, const RunTotals& totals, const std::string& path) {
   const auto& s = totals.summary;
   const auto& sys = l.system;
-  std::cout << fmt::format("rapture {}: scenario '{}' on topology '{}' ({} services), seed {}\n", RAPTURE_VERSION,
-                           l.scenario.name, l.topology.name, sys.services.size(), sys.seed);
+  std::cout << fmt::format("rapture {}: scenario '{}'{} on topology '{}' ({} services), seed {}\n", RAPTURE_VERSION,
+                           l.scenario.name, l.scenario.design == "baseline" ? "" : ", design '" + l.scenario.design + "'",
+                           l.topology.name, sys.services.size(), sys.seed);
   std::cout << fmt::format("simulated {:.0f} s ({:.0f} s warm-up) in {:.2f} s of wall time, {} events\n",
                            sys.duration, sys.warmup, s.wall_seconds, s.events);
   if (s.stopped_early) std::cout << "STOPPED EARLY: " << s.stop_reason << "\n";
@@ -97,6 +113,10 @@ void print_summary(const Loaded& l, const RunTotals& totals, const std::string& 
       std::cout << fmt::format("visits per request ({}): {:.2f} at {}\n", sys.request_types[i].name, *top,
                                sys.services[static_cast<size_t>(top - v.begin())].name);
     }
+  }
+  if (s.users > 0) {
+    std::cout << fmt::format("users failing during the faults: {} of {} ({:.1f}%)\n", s.users_failing, s.users,
+                             100.0 * static_cast<double>(s.users_failing) / static_cast<double>(s.users));
   }
   if (s.degraded > 0 || s.wasted_cpu > 0) {
     std::cout << fmt::format("\ndegraded (answered by a fallback): {}   CPU wasted on abandoned tries: {:.1f} s\n",
@@ -135,25 +155,6 @@ void print_summary(const Loaded& l, const RunTotals& totals, const std::string& 
   std::cout << "\nresults: " << path << "\n";
 }
 
-/// Writes a small text output under a temporary name and renames it, like the results file.
-void write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out.flush()) {
-      std::filesystem::remove(tmp);
-      throw OutputError("cannot write '" + path + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw OutputError("cannot write '" + path + "': " + ec.message());
-  }
-}
-
 int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
   Loaded l = load(args);
   std::string out = args.output;
@@ -170,6 +171,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   info.scenario_text = l.scenario.text;
   info.topology_name = l.topology.name;
   info.topology_file = l.topology.file;
+  info.design = l.scenario.design;
   for (const auto& s : args.sets) {
     const auto eq = s.find('=');
     info.parameters.emplace_back(s.substr(0, eq), eq == std::string::npos ? "" : s.substr(eq + 1));
@@ -210,6 +212,14 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
 
 int validate_command(const RunArgs& args) {
   Loaded l = load(args);
+  if (args.design == "baseline") {
+    // Every design is checked too: a redesign that does not fit the graph is an input error now.
+    for (const auto& d : l.scenario.designs) {
+      const DesignedScenario designed = load_design(args.scenario, args.sets, d.name);
+      const System sys = build_system(designed.topology, designed.scenario);
+      std::cout << fmt::format("ok: design '{}': {} services\n", d.name, sys.services.size());
+    }
+  }
   int64_t replicas = 0;
   for (const auto& s : l.system.services) replicas += s.replicas;
   std::cout << fmt::format("ok: scenario '{}' on topology '{}': {} services, {} replicas on {} hosts, {} request types, "
@@ -255,10 +265,14 @@ int cli_main(int argc, char** argv) {
   run->add_option("--dot", args.dot, "Write the propagation graph of the cascade analysis as Graphviz DOT");
   run->add_flag("--journal", args.journal, "Print the whole signal journal (default: the first entry of each category)");
   run->add_flag("--strict", args.strict, "Exit with status 3 when a probe of the scenario's hypothesis is not met");
+  run->add_option("--design", args.design, "Run this design variant of the scenario (see designs:)")->capture_default_str();
+  run->add_option("--design-dot", args.design_dot, "Write the design's topology as Graphviz DOT");
 
   auto* validate = app.add_subcommand("validate", "Check a scenario and its topology without simulating");
   validate->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
   validate->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+  validate->add_option("--design", args.design, "Check this design variant")->capture_default_str();
+  validate->add_option("--design-dot", args.design_dot, "Write the design's topology as Graphviz DOT");
 
   std::string topology_file;
   auto* topology = app.add_subcommand("topology", "Describe a topology: services, edges, depth, fan-out, cycles");
@@ -300,6 +314,20 @@ int cli_main(int argc, char** argv) {
   premortem->add_option("--seed", pm.seed, "Seed, replacing the scenario's");
   premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
+  CompareArgs cmp;
+  auto* compare = app.add_subcommand("compare", "Run the baseline and design variants with the same seeds and faults, "
+                                                "side by side");
+  compare->add_option("scenario", cmp.scenario, "Scenario file (YAML) with designs:")->required();
+  compare->add_option("--designs", cmp.designs, "Designs to compare, the first the reference (default: baseline and "
+                                                "every design of the scenario)")->delimiter(',');
+  compare->add_option("-r,--replications", cmp.replications, "Runs of each design, seeds seed..seed+R-1")
+      ->capture_default_str();
+  compare->add_option("-j,--jobs", cmp.jobs, "Runs at once (separate processes)")->capture_default_str();
+  compare->add_option("-o,--output", cmp.output, "Results file (default: <scenario name>-compare.h5)");
+  compare->add_option("--dot-dir", cmp.dot_dir, "Write each design's topology as <design>.dot in this directory");
+  compare->add_option("--seed", cmp.seed, "First seed, replacing the scenario's");
+  compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+
   try {
     app.parse(rest);
   } catch (const CLI::ParseError& e) {
@@ -309,12 +337,13 @@ int cli_main(int argc, char** argv) {
     if (*run) return run_command(args, simgrid_args);
     if (*validate) return validate_command(args);
     if (*topology) return topology_command(topology_file);
-    if (*amplify || *premortem) {
+    if (*amplify || *premortem || *compare) {
       char self[4096];
       const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
       if (n <= 0) throw Error("cannot find the rapture executable to run the points");
       self[n] = '\0';
       if (*premortem) return premortem_command(pm, self);
+      if (*compare) return compare_command(cmp, self);
       if (!fault_name.empty()) amp.fault = fault_name;
       return amplify_command(amp, self);
     }

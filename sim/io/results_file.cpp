@@ -445,6 +445,8 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
   attr_scalar<double>(c, sg, "throughput", sum.throughput);
   attr_scalar<double>(c, sg, "goodput", sum.goodput);
   attr_scalar<double>(c, sg, "wasted_cpu", sum.wasted_cpu);
+  attr_scalar<uint64_t>(c, sg, "users", sum.users);
+  attr_scalar<uint64_t>(c, sg, "users_failing", sum.users_failing);
   attr_scalar<double>(c, sg, "error_rate", sum.error_rate);
   attr_scalar<double>(c, sg, "latency_mean", sum.latency_mean);
   attr_scalar<double>(c, sg, "p50", sum.p50);

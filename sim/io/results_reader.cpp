@@ -309,14 +309,21 @@ RunDigest read_run_digest(const std::string& path, int index) {
   if (digest.goodput.size() != digest.offered.size()) {
     c.fail(run_name + ": requests/successes and requests/arrivals differ in length", "");
   }
+  digest.failures = sum_over_columns(c, run.get(), run_name, "requests/failures");
+  digest.calls = sum_over_columns(c, run.get(), run_name, "edges/calls");
+  digest.attempts = sum_over_columns(c, run.get(), run_name, "edges/attempts");
   for (double& value : digest.goodput) value /= digest.bin_width;
   for (double& value : digest.offered) value /= digest.bin_width;
+  for (double& value : digest.failures) value /= digest.bin_width;
 
   Hid summary = c.id(H5Gopen2(run.get(), "summary", H5P_DEFAULT), H5Gclose, run_name + " summary");
   const std::string summary_name = run_name + " summary";
   digest.error_rate = attr_number<double>(c, summary.get(), summary_name.c_str(), "error_rate", H5T_NATIVE_DOUBLE);
   digest.goodput_mean = attr_number<double>(c, summary.get(), summary_name.c_str(), "goodput", H5T_NATIVE_DOUBLE);
   digest.requests = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "requests", H5T_NATIVE_UINT64);
+  digest.p99 = attr_number<double>(c, summary.get(), summary_name.c_str(), "p99", H5T_NATIVE_DOUBLE);
+  digest.users = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "users", H5T_NATIVE_UINT64);
+  digest.users_failing = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "users_failing", H5T_NATIVE_UINT64);
 
   const htri_t analysed = H5Lexists(run.get(), "analysis", H5P_DEFAULT);
   if (analysed < 0) c.fail_hdf5(run_name + " analysis");
@@ -345,7 +352,8 @@ RunDigest read_run_digest(const std::string& path, int index) {
 bool RunDigest::operator==(const RunDigest& other) const {
   const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
   return bin_width == other.bin_width && goodput == other.goodput && offered == other.offered &&
-         same(error_rate, other.error_rate) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
+         failures == other.failures && calls == other.calls && attempts == other.attempts && same(p99, other.p99) &&
+         users == other.users && users_failing == other.users_failing && same(error_rate, other.error_rate) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
          has_analysis == other.has_analysis && same(trigger_start, other.trigger_start) &&
          same(trigger_end, other.trigger_end) && same(peak_unhealthy_share, other.peak_unhealthy_share) &&
          same(blast_radius_requests, other.blast_radius_requests) &&

@@ -15,7 +15,11 @@ struct RunDigest {
   double bin_width = 0;
   std::vector<double> goodput;  ///< successful requests per bin (sum over request types of requests/successes), per second
   std::vector<double> offered;  ///< request arrivals per bin (sum over request types of requests/arrivals), per second
+  std::vector<double> failures;  ///< failed requests per bin (sum over request types of requests/failures), per second
+  std::vector<double> calls, attempts;  ///< per bin, over the edges with policies: logical calls and tries sent (edges/calls, edges/attempts)
   double error_rate = 0;        ///< summary attribute error_rate
+  double p99 = 0;               ///< summary attribute p99 (s; NaN when no request succeeded)
+  uint64_t users = 0, users_failing = 0;  ///< summary attributes users and users_failing
   double goodput_mean = 0;      ///< summary attribute goodput
   uint64_t requests = 0;        ///< summary attribute requests
 

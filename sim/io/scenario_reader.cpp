@@ -231,6 +231,10 @@ class Reader {
   // How a run is judged (`analysis`, `hypothesis`).
   void read_analysis(const MapView& top, Scenario& s) const;
   void read_hypothesis(const MapView& top, Scenario& s) const;
+  // Design variants (`designs`).
+  void read_designs(const MapView& top, Scenario& s) const;
+  Transformation read_transformation(const Item& item, const std::string& design) const;
+  std::vector<std::string> names(const Item& item, std::string_view what) const;
   ProbeSpec read_probe(const Item& item, const Scenario& s) const;
   PolicySpec read_policy(const Item& item, SourceLocation where) const;
   RetryPolicy read_retry(const Item& item) const;
@@ -396,7 +400,7 @@ Scenario Reader::read() {
   Scenario s;
   const MapView top(*this, Item{root_, YAML::Node(), "", ""});
   top.allow({"name", "topology", "duration", "warmup", "seed", "bin", "requests", "workload", "defaults", "services",
-             "edges", "platform", "limits", "policies", "protection", "faults", "analysis", "hypothesis"});
+             "edges", "platform", "limits", "policies", "protection", "faults", "analysis", "hypothesis", "designs"});
 
   if (auto name = top.get("name")) {
     s.name = text(*name, "a name");
@@ -468,6 +472,7 @@ Scenario Reader::read() {
   read_platform(top, s);
   read_policies(top, s);
   read_faults(top, s);
+  read_designs(top, s);
   read_analysis(top, s);
   read_hypothesis(top, s);
 
@@ -524,7 +529,7 @@ void Reader::read_workload(const MapView& top, Scenario& s) const {
 
   for (const auto& item : items) {
     const MapView m(*this, item);
-    m.allow({"request", "mix", "entry", "arrivals"});
+    m.allow({"request", "mix", "entry", "arrivals", "tenants"});
     WorkloadSpec w;
     w.where = where_key(item, item.path);
     const auto request = m.get("request");
@@ -589,6 +594,7 @@ void Reader::read_workload(const MapView& top, Scenario& s) const {
     } else {
       fail(*a.get("kind"), "unknown arrival kind '" + kind + "' (expected poisson or closed)");
     }
+    if (auto t = m.get("tenants")) w.tenants = integer(*t, 1, kMaxUsers);
     s.workload.push_back(std::move(w));
   }
 
@@ -1372,7 +1378,7 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
     const Item& item = items[i];
     const MapView m(*this, item);
     m.allow({"name", "kind", "target", "replica", "start", "duration", "end", "restart", "latency", "error_rate",
-             "factor", "size", "mix"});
+             "factor", "size", "mix", "cell"});
     FaultSpec f;
     f.name = m.get("name") ? text(*m.get("name"), "a fault name") : "fault" + std::to_string(i);
     const Item kind_item = m.need("kind", "the kind of fault");
@@ -1390,6 +1396,9 @@ void Reader::read_faults(const MapView& top, Scenario& s) const {
       fail(item, "fault '" + f.name + "' needs a target");
     }
     if (auto v = m.get("replica")) f.replica = integer(*v, 0, kMaxReplicas);
+    if (auto v = m.get("cell")) {
+      f.cell = v->node.IsScalar() && v->node.Scalar() == "all" ? -1 : integer(*v, 0, 1000);
+    }
     f.start = duration(m.need("start", "when the fault starts, e.g. 120s"));
     const auto dur = m.get("duration") ? m.get("duration") : m.get("restart");
     if (dur && m.get("end")) fail(*m.get("end"), "give either a duration (or restart) or an end, not both");
@@ -1550,4 +1559,168 @@ ProbeSpec Reader::read_probe(const Item& item, const Scenario& s) const {
   return p;
 }
 
+}  // namespace rapture
+
+namespace rapture {
+namespace {
+
+std::vector<std::string> Reader::names(const Item& item, std::string_view what) const {
+  std::vector<std::string> out;
+  if (item.node.IsScalar()) {
+    out.push_back(text(item, what));
+    return out;
+  }
+  for (const auto& el : list(item, what)) out.push_back(text(el, what));
+  return out;
+}
+
+Transformation Reader::read_transformation(const Item& item, const std::string& design) const {
+  using Kind = Transformation::Kind;
+  static const std::vector<std::pair<std::string_view, Kind>> kinds{
+      {"merge", Kind::Merge},   {"split", Kind::Split},       {"async", Kind::Async},
+      {"remove", Kind::RemoveTier}, {"buffer", Kind::Buffer}, {"colocate", Kind::Colocate},
+      {"separate", Kind::Separate}, {"drop", Kind::DropEdge}};
+  const MapView m(*this, item);
+  if (m.entries().size() != 1) {
+    fail(item, "a recomposition step is one of merge, split, async, remove, buffer, colocate, separate or drop, "
+               "e.g. - merge: [cart, checkout]");
+  }
+  const auto& [key, value] = m.entries().front();
+  const auto k = std::find_if(kinds.begin(), kinds.end(), [&](const auto& p) { return p.first == key; });
+  if (k == kinds.end()) {
+    fail(item, "unknown recomposition step '" + key +
+                   "' (expected merge, split, async, remove, buffer, colocate, separate or drop)");
+  }
+  Transformation t;
+  t.kind = k->second;
+  t.where = where_key(item, "design '" + design + "', step " + key);
+  // A call is written "a -> b", alone or as `call:` of a map with the step's options.
+  auto read_call = [&](const Item& v, const std::vector<std::string_view>& options) {
+    const Item* call = &v;
+    std::optional<Item> from_map;
+    if (v.node.IsMap()) {
+      const MapView o(*this, v);
+      o.allow(options);
+      from_map = o.need("call", "the call, e.g. call: \"checkout -> email\"");
+      call = &*from_map;
+      if (auto q = o.get("queue")) t.queue = text(*q, "the queue service's name");
+      if (auto c = o.get("capacity")) t.capacity = integer(*c, 0, kMaxQueue);
+      if (auto c = o.get("consumers")) t.consumers = integer(*c, 1, kMaxReplicas);
+    }
+    std::tie(t.from, t.to) = edge(*call, text(*call, "a call \"from -> to\""));
+  };
+  switch (t.kind) {
+    case Kind::Merge:
+      if (value.node.IsMap()) {
+        const MapView o(*this, value);
+        o.allow({"services", "into"});
+        t.services = names(o.need("services", "the services to merge"), "service names");
+        if (auto into = o.get("into")) t.into = text(*into, "the merged process's name");
+      } else {
+        t.services = names(value, "service names");
+      }
+      if (t.services.size() < 2) fail(value, "merge needs at least two services");
+      break;
+    case Kind::Split: {
+      const MapView o(*this, value);
+      o.allow({"service", "parts"});
+      t.services = {text(o.need("service", "the service to split"), "a service name")};
+      const Item parts = o.need("parts", "the new services and the request types each serves, e.g. {catalog-read: [browse]}");
+      const MapView pm(*this, parts);
+      for (const auto& e : pm.entries()) t.parts.emplace_back(e.name, names(e.item, "request type names"));
+      if (t.parts.empty()) fail(parts, "split needs at least one part");
+      break;
+    }
+    case Kind::Async: read_call(value, {"call", "queue", "capacity", "consumers"}); break;
+    case Kind::Buffer:
+      read_call(value, {"call", "queue", "capacity", "consumers"});
+      if (!value.node.IsMap()) fail(value, "buffer needs {call: \"a -> b\", capacity: N, consumers: M}");
+      break;
+    case Kind::DropEdge: read_call(value, {"call"}); break;
+    case Kind::RemoveTier:
+      t.services = {text(value, "the service to remove")};
+      break;
+    case Kind::Colocate:
+    case Kind::Separate:
+      t.services = names(value, "service names");
+      if (t.kind == Kind::Colocate && t.services.size() < 2) fail(value, "colocate needs at least two services");
+      break;
+  }
+  return t;
+}
+
+void Reader::read_designs(const MapView& top, Scenario& s) const {
+  const auto designs = top.get("designs");
+  if (!designs) return;
+  for (const auto& item : list(*designs, "a list of designs")) {
+    const MapView m(*this, item);
+    m.allow({"name", "description", "set", "recompose", "decay", "cells"});
+    DesignSpec d;
+    const Item name = m.need("name", "the design's name, e.g. name: cells");
+    d.name = text(name, "a design name");
+    if (d.name.empty() || d.name == "baseline") fail(name, "a design needs a name other than 'baseline' (the scenario as written)");
+    for (const auto& other : s.designs) {
+      if (other.name == d.name) fail(name, "design '" + d.name + "' is defined twice");
+    }
+    d.where = where_key(item, "design '" + d.name + "'");
+    if (auto v = m.get("description")) d.description = text(*v, "a sentence");
+    if (auto v = m.get("set")) {
+      const MapView sets(*this, *v);
+      for (const auto& e : sets.entries()) {
+        YAML::Emitter out;
+        out << YAML::Flow << e.item.node;
+        d.set.push_back(e.name + "=" + out.c_str());
+      }
+    }
+    if (auto v = m.get("recompose")) {
+      for (const auto& step : list(*v, "a list of recomposition steps")) d.recomposition.push_back(read_transformation(step, d.name));
+    }
+    if (auto v = m.get("decay")) {
+      const MapView o(*this, *v);
+      o.allow({"request", "service", "legacy", "share", "error_rate", "latency", "replicas"});
+      DecaySpec decay;
+      decay.where = where_key(*v, "design '" + d.name + "', decay");
+      decay.request = text(o.need("request", "the request type partly served by the legacy path"), "a request type");
+      if (auto x = o.get("service")) decay.service = text(*x, "the service the legacy path replaces");
+      if (auto x = o.get("legacy")) decay.legacy = text(*x, "the legacy service's name");
+      decay.share = share(o.need("share", "the share of the request type on the legacy path, e.g. 20%"));
+      // A ramp is written {from: X, to: Y} (worsening over the run) or as one value (constant).
+      auto ramp = [&](const Item& r, auto value_of) {
+        if (!r.node.IsMap()) {
+          const double x = value_of(r);
+          return Ramp{x, x};
+        }
+        const MapView rm(*this, r);
+        rm.allow({"from", "to"});
+        return Ramp{value_of(rm.need("from", "the value at the start")), value_of(rm.need("to", "the value at the end"))};
+      };
+      if (auto x = o.get("error_rate")) decay.error_rate = ramp(*x, [&](const Item& i) { return share(i); });
+      if (auto x = o.get("latency")) decay.latency = ramp(*x, [&](const Item& i) { return duration(i); });
+      if (auto x = o.get("replicas")) decay.replicas = integer(*x, 1, kMaxReplicas);
+      d.decay = decay;
+    }
+    if (auto v = m.get("cells")) {
+      const MapView o(*this, *v);
+      o.allow({"count", "services", "shared", "shuffle_sharding", "capacity"});
+      CellSpec c;
+      c.where = where_key(*v, "design '" + d.name + "', cells");
+      const Item count = o.need("count", "the number of cells, e.g. count: 4");
+      c.count = integer(count, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+      if (c.count < 1) fail(count, "the number of cells must be at least 1, got " + count.node.Scalar());
+      if (auto x = o.get("services")) c.services = names(*x, "service names");
+      if (auto x = o.get("shared")) c.shared = names(*x, "service names");
+      if (auto x = o.get("shuffle_sharding")) c.shuffle_sharding = boolean(*x);
+      if (auto x = o.get("capacity")) {
+        c.split_capacity = keyword<bool>(*x, "capacity", {{"split", true}, {"copy", false}});
+      }
+      d.cells = c;
+    }
+    if (d.recomposition.empty() && !d.decay && !d.cells && d.set.empty()) {
+      // Allowed on purpose: a design that changes nothing reproduces the baseline (common random numbers).
+    }
+    s.designs.push_back(std::move(d));
+  }
+}
+
+}  // namespace
 }  // namespace rapture

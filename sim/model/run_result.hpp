@@ -128,6 +128,9 @@ struct RunSummary {
   double throughput = 0;  ///< requests ended per second
   double goodput = 0;     ///< successful requests per second, degraded ones included
   double wasted_cpu = 0;  ///< CPU seconds spent on visits whose caller had given up
+  /// Users (tenants) with requests ending during the faults' span, and those of them with more
+  /// than the analysis' degraded share failed: the share of users a failure reaches. 0 without faults.
+  uint64_t users = 0, users_failing = 0;
   double error_rate = 0;  ///< failures / requests ended
   double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< all successes; NaN if none
   bool stopped_early = false;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "model/design/design_spec.hpp"
 #include "model/distribution.hpp"
 #include "model/policy/circuit_breaker.hpp"
 #include "model/policy/load_shedding.hpp"
@@ -44,6 +45,8 @@ struct RequestTypeSpec {
   /// Edge settings for this request type only, over the scenario's `edges` (e.g. a checkout
   /// request always calls checkout although the topology says 4 % of visits do).
   std::vector<EdgeOverride> calls;
+  /// Cell-based designs: the entry's copy in each cell, by cell (empty: not routed to cells).
+  std::vector<std::string> cell_entries;
   SourceLocation where;
 };
 
@@ -84,6 +87,9 @@ struct WorkloadSpec {
   RateProfile rate;                 ///< Poisson: arrivals per second over time
   int64_t users = 0;                ///< Closed: concurrent users
   std::optional<Distribution> think;  ///< Closed: think time between a response and the next request
+  /// Users (tenants) behind the source: each request comes from one, drawn uniformly (Poisson;
+  /// default 1000) or is its closed-loop user. A cell router places tenants in cells.
+  std::optional<int64_t> tenants;
   SourceLocation where;
 };
 
@@ -160,6 +166,9 @@ struct FaultSpec {
   /// partition) or a workload index (load_spike, mix_shift; empty: all).
   std::string target;
   std::optional<int64_t> replica;  ///< crash: one replica of the service instead of all
+  /// Cell-based designs: the cell whose copy of the target service it hits (default 0: a cell is
+  /// a failure domain); -1: every cell.
+  std::optional<int64_t> cell;
   double start = 0;
   double end = INFINITY;           ///< start + duration (crash: + restart time)
   std::optional<Distribution> latency;  ///< latency: added to each visit's processing
@@ -218,6 +227,13 @@ struct Limits {
   int64_t max_in_flight = 2'000'000;  ///< requests (service visits) alive at once
 };
 
+/// A service whose errors and latency worsen over the run (a decay layer's legacy path).
+struct ServiceDecay {
+  std::string service;
+  Ramp error_rate;  ///< share of visits failing
+  Ramp latency;     ///< seconds added to each visit
+};
+
 struct Scenario {
   std::string name;
   std::string file;           ///< path of the YAML file
@@ -243,6 +259,12 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   AnalysisSpec analysis;
   std::optional<HypothesisSpec> hypothesis;
+  std::vector<DesignSpec> designs;  ///< the variants `rapture compare` runs besides the baseline
+  // Filled by applying a design (model/design/design), not read from YAML:
+  std::string design = "baseline";     ///< the design this scenario describes
+  int64_t cells = 0;                   ///< cell count of a cell-based design; 0: no cells
+  bool shuffle_sharding = false;
+  std::vector<ServiceDecay> decays;
 };
 
 }  // namespace rapture

@@ -51,6 +51,8 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
     src.arrival_rng = RandomStream(seed, wl.label, "arrivals");
     src.mix_rng = RandomStream(seed, wl.label, "mix");
     src.think_rng = RandomStream(seed, wl.label, "think");
+    src.tenant_rng = RandomStream(seed, wl.label, "tenant");
+    src.cell_rng = RandomStream(seed, wl.label, "cell");
     if (wl.kind == WorkloadSpec::Kind::Poisson) {
       // Load spikes raise the rate: thinning needs the peak of every spike that may overlap.
       src.max_rate = wl.rate.max();
@@ -75,6 +77,8 @@ Simulation::Simulation(const System& system, BinSink& sink, ResourceBackend* bac
     measuring_ = true;
   }
   visits_.assign(system.request_types.size() * system.services.size(), 0);
+  tenant_requests_.assign(system.tenants, 0);
+  tenant_failures_.assign(system.tenants, 0);
   init_tolerance();
   init_faults();
 }
@@ -178,12 +182,17 @@ void Simulation::start_request(uint32_t source, uint32_t user) {
     type = types[std::min<size_t>(static_cast<size_t>(it - cumulative.begin()), types.size() - 1)];
   }
   ++requests_[type].row.arrivals;
+  // A closed-loop user is its own tenant; an open-loop request comes from one drawn uniformly.
+  const uint32_t tenant = wl.first_tenant + (user != kNone ? (user % wl.tenants) : src.tenant_rng.below(wl.tenants));
+  const auto& rt = system_.request_types[type];
   const uint32_t id = new_job();
   Job& j = job(id);
   j.parent = kNone;
-  j.service = system_.request_types[type].entry;
+  j.service = rt.cell_entries.empty() ? rt.entry : rt.cell_entries[cell_of(tenant, src.cell_rng)];
   j.replica = pick_replica(j.service);
   j.user = user;
+  j.tenant = tenant;
+  j.inproc = false;
   j.request_type = static_cast<uint16_t>(type);
   j.sync = true;
   j.critical = true;
@@ -195,6 +204,20 @@ void Simulation::start_request(uint32_t source, uint32_t user) {
   j.deadline = INFINITY;
   arrive(id);
   check_limits();
+}
+
+uint32_t Simulation::cell_of(uint32_t tenant, RandomStream& rng) const {
+  // The router hashes the tenant (a fixed function: a tenant stays in its cell across runs).
+  uint64_t h = tenant + 0x9e3779b97f4a7c15ULL;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  const uint64_t k = system_.cells;
+  const auto first = static_cast<uint32_t>(h % k);
+  if (!system_.shuffle_sharding || k < 2) return first;
+  // Shuffle sharding: the tenant's shard is a pair of cells; each request goes to one of the two.
+  const auto second = static_cast<uint32_t>((first + 1 + (h / k) % (k - 1)) % k);
+  return rng.bernoulli(0.5) ? first : second;
 }
 
 uint32_t Simulation::pick_replica(uint32_t service) {
@@ -244,7 +267,7 @@ void Simulation::send(uint32_t caller, const CallConfig& call, double bytes) {
     return;
   }
   (void)bytes;
-  if (call.mode == CallMode::Sync) ++job(caller).pending;
+  if (call.mode != CallMode::Async) ++job(caller).pending;
   send_try(caller, call, kNone);
 }
 
@@ -252,14 +275,16 @@ uint32_t Simulation::send_try(uint32_t caller, const CallConfig& call, uint32_t 
   const uint32_t id = new_job();
   Job& parent = job(caller);
   Job& j = job(id);
-  j.parent = call.mode == CallMode::Sync ? caller : kNone;
+  j.parent = call.mode == CallMode::Async ? kNone : caller;
   j.service = call.callee;
-  j.replica = pick_replica(call.callee);
+  j.inproc = call.mode == CallMode::InProcess;
+  // An in-process call runs in the caller's process: its replica, host, worker and fate.
+  j.replica = j.inproc ? parent.replica : pick_replica(call.callee);
   j.user = kNone;
   j.call = call_id;
   j.failed = j.delayed = j.swallowed = false;
   j.request_type = parent.request_type;
-  j.sync = call.mode == CallMode::Sync;
+  j.sync = call.mode != CallMode::Async;
   j.critical = call.critical;
   j.orphan = j.cancelled = j.degraded = false;
   j.response_bytes = call.response_bytes;
@@ -267,6 +292,10 @@ uint32_t Simulation::send_try(uint32_t caller, const CallConfig& call, uint32_t 
   if (call_id != kNone) {
     const auto& c = calls_[call_id];
     if (system_.edge_policies[c.policy].retry.propagate_deadline) j.deadline = std::min(j.deadline, c.deadline_at);
+  }
+  if (j.inproc) {
+    schedule(now_, EventKind::JobArrive, id);
+    return id;
   }
   const uint32_t from = replicas_[parent.replica].host;
   const uint32_t to = replicas_[j.replica].host;
@@ -299,6 +328,8 @@ void Simulation::arrive(uint32_t job_id) {
   j.swallowed = false;
   if (rep.down) {
     reject(job_id, ErrorCause::Unavailable);  // connection refused
+  } else if (j.inproc) {
+    start_service(job_id);  // a function call: no queue, no admission, the caller's worker
   } else if (j.cancelled) {
     reject(job_id, ErrorCause::Timeout);  // its caller gave up and cancelled it on the way
   } else if (s.admission && !s.admission->admit(now_, s.busy + s.queued)) {
@@ -321,9 +352,11 @@ void Simulation::start_service(uint32_t job_id) {
   Job& j = job(job_id);
   auto& s = services_[j.service];
   Replica& rep = replicas_[j.replica];
-  touch(s);
-  ++rep.busy;
-  ++s.busy;
+  if (!j.inproc) {
+    touch(s);
+    ++rep.busy;
+    ++s.busy;
+  }
   const double demand = system_.services[j.service].service_time.sample(s.service_time_rng);
   j.demand = demand;
   j.epoch = rep.epoch;
@@ -338,15 +371,18 @@ void Simulation::start_service(uint32_t job_id) {
 void Simulation::on_computed(uint32_t job_id) {
   Job& j = job(job_id);
   auto& s = services_[j.service];
-  if (!s.latency_faults.empty() && !j.delayed && !dead(j)) {
+  const auto& cfg = system_.services[j.service];
+  if ((!s.latency_faults.empty() || cfg.decaying) && !j.delayed && !dead(j)) {
     // Injected latency: the visit takes this much longer (its worker stays held).
-    double extra = 0;
+    double extra = cfg.decaying ? cfg.decay_latency.at(now_, system_.duration) : 0.0;
     for (const auto* d : s.latency_faults) extra += d->sample(s.service_time_rng);
     j.delayed = true;
     schedule(now_ + extra, EventKind::ComputeDone, job_id);
     return;
   }
-  const double error_rate = 1.0 - (1.0 - system_.services[j.service].error_rate) * s.fault_error_keep;
+  const double own_error = cfg.decaying ? std::min(1.0, cfg.error_rate + cfg.decay_error.at(now_, system_.duration))
+                                        : cfg.error_rate;
+  const double error_rate = 1.0 - (1.0 - own_error) * s.fault_error_keep;
   if (error_rate > 0 && s.calls_rng.bernoulli(error_rate)) {
     j.failed = true;
     j.cause = ErrorCause::Injected;
@@ -420,13 +456,15 @@ void Simulation::complete(uint32_t job_id) {
     s.totals.wasted_cpu += j.demand;
     wasted_cpu_ += j.demand;
   }
-  --rep.outstanding;
-  if (dead(j)) {
-    --rep.killed;  // a crash already took the workers of the visits it killed
-  } else {
-    --rep.busy;
-    --s.busy;
-    start_next(j.replica);
+  if (!j.inproc) {  // an in-process visit ran on its caller's worker: nothing to give back
+    --rep.outstanding;
+    if (dead(j)) {
+      --rep.killed;  // a crash already took the workers of the visits it killed
+    } else {
+      --rep.busy;
+      --s.busy;
+      start_next(j.replica);
+    }
   }
   if (s.swallowing > 0 && j.parent != kNone && !j.orphan) {
     // The reply is swallowed: only the caller's timeout notices (abandon_try frees it then).
@@ -469,7 +507,7 @@ void Simulation::reject(uint32_t job_id, ErrorCause cause) {
   j.cause = cause;
   ++s.row.errors[static_cast<size_t>(cause)];
   ++s.totals.errors[static_cast<size_t>(cause)];
-  --replicas_[j.replica].outstanding;
+  if (!j.inproc) --replicas_[j.replica].outstanding;
   reply(job_id);
 }
 
@@ -483,6 +521,10 @@ void Simulation::reply(uint32_t job_id) {
   if (j.parent == kNone) {
     if (j.sync) end_request(j);  // the entry visit: the request ends here
     free_job(job_id);
+    return;
+  }
+  if (j.inproc) {
+    schedule(now_, EventKind::ReplyArrive, job_id);
     return;
   }
   const uint32_t from = replicas_[j.replica].host;
@@ -506,7 +548,7 @@ void Simulation::on_reply(uint32_t job_id) {
     free_job(job_id);
     return;
   }
-  if (services_[child.service].outlier) {
+  if (services_[child.service].outlier && !child.inproc) {
     record_outlier(child.replica, child.failed);  // Envoy counts every 5xx of the host
   }
   if (child.call != kNone) {
@@ -529,6 +571,10 @@ void Simulation::on_reply(uint32_t job_id) {
 
 void Simulation::end_request(const Job& j) {
   auto& r = requests_[j.request_type];
+  if (now_ >= system_.user_window_start && now_ < system_.user_window_end) {
+    ++tenant_requests_[j.tenant];
+    tenant_failures_[j.tenant] += j.failed;
+  }
   if (j.failed) {
     ++r.row.failures;
     if (measuring_) ++r.failures;
@@ -656,6 +702,11 @@ RunTotals Simulation::finish(double end) {
   sum.requests = sum.successes + sum.failures;
   sum.throughput = measured > 0 ? static_cast<double>(sum.requests) / measured : NAN;
   sum.goodput = measured > 0 ? static_cast<double>(sum.successes) / measured : NAN;
+  for (uint32_t t = 0; t < tenant_requests_.size(); ++t) {
+    if (tenant_requests_[t] == 0) continue;
+    ++sum.users;
+    sum.users_failing += tenant_failures_[t] > system_.user_failing_share * tenant_requests_[t];
+  }
   sum.error_rate = sum.requests ? static_cast<double>(sum.failures) / static_cast<double>(sum.requests) : NAN;
   sum.latency_mean = all.mean();
   sum.p50 = all.quantile(0.5);

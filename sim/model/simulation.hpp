@@ -85,6 +85,7 @@ class Simulation {
     uint32_t repeat_left;  ///< calls still to make in the current sequential stage
     uint32_t pending;      ///< synchronous calls outstanding
     uint32_t user;         ///< closed-loop user, kNone for open-loop
+    uint32_t tenant;       ///< entry visit: the user (tenant) the request comes from
     uint32_t call;         ///< the policy-managed call this visit is a try of, kNone otherwise
     uint32_t orphan_edge;  ///< orphan: the edge whose caller gave up on it (its reply comes late)
     uint16_t request_type;
@@ -97,6 +98,7 @@ class Simulation {
     bool degraded;         ///< a fallback answered somewhere below it
     bool delayed;          ///< its injected latency has been served
     bool swallowed;        ///< finished at a swallowing service: its reply will never be sent
+    bool inproc;           ///< an in-process call: runs on its caller's replica and worker
     uint32_t epoch;        ///< its replica's epoch when it started: a crash since makes it dead
     double arrive_time;    ///< at the service
     double request_start;  ///< entry visit only: when the request was sent
@@ -174,7 +176,7 @@ class Simulation {
   };
 
   struct Source {
-    RandomStream arrival_rng, mix_rng, think_rng;
+    RandomStream arrival_rng, mix_rng, think_rng, tenant_rng, cell_rng;
     double max_rate = 0;
   };
 
@@ -188,6 +190,8 @@ class Simulation {
   void on_user_wake(uint32_t user);
   void start_request(uint32_t source, uint32_t user);
   uint32_t pick_replica(uint32_t service);
+  /// The cell the router sends a request of `tenant` to.
+  uint32_t cell_of(uint32_t tenant, RandomStream& rng) const;
   void send(uint32_t caller, const CallConfig& call, double bytes);
   uint32_t send_try(uint32_t caller, const CallConfig& call, uint32_t call_id);
   // Tolerance policies (simulation_tolerance.cpp).
@@ -298,6 +302,7 @@ class Simulation {
   std::vector<uint32_t> mix_fault_;  ///< by workload source: the active mix shift, or kNone
   RandomStream fault_rng_;
   std::vector<double> rate_factor_;  ///< by workload source: product of active load spikes
+  std::vector<uint32_t> tenant_requests_, tenant_failures_;  ///< by tenant, over the faults' span
   std::vector<ServiceBinRow> service_rows_;
   std::vector<RequestBinRow> request_rows_;
   std::function<void(double)> progress_;

@@ -208,39 +208,44 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
 
   std::vector<uint8_t> state(n, 0);  // 0 unvisited, 1 on the DFS path, 2 done
   std::vector<uint32_t> path;
-  const uint32_t entry = sys.request_types[rt].entry;
-  // Iterative DFS so that a deep chain cannot overflow the stack.
-  std::vector<std::pair<uint32_t, size_t>> stack{{entry, 0}};
-  state[entry] = 1;
-  path.push_back(entry);
-  while (!stack.empty()) {
-    auto& [v, next] = stack.back();
-    if (next < out[v].size()) {
-      const size_t ei = out[v][next++];
-      if (!takes(ei)) continue;
-      const auto w = static_cast<uint32_t>(boost::target(descs[ei], g));
-      if (state[w] == 1) {
-        std::string cycle;
-        auto it = std::find(path.begin(), path.end(), w);
-        for (; it != path.end(); ++it) cycle += sys.services[*it].name + " -> ";
-        cycle += sys.services[w].name;
-        throw InputError({edges[ei].line ? topology.file : spec.where.file,
-                          edges[ei].line ? edges[ei].line : spec.where.line,
-                          "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
-                         "request type '" + spec.name + "' would call in a cycle " + cycle +
-                             " and recurse without bound; skip one of these edges for it (skip: [\"" +
-                             edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
+  // A cell-based design enters at the entry's copy in the request's cell: every copy is a root.
+  std::vector<uint32_t> roots{sys.request_types[rt].entry};
+  roots.insert(roots.end(), sys.request_types[rt].cell_entries.begin(), sys.request_types[rt].cell_entries.end());
+  for (const uint32_t entry : roots) {
+    if (state[entry] != 0) continue;
+    // Iterative DFS so that a deep chain cannot overflow the stack.
+    std::vector<std::pair<uint32_t, size_t>> stack{{entry, 0}};
+    state[entry] = 1;
+    path.push_back(entry);
+    while (!stack.empty()) {
+      auto& [v, next] = stack.back();
+      if (next < out[v].size()) {
+        const size_t ei = out[v][next++];
+        if (!takes(ei)) continue;
+        const auto w = static_cast<uint32_t>(boost::target(descs[ei], g));
+        if (state[w] == 1) {
+          std::string cycle;
+          auto it = std::find(path.begin(), path.end(), w);
+          for (; it != path.end(); ++it) cycle += sys.services[*it].name + " -> ";
+          cycle += sys.services[w].name;
+          throw InputError({edges[ei].line ? topology.file : spec.where.file,
+                            edges[ei].line ? edges[ei].line : spec.where.line,
+                            "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
+                           "request type '" + spec.name + "' would call in a cycle " + cycle +
+                               " and recurse without bound; skip one of these edges for it (skip: [\"" +
+                               edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
+        }
+        if (state[w] == 0) {
+          state[w] = 1;
+          path.push_back(w);
+          stack.emplace_back(w, 0);
+        }
+        continue;
       }
-      if (state[w] == 0) {
-        state[w] = 1;
-        path.push_back(w);
-        stack.emplace_back(w, 0);
-      }
-      continue;
+      state[v] = 2;
+      path.pop_back();
+      stack.pop_back();
     }
-    state[v] = 2;
-    path.pop_back();
-    stack.pop_back();
   }
   (void)scenario;
   for (uint32_t s = 0; s < n; ++s) {
@@ -315,7 +320,8 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
     PolicySpec p = scenario.policy_all;
     p.overlay(scenario.policy_by_kind[static_cast<size_t>(sys.services[callee].kind)]);
     if (specific[i]) p.overlay(*specific[i]);
-    if (!p.any()) continue;
+    // Merging made the call a function call: there is no network call left to protect.
+    if (!p.any() || edges[i].mode == CallMode::InProcess) continue;
     if (edges[i].mode != CallMode::Sync) {
       if (specific[i]) {
         throw InputError(specific[i]->where, "edge " + edge_name(sys.services[caller].name, sys.services[callee].name) +
@@ -523,6 +529,7 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     RequestTypeConfig cfg;
     cfg.name = spec.name;
     cfg.entry = require_service(topology, spec.entry, spec.where, "entry service");
+    for (const auto& e : spec.cell_entries) cfg.cell_entries.push_back(require_service(topology, e, spec.where, "cell entry"));
     rt_index[spec.name] = static_cast<uint32_t>(sys.request_types.size());
     sys.request_types.push_back(cfg);
   }
@@ -564,6 +571,11 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     cfg.rate = w.rate;
     cfg.users = w.users;
     cfg.think = w.think ? *w.think : Distribution::constant(0);
+    const int64_t tenants = w.tenants.value_or(w.kind == WorkloadSpec::Kind::Closed ? w.users : 1000);
+    check_range(tenants, 1, 10'000'000, w.where, "tenants");
+    cfg.tenants = static_cast<uint32_t>(tenants);
+    cfg.first_tenant = sys.tenants;
+    sys.tenants += cfg.tenants;
     if (w.kind == WorkloadSpec::Kind::Poisson) {
       if (!(cfg.rate.max() > 0)) throw InputError(w.where, "the arrival rate must be > 0");
       expected_requests += cfg.rate.max() * scenario.duration;
@@ -572,7 +584,31 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     }
     sys.workload.push_back(std::move(cfg));
   }
+  if (sys.tenants > 50'000'000) throw InputError({scenario.file, 0, "workload"}, "more than 5e7 tenants in total");
   resolve_faults(topology, scenario, sys);
+  for (const auto& f : sys.faults) {
+    sys.user_window_start = std::min(sys.user_window_start, f.spec.start);
+  }
+  if (!sys.faults.empty()) {
+    double end = sys.user_window_start;
+    for (const auto& f : sys.faults) end = std::max(end, f.spec.end);
+    sys.user_window_end = std::min(end, sys.duration);
+  }
+  sys.user_failing_share = scenario.analysis.degraded_error;
+
+  sys.cells = static_cast<uint32_t>(std::max<int64_t>(scenario.cells, 0));
+  sys.shuffle_sharding = scenario.shuffle_sharding;
+  for (const auto& rt : sys.request_types) {
+    if (!rt.cell_entries.empty() && rt.cell_entries.size() != sys.cells) {
+      throw InputError({scenario.file, 0, "request type '" + rt.name + "'"}, "a cell entry per cell is needed");
+    }
+  }
+  for (const auto& d : scenario.decays) {
+    auto& svc = sys.services[require_service(topology, d.service, {scenario.file, 0, "decay"}, "legacy service")];
+    svc.decaying = true;
+    svc.decay_error = d.error_rate;
+    svc.decay_latency = d.latency;
+  }
   if (expected_requests > kMaxExpectedRequests) {
     throw InputError({scenario.file, 0, "workload"},
                      "the workload would generate about " + std::to_string(expected_requests) +

@@ -3,6 +3,7 @@
 /// flattened into integer-indexed tables (services, replicas, hosts, call plans) so that the
 /// simulation never looks up a name or follows a graph edge while it runs.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct ServiceConfig {
   QueueDiscipline discipline = QueueDiscipline::Fifo;
   Balancer balancer = Balancer::RoundRobin;
   double error_rate = 0;  ///< share of visits that fail with cause `injected` after computing
+  bool decaying = false;  ///< a decay layer's legacy service: the ramps below apply
+  Ramp decay_error;       ///< share of visits failing over time (on top of error_rate)
+  Ramp decay_latency;     ///< seconds added to each visit over time
   std::vector<uint32_t> replica_hosts;  ///< host index of each replica
   ServiceProtection protection;
 };
@@ -97,6 +101,7 @@ struct CallPlan {
 struct RequestTypeConfig {
   std::string name;
   uint32_t entry = 0;
+  std::vector<uint32_t> cell_entries;  ///< cell-based design: the entry's copy in each cell; empty: `entry`
 };
 
 /// A workload source with names resolved.
@@ -108,6 +113,8 @@ struct WorkloadConfig {
   int64_t users = 0;
   Distribution think;
   std::string label;  ///< for random-stream keys: "workload[i]"
+  uint32_t tenants = 1;       ///< users behind the source
+  uint32_t first_tenant = 0;  ///< tenant ids are global: this source's are first_tenant + [0, tenants)
 };
 
 struct System {
@@ -127,6 +134,13 @@ struct System {
   std::vector<CallPlan> plans;  ///< [request type * services + service]
   std::vector<EdgePolicy> edge_policies;
   std::vector<FaultConfig> faults;
+  uint32_t tenants = 0;           ///< over all sources
+  uint32_t cells = 0;             ///< cell-based design: the cell count; 0: no cell router
+  bool shuffle_sharding = false;  ///< each tenant on a pair of cells, one picked per request
+  /// Users are judged over the faults' span: a user whose share of failed requests there is above
+  /// `user_failing_share` is a failing user (the share of users a failure reaches).
+  double user_window_start = INFINITY, user_window_end = INFINITY;
+  double user_failing_share = 0.05;
 
   [[nodiscard]] const CallPlan& plan(uint32_t request_type, uint32_t service) const {
     return plans[static_cast<size_t>(request_type) * services.size() + service];

@@ -18,7 +18,7 @@ Enum parse_enum(std::string_view text, const std::array<std::string_view, N>& na
 }
 
 constexpr std::array<std::string_view, 5> kKindNames{"frontend", "service", "cache", "db", "queue"};
-constexpr std::array<std::string_view, 2> kModeNames{"sync", "async"};
+constexpr std::array<std::string_view, 3> kModeNames{"sync", "async", "inprocess"};
 constexpr std::array<std::string_view, 2> kDisciplineNames{"fifo", "lifo"};
 constexpr std::array<std::string_view, 3> kBalancerNames{"round_robin", "random", "least_outstanding"};
 }  // namespace

@@ -19,8 +19,10 @@ namespace rapture {
 enum class ServiceKind : uint8_t { Frontend, Service, Cache, Db, Queue };
 inline constexpr int kServiceKinds = 5;
 
-/// Whether the caller blocks on the call (sync) or sends and continues (async, via a queue).
-enum class CallMode : uint8_t { Sync, Async };
+/// Whether the caller blocks on the call (sync), sends and continues (async, via a queue), or
+/// calls a function of the same process (in-process: merged services; the caller's worker
+/// runs the callee's code on the caller's replica, with no network hop and no queue).
+enum class CallMode : uint8_t { Sync, Async, InProcess };
 
 /// Order in which a replica serves its waiting requests.
 enum class QueueDiscipline : uint8_t { Fifo, Lifo };

@@ -22,7 +22,7 @@ struct CallFilter {
   bool sync_only = false;
   bool operator()(const CallEdgeDesc& e) const {
     const CallEdge& call = (*graph)[e];
-    return call.active && (!sync_only || call.mode == CallMode::Sync);
+    return call.active && (!sync_only || call.mode != CallMode::Async);
   }
 };
 
@@ -91,7 +91,7 @@ TopologyStats analyze_topology(const Topology& topology) {
     ++stats.calls;
     if (!call.active) {
       ++stats.inactive_calls;
-    } else if (call.mode == CallMode::Sync) {
+    } else if (call.mode != CallMode::Async) {
       ++stats.sync_calls;
     } else {
       ++stats.async_calls;

@@ -16,7 +16,7 @@ struct TopologyStats {
   size_t services = 0;
   std::array<size_t, kServiceKinds> services_per_kind{};  ///< indexed by ServiceKind
   size_t calls = 0;                                       ///< all edges
-  size_t sync_calls = 0;                                  ///< active synchronous edges
+  size_t sync_calls = 0;                                  ///< active synchronous edges (in-process calls block too)
   size_t async_calls = 0;                                 ///< active asynchronous edges
   size_t inactive_calls = 0;                              ///< dead call sites; calls == sync + async + inactive
 

@@ -52,7 +52,7 @@ inline Scenario make_scenario(const std::string& entry, double rate, double dura
   s.warmup = warmup;
   s.bin_width = 1.0;
   s.seed = seed;
-  s.requests.push_back(RequestTypeSpec{"r", entry, {}, {}, {}, {}});
+  s.requests.push_back(RequestTypeSpec{"r", entry, {}, {}, {}, {}, {}});
   WorkloadSpec w;
   w.kind = WorkloadSpec::Kind::Poisson;
   w.mix = {{"r", 1.0}};

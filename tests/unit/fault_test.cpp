@@ -97,7 +97,7 @@ TEST(Faults, ErrorInjectionFailsItsShareOfVisits) {
 TEST(Faults, AHostSlowdownSlowsOnlyTheReplicasOnThatHost) {
   auto topo = make_topology({"a", "b"}, {});
   auto sc = make_scenario("a", 20, 30, 0);
-  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}});
+  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}, {}});
   sc.workload.push_back(sc.workload[0]);
   sc.workload[1].mix = {{"rb", 1.0}};
   sc.services.push_back({"a", params(1, 4, 100, Distribution::constant(10e-3))});
@@ -136,7 +136,7 @@ TEST(Faults, QueueAndWorkerShrinksLastAsLongAsTheFault) {
 TEST(Faults, AHostFailureTakesDownEveryReplicaOnIt) {
   auto topo = make_topology({"a", "b"}, {});
   auto sc = make_scenario("a", 50, 30, 0);
-  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}});
+  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}, {}});
   sc.workload.push_back(sc.workload[0]);
   sc.workload[1].mix = {{"rb", 1.0}};
   sc.platform.hosts.push_back(HostSpec{"shared", 1e9, 64, 1, {}});
@@ -261,7 +261,7 @@ TEST(Faults, APartitionDropsMessagesOnlyTimeoutsNotice) {
 TEST(Faults, AMixShiftChangesTheRequestMixWhileItLasts) {
   auto topo = make_topology({"a", "b"}, {});
   auto sc = make_scenario("a", 200, 30, 0);
-  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}});
+  sc.requests.push_back(RequestTypeSpec{"rb", "b", {}, {}, {}, {}, {}});
   auto f = net_fault(Kind::MixShift, "", 10, 20);
   f.mix = {{"rb", 1.0}};
   sc.faults.push_back(f);

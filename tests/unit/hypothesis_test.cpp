@@ -31,7 +31,7 @@ class Hypothesis : public ::testing::Test {
     system.warmup = 2;
     system.bin_width = 1;
     system.services.resize(kServices);
-    system.request_types = {{"checkout", 0}, {"browse", 0}, {"admin", 0}};
+    system.request_types = {{"checkout", 0, {}}, {"browse", 0, {}}, {"admin", 0, {}}};
 
     const RequestBinRow browse = row(50, 0, 0.020, 0.040);
     for (int64_t b = 0; b < kBins; ++b) {

@@ -131,6 +131,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
   std::vector<ServiceTotals> service_totals(n_s);
   std::vector<uint64_t> successes(n_r), failures(n_r);
   for (int64_t bin = 0; bin < bins; ++bin) {
+    double bin_calls = 0, bin_attempts = 0;
     if (n_e > 0) {
       std::vector<EdgeBinRow> edges(n_e);
       for (auto& row : edges) {
@@ -139,9 +140,13 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
         row.attempts = row.calls + row.retries;
         row.timeouts = bin % 9 == 0 ? 1 : 0;
         row.open_fraction = bin % 50 < 5 ? 1.0 : 0.0;
+        bin_calls += static_cast<double>(row.calls);
+        bin_attempts += static_cast<double>(row.attempts);
       }
       writer->write_edge_bin(bin, edges);
     }
+    expected.calls.push_back(bin_calls);
+    expected.attempts.push_back(bin_attempts);
     std::vector<ServiceBinRow> services(n_s);
     for (size_t s = 0; s < n_s; ++s) {
       ServiceBinRow& row = services[s];
@@ -158,7 +163,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
       t.errors[static_cast<size_t>(bin % kErrorCauses)] += 1;
     }
     std::vector<RequestBinRow> requests(n_r);
-    uint64_t bin_successes = 0, bin_arrivals = 0;
+    uint64_t bin_successes = 0, bin_arrivals = 0, bin_failures = 0;
     for (size_t r = 0; r < n_r; ++r) {
       RequestBinRow& row = requests[r];
       row.arrivals = 6 + static_cast<uint64_t>((bin + static_cast<int64_t>(r) * 2 + variant) % 5);
@@ -167,11 +172,13 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
       row.latency_mean = row.latency_p50 = row.latency_p99 = 0.02;
       bin_successes += row.successes;
       bin_arrivals += row.arrivals;
+      bin_failures += row.failures;
       successes[r] += row.successes;
       failures[r] += row.failures;
     }
     expected.goodput.push_back(static_cast<double>(bin_successes) / info.bin_width);
     expected.offered.push_back(static_cast<double>(bin_arrivals) / info.bin_width);
+    expected.failures.push_back(static_cast<double>(bin_failures) / info.bin_width);
     writer->write_bin(bin, services, requests);
     if (n_e > 0 && bin % 50 == 0) {
       const double t = static_cast<double>(bin) * info.bin_width + 0.1;
@@ -209,6 +216,8 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
   summary.error_rate = static_cast<double>(summary.failures) / static_cast<double>(summary.requests);
   summary.latency_mean = summary.p50 = summary.p95 = summary.p99 = summary.p999 = 0.02;
   summary.events = 1000;
+  summary.users = 40;
+  summary.users_failing = 7;
   summary.wall_seconds = 0.25;
   writer->finish(totals);
   if (report != nullptr) write_analysis(file, info.index, *report, nullptr);
@@ -217,6 +226,9 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
   expected.error_rate = summary.error_rate;
   expected.goodput_mean = summary.goodput;
   expected.requests = summary.requests;
+  expected.p99 = summary.p99;
+  expected.users = summary.users;
+  expected.users_failing = summary.users_failing;
   if (report != nullptr) {
     expected.has_analysis = true;
     expected.trigger_start = report->trigger_start;
@@ -239,6 +251,10 @@ void expect_same_digest(const RunDigest& actual, const RunDigest& expected) {
   EXPECT_EQ(actual.error_rate, expected.error_rate);
   EXPECT_EQ(actual.goodput_mean, expected.goodput_mean);
   EXPECT_EQ(actual.requests, expected.requests);
+  EXPECT_EQ(actual.failures, expected.failures);
+  EXPECT_EQ(actual.calls, expected.calls);
+  EXPECT_EQ(actual.attempts, expected.attempts);
+  EXPECT_EQ(actual.users_failing, expected.users_failing);
   EXPECT_TRUE(actual == expected) << "the analysis attributes differ";
 }
 

@@ -300,7 +300,7 @@ TEST(Simulation, RequestTypeCallsOverrideEdgeSettingsForThatTypeOnly) {
   rare.probability = 0.1;
   auto topo = make_topology({"a", "b"}, {{"a", "b", rare}});
   auto sc = make_scenario("a", 200, 50, 0);
-  sc.requests.push_back(RequestTypeSpec{"always", "a", {}, {}, {}, {}});
+  sc.requests.push_back(RequestTypeSpec{"always", "a", {}, {}, {}, {}, {}});
   EdgeOverride sure;
   sure.from = "a";
   sure.to = "b";

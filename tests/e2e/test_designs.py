@@ -1,0 +1,99 @@
+"""Design variants end to end, through SimGrid and read back with h5py: cells contain a crash to
+the tenants of one cell where the baseline fails every user; a fault in the database the cells
+share still crosses every cell; a design that changes nothing reproduces the baseline exactly
+(common random numbers); `rapture compare` runs every design over the same seeds and writes a
+comparison that an independent reader finds consistent with the runs it holds."""
+
+import os
+import shutil
+import subprocess
+
+import h5py
+import numpy as np
+
+from harness import DATA, SOURCE_DIR, RaptureTest, datasets_equal, read_run, run
+
+CELLS = os.path.join(DATA, "e2e", "cells.yaml")
+STYLEFLOW = os.path.join(SOURCE_DIR, "scenarios", "styleflow-redesign.yaml")
+
+
+def users_failing(path, index=0):
+    _, _, summary, _ = read_run(path, index)
+    return int(summary["users_failing"]) / int(summary["users"]), int(summary["users"])
+
+
+class DesignTest(RaptureTest):
+    def test_cells_contain_a_crash_to_about_a_quarter_of_users(self):
+        base = self.simulate(CELLS, "base.h5")
+        cells = self.simulate(CELLS, "cells.h5", ["--design", "cells"])
+        share_base, users = users_failing(base)
+        share_cells, users_cells = users_failing(cells)
+        self.assertEqual(users, 400)
+        self.assertEqual(users_cells, 400)
+        # The baseline's only api is down for the whole window: every user fails.
+        self.assertGreater(share_base, 0.99)
+        # 400 tenants hashed to 4 cells: the crashed cell holds Binomial(400, 1/4) of them,
+        # 100 +- 8.7 (one sigma); 3 sigma is 0.065 of the users.
+        self.assertLess(abs(share_cells - 0.25), 0.065, share_cells)
+        with h5py.File(cells, "r") as f:
+            services = [s.decode() for s in f["runs/0/service"][()]]
+            self.assertEqual(f["runs/0"].attrs["design"].decode() if isinstance(f["runs/0"].attrs["design"], bytes)
+                             else f["runs/0"].attrs["design"], "cells")
+        self.assertEqual(sorted(services), sorted(["db"] + [f"{s}@c{i}" for s in ("fe", "api") for i in range(4)]))
+
+    def test_a_fault_in_the_shared_database_crosses_every_cell(self):
+        crash_db = "faults=[{name: db-crash, kind: crash, target: db, start: 20s, duration: 20s}]"
+        cells = self.simulate(CELLS, "cells-db.h5", ["--design", "cells", "--set", crash_db])
+        share, _ = users_failing(cells)
+        self.assertGreater(share, 0.99)
+
+    def test_shuffle_sharding_places_tenants_on_pairs_of_cells(self):
+        shuffled = self.simulate(CELLS, "shuffled.h5", ["--design", "shuffled"])
+        share, _ = users_failing(shuffled)
+        # A tenant fails when one of its two cells is the crashed one: 3 of the C(4,2) = 6 pairs
+        # hold cell 0, so about half the tenants see failures (each of their requests has a 1/2
+        # chance of landing there, far above the 5 % a failing user needs).
+        self.assertLess(abs(share - 0.5), 0.08, share)
+
+    def test_a_design_that_changes_nothing_reproduces_the_baseline_exactly(self):
+        base = self.simulate(CELLS, "base.h5")
+        same = self.simulate(CELLS, "same.h5", ["--design", "same"])
+        self.assertTrue(datasets_equal(base, same))
+
+    def test_the_design_topology_is_dot_that_graphviz_reads(self):
+        dot = self.path("cells.dot")
+        self.run_ok(["validate", CELLS, "--design", "cells", "--design-dot", dot])
+        with open(dot) as f:
+            text = f.read()
+        self.assertIn('"api@c3"', text)
+        if shutil.which("dot"):
+            subprocess.run(["dot", "-Tsvg", dot, "-o", self.path("cells.svg")], check=True)
+
+    def test_compare_writes_a_side_by_side_table_and_record(self):
+        out = self.path("compare.h5")
+        stdout, _ = self.run_ok(["compare", CELLS, "--designs", "baseline,cells,same", "-r", "3", "-j", "2",
+                                 "-o", out])
+        self.assertIn("users failing", stdout)
+        with h5py.File(out, "r") as f:
+            c = f["compare"]
+            designs = [d.decode() for d in c["designs"][()]]
+            self.assertEqual(designs, ["baseline", "cells", "same"])
+            metrics = [m.decode() for m in c["metrics"][()]]
+            values = c["values"][()]
+            self.assertEqual(values.shape, (3, 3, len(metrics)))
+            runs = c["runs"][()]
+            users = metrics.index("users_failing")
+            for d in range(3):
+                for r in range(3):
+                    s = f[f"runs/{runs[d, r]}/summary"].attrs
+                    self.assertAlmostEqual(values[d, r, users], s["users_failing"] / s["users"])
+                    self.assertEqual(f[f"runs/{runs[d, r]}"].attrs["seed"], f[f"runs/{runs[0, r]}"].attrs["seed"])
+            # Same seeds: the no-op design equals the baseline run for run, so it is not distinguishable.
+            np.testing.assert_array_equal(values[2], values[0])
+            verdict = c["verdict"][()]
+            self.assertEqual(verdict[2, users], 0)
+            # Cells: fewer users failing than the baseline, and the paired interval says so.
+            self.assertEqual(verdict[1, users], 1)
+            self.assertLess(c["mean"][1, users], 0.4)
+            self.assertGreater(c["mean"][0, users], 0.99)
+            self.assertIn("api@c0", c["dot"][1].decode())
