@@ -31,6 +31,16 @@ struct EdgeOverride {
   std::optional<bool> active;
   std::optional<bool> critical;
   SourceLocation where;
+
+  /// Sets the fields this override gives on `edge`.
+  void apply_to(CallEdge& edge) const {
+    if (mode) edge.mode = *mode;
+    if (probability) edge.probability = *probability;
+    if (calls) edge.calls = *calls;
+    if (group) edge.group = *group;
+    if (active) edge.active = *active;
+    if (critical) edge.critical = *critical;
+  }
 };
 
 /// A request type: where it enters and which calls it makes.

@@ -52,13 +52,7 @@ void apply_overrides(const Topology& topology, const std::vector<EdgeOverride>& 
     for (size_t i = 0; i < descs.size(); ++i) {
       if (boost::source(descs[i], topology.graph) != from || boost::target(descs[i], topology.graph) != to) continue;
       found = true;
-      auto& e = edges[i];
-      if (o.mode) e.mode = *o.mode;
-      if (o.probability) e.probability = *o.probability;
-      if (o.calls) e.calls = *o.calls;
-      if (o.group) e.group = *o.group;
-      if (o.active) e.active = *o.active;
-      if (o.critical) e.critical = *o.critical;
+      o.apply_to(edges[i]);
     }
     if (!found) {
       throw InputError(o.where, "edge " + edge_name(o.from, o.to) + " is not in topology '" + topology.name + "'");
@@ -455,6 +449,16 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
 }
 
 }  // namespace
+
+ServiceParams resolved_params(const ServiceNode& node, const Scenario& scenario) {
+  ServiceParams p = builtin_defaults(node.kind);
+  p.overlay(scenario.kind_defaults[static_cast<size_t>(node.kind)]);
+  p.overlay(node.params);
+  for (const auto& [name, over] : scenario.services) {
+    if (name == node.name) p.overlay(over);
+  }
+  return p;
+}
 
 bool System::any_contended_host() const {
   return std::any_of(hosts.begin(), hosts.end(), [](const HostConfig& h) { return h.contended(); });

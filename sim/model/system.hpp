@@ -151,6 +151,10 @@ struct System {
   [[nodiscard]] bool uses_bandwidth() const;
 };
 
+/// The parameters build_system resolves for a service: built-in kind defaults < the scenario's
+/// kind defaults < the topology's attributes < the scenario's per-service settings.
+ServiceParams resolved_params(const ServiceNode& node, const Scenario& scenario);
+
 /// Merges and checks; throws InputError naming the scenario or topology location of the
 /// first problem (unknown names, a call cycle a request would follow, absurd sizes).
 System build_system(const Topology& topology, const Scenario& scenario);

@@ -97,3 +97,74 @@ class DesignTest(RaptureTest):
             self.assertLess(c["mean"][1, users], 0.4)
             self.assertGreater(c["mean"][0, users], 0.99)
             self.assertIn("api@c0", c["dot"][1].decode())
+
+    def test_the_styleflow_comparison_shows_which_design_contains_the_burst(self):
+        out = self.path("styleflow.h5")
+        stdout, _ = self.run_ok(["compare", STYLEFLOW, "-r", "3", "-j", "2", "-o", out], timeout=900)
+        self.assertIn("recomposed", stdout)
+        with h5py.File(out, "r") as f:
+            c = f["compare"]
+            designs = [d.decode() for d in c["designs"][()]]
+            self.assertEqual(designs, ["baseline", "cells", "recomposed"])
+            metrics = [m.decode() for m in c["metrics"][()]]
+            users, emergent = metrics.index("users_failing"), metrics.index("emergent")
+            mean, verdict = c["mean"][()], c["verdict"][()]
+            # The tolerance setup lets the burst reach checkout users through the shared host;
+            # without the cross-sell call and the shared host, nobody fails.
+            self.assertGreater(mean[0, users], 0.1)
+            self.assertEqual(verdict[2, users], 1)
+            self.assertLess(mean[2, users], 0.01)
+            self.assertGreater(mean[0, emergent], 0)
+            # Cells confine the crawler (one tenant) to one cell: at most about a quarter of users.
+            self.assertLess(mean[1, users], 0.3)
+            replicas = metrics.index("replicas")
+            self.assertGreater(mean[1, replicas], mean[0, replicas])
+
+
+class DesignBadInputTest(RaptureTest):
+    def invalid(self, scenario, sets, *needles):
+        args = ["validate", scenario]
+        for s in sets:
+            args += ["--set", s]
+        code, out, err = run(args)
+        self.assertEqual(code, 1, out + err)
+        self.assertEqual(err.count("\n"), 1, err)
+        for needle in needles:
+            self.assertIn(needle, err)
+
+    def test_invalid_designs_are_errors_naming_what_is_wrong(self):
+        cases = [
+            ("designs=[{name: k0, cells: {count: 0}}]", ["designs[0].cells.count", "at least 1"]),
+            ("designs=[{name: x, cells: {count: 4, shared: [nosuch]}}]", ["'nosuch' is not a service"]),
+            ("designs=[{name: x, recompose: [{merge: [api, nosuch]}]}]", ["merge", "'nosuch' is not a service"]),
+            ("designs=[{name: x, recompose: [{drop: \"fe -> db\"}]}]", ["no call fe -> db"]),
+            ("designs=[{name: x, decay: {request: order, share: 1.5}}]", ["designs[0].decay.share", "0 to 1"]),
+            ("designs=[{name: x, decay: {request: nosuch, share: 0.2}}]", ["unknown request type 'nosuch'"]),
+            ("designs=[{name: x, recompose: [{remove: fe}]}]", ["'fe'", "unroutable"]),
+            ("designs=[{name: x, recompose: [{split: {service: api, parts: {api-a: [order], api-b: []}}}]}]",
+             ["api"]),
+            ("designs=[{name: x, cells: {count: 2, services: [api]}}]", ["shared service 'fe' calls 'api'"]),
+            ("designs=[{name: baseline}]", ["other than 'baseline'"]),
+            ("designs=[{name: x, recompose: [{frobnicate: api}]}]", ["unknown recomposition step 'frobnicate'"]),
+        ]
+        for sets, needles in cases:
+            with self.subTest(sets=sets):
+                self.invalid(CELLS, [sets], *needles)
+
+    def test_a_design_that_makes_a_call_cycle_is_an_error(self):
+        code, out, err = run(["validate", os.path.join(DATA, "e2e", "loop.yaml"), "--design", "sync-notify"])
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("cycle app -> relay -> app", err)
+
+    def test_an_unknown_design_lists_the_known_ones(self):
+        code, _, err = run(["run", CELLS, "--design", "nosuch", "-o", self.path("x.h5")])
+        self.assertEqual(code, 1)
+        self.assertIn("no design named 'nosuch'", err)
+        self.assertIn("baseline, cells, same, shuffled", err)
+        self.assertFalse(os.path.exists(self.path("x.h5")))
+
+    def test_a_fault_in_a_cell_that_does_not_exist_is_an_error(self):
+        sets = "faults=[{name: f, kind: crash, target: api, start: 20s, duration: 5s, cell: 7}]"
+        code, _, err = run(["validate", CELLS, "--design", "cells", "--set", sets])
+        self.assertEqual(code, 1)
+        self.assertIn("cell 7 does not exist", err)

@@ -247,7 +247,7 @@ TEST(Recomposition, SplitGivesEachRequestTypeItsOwnCopy) {
   // login never visited catalog: its skip follows both copies, nothing else changes.
   EXPECT_EQ(request(f.s, "login").skip_edges, (Pairs{{"gateway", "catalog-browse"}, {"gateway", "catalog-search"}}));
   for (const auto& r : f.s.requests) {
-    const auto seen = f.d.visited_by(r);
+    const auto seen = f.d.visited_by(r, f.s);
     const bool browse_side = r.name == "browse" || r.name == "direct";
     EXPECT_EQ(seen[*f.d.find("catalog-browse")], browse_side) << r.name;
     EXPECT_EQ(seen[*f.d.find("catalog-search")], r.name == "search") << r.name;

@@ -7,21 +7,11 @@
 #include <set>
 
 #include "model/design/scenario_references.hpp"
+#include "model/system.hpp"
 
 namespace rapture {
 
 namespace {
-
-/// The parameters build_system would resolve for a service (kind defaults < topology < scenario).
-ServiceParams effective_params(const ServiceNode& node, const Scenario& scenario) {
-  ServiceParams p = builtin_defaults(node.kind);
-  p.overlay(scenario.kind_defaults[static_cast<size_t>(node.kind)]);
-  p.overlay(node.params);
-  for (const auto& [name, over] : scenario.services) {
-    if (name == node.name) p.overlay(over);
-  }
-  return p;
-}
 
 /// The hosts a placement list names, host groups expanded to their members.
 std::vector<std::string> expand_hosts(const std::vector<std::string>& names, const PlatformSpec& platform) {
@@ -92,7 +82,7 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
   std::map<std::string, Capacity> capacity;
   for (const auto& node : draft.services) {
     if (!celled.count(node.name)) continue;
-    const auto p = effective_params(node, scenario);
+    const auto p = resolved_params(node, scenario);
     Capacity c;
     c.workers = *p.workers;
     c.host = p.host;

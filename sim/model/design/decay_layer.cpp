@@ -22,7 +22,7 @@ void apply_decay(TopologyDraft& draft, Scenario& scenario, const DecaySpec& deca
   if (!(decay.latency.start >= 0 && decay.latency.end >= 0)) throw InputError(decay.where, what + ": latency must be >= 0");
   const std::string modern = decay.service.empty() ? req->entry : decay.service;
   const size_t modern_index = draft.require(modern, decay.where, what);
-  if (!draft.visited_by(*req)[modern_index]) {
+  if (!draft.visited_by(*req, scenario)[modern_index]) {
     throw InputError(decay.where, what + ": request type '" + req->name + "' never visits '" + modern + "'");
   }
   const std::string legacy = decay.legacy.empty() ? modern + "-legacy" : decay.legacy;

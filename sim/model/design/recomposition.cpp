@@ -1,5 +1,7 @@
 #include "model/design/recomposition.hpp"
 
+#include "model/system.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -73,16 +75,6 @@ bool listed(const Pairs& list, const std::string& from, const std::string& to) {
   return std::any_of(list.begin(), list.end(), [&](const Pair& e) { return is(e, from, to); });
 }
 
-/// The settings of an edge override applied to an edge, as build_system applies them.
-void apply_override(CallEdge& e, const EdgeOverride& o) {
-  if (o.mode) e.mode = *o.mode;
-  if (o.probability) e.probability = *o.probability;
-  if (o.calls) e.calls = *o.calls;
-  if (o.group) e.group = *o.group;
-  if (o.active) e.active = *o.active;
-  if (o.critical) e.critical = *o.critical;
-}
-
 /// Every edge override of the scenario: its `edges` and each request type's `calls`.
 template <typename F>
 void for_each_override(Scenario& scenario, F f) {
@@ -92,20 +84,6 @@ void for_each_override(Scenario& scenario, F f) {
   }
 }
 
-/// The draft as request type `r` runs it: the scenario's `edges` then r's `calls` applied to the
-/// calls, so that visited_by sees the calls r really takes (an override may activate a call).
-TopologyDraft routed(const TopologyDraft& draft, const Scenario& scenario, const RequestTypeSpec& r) {
-  TopologyDraft d = draft;
-  for (auto& c : d.calls) {
-    for (const auto* list : {&scenario.edges, &r.calls}) {
-      for (const auto& o : *list) {
-        if (o.from == c.from && o.to == c.to) apply_override(c.edge, o);
-      }
-    }
-  }
-  return d;
-}
-
 /// The mode of a call after the scenario's global `edges` settings (what the simulation runs).
 CallMode effective_mode(const Scenario& scenario, const Call& c) {
   CallMode mode = c.edge.mode;
@@ -113,17 +91,6 @@ CallMode effective_mode(const Scenario& scenario, const Call& c) {
     if (o.from == c.from && o.to == c.to && o.mode) mode = *o.mode;
   }
   return mode;
-}
-
-/// The parameters build_system resolves for a service (built-in < kind defaults < topology < scenario).
-ServiceParams effective_params(const ServiceNode& node, const Scenario& scenario) {
-  ServiceParams p = builtin_defaults(node.kind);
-  p.overlay(scenario.kind_defaults[static_cast<size_t>(node.kind)]);
-  p.overlay(node.params);
-  for (const auto& [name, over] : scenario.services) {
-    if (name == node.name) p.overlay(over);
-  }
-  return p;
 }
 
 /// A per-service setting added by the step, after (so over) the scenario's own.
@@ -186,9 +153,9 @@ void merge(const Step& st) {
   }
 
   // One process, one replica count: the first service's.
-  const auto replicas = *effective_params(st.service(members.front()), st.scenario).replicas;
+  const auto replicas = *resolved_params(st.service(members.front()), st.scenario).replicas;
   for (size_t i = 1; i < members.size(); ++i) {
-    const auto own = *effective_params(st.service(members[i]), st.scenario).replicas;
+    const auto own = *resolved_params(st.service(members[i]), st.scenario).replicas;
     if (own != replicas) {
       st.note("'" + members[i] + "' runs with the " + std::to_string(replicas) + " replica(s) of '" + members.front() +
               "' instead of " + std::to_string(own));
@@ -237,7 +204,7 @@ void split(const Step& st) {
   const size_t index = *st.draft.find(s);
   std::set<std::string> visiting;
   for (const auto& r : st.scenario.requests) {
-    if (!routed(st.draft, st.scenario, r).visited_by(r)[index]) continue;
+    if (!st.draft.visited_by(r, st.scenario)[index]) continue;
     if (!part_of.count(r.name)) {
       st.fail("request type '" + r.name + "' visits '" + s + "' but no part of the split serves it: it would be unroutable");
     }
@@ -407,7 +374,7 @@ void remove_tier(const Step& st) {
   // calls start from what the baseline ran.
   for (auto& c : st.draft.calls) {
     for (const auto& o : scenario.edges) {
-      if (touches(c.from, c.to) && o.from == c.from && o.to == c.to) apply_override(c.edge, o);
+      if (touches(c.from, c.to) && o.from == c.from && o.to == c.to) o.apply_to(c.edge);
     }
   }
   std::erase_if(scenario.edges, [&](const EdgeOverride& o) { return touches(o.from, o.to); });
@@ -451,11 +418,11 @@ void remove_tier(const Step& st) {
         bool changed = false;
         for (const auto& o : r.calls) {
           if (is({o.from, o.to}, ch.in.from, s)) {
-            apply_override(in, o);
+            o.apply_to(in);
             changed = true;
           }
           if (is({o.from, o.to}, s, ch.out.to)) {
-            apply_override(out, o);
+            o.apply_to(out);
             changed = true;
           }
         }
@@ -551,7 +518,7 @@ void colocate(const Step& st) {
     }
     return;
   }
-  const auto host = effective_params(st.service(first), st.scenario).host;
+  const auto host = resolved_params(st.service(first), st.scenario).host;
   if (!host) {
     st.fail("'" + first + "' runs on hosts of its own: place it first (platform.placement or a `host` setting) so that "
             "the others can join it");

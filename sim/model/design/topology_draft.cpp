@@ -61,7 +61,7 @@ void TopologyDraft::add_service(ServiceNode node, const SourceLocation& where) {
   services.push_back(std::move(node));
 }
 
-std::vector<bool> TopologyDraft::visited_by(const RequestTypeSpec& request) const {
+std::vector<bool> TopologyDraft::visited_by(const RequestTypeSpec& request, const Scenario& scenario) const {
   auto listed = [](const std::vector<std::pair<std::string, std::string>>& list, const Call& c) {
     return std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == c.from && e.second == c.to; });
   };
@@ -79,7 +79,14 @@ std::vector<bool> TopologyDraft::visited_by(const RequestTypeSpec& request) cons
     const auto& from = services[stack.back()].name;
     stack.pop_back();
     for (const auto& c : calls) {
-      if (c.from != from || !c.edge.active || !(c.edge.probability > 0)) continue;
+      if (c.from != from) continue;
+      CallEdge edge = c.edge;
+      for (const auto* list : {&scenario.edges, &request.calls}) {
+        for (const auto& o : *list) {
+          if (o.from == c.from && o.to == c.to) o.apply_to(edge);
+        }
+      }
+      if (!edge.active || !(edge.probability > 0)) continue;
       if ((!request.only_edges.empty() && !listed(request.only_edges, c)) || listed(request.skip_edges, c)) continue;
       visit(c.to);
     }

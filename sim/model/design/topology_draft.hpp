@@ -43,8 +43,10 @@ class TopologyDraft {
   /// Adds a service; throws InputError at `where` when the name is taken.
   void add_service(ServiceNode node, const SourceLocation& where);
   /// The services a request type visits: those reached from its entries (entry and cell entries)
-  /// over the calls it takes (active, probability > 0, within its `edges`, outside its `skip`).
-  [[nodiscard]] std::vector<bool> visited_by(const RequestTypeSpec& request) const;
+  /// over the calls it takes (active, probability > 0, within its `edges`, outside its `skip`),
+  /// after the scenario's `edges` settings and the request type's own `calls` (which may turn a
+  /// call on or off), by service index.
+  [[nodiscard]] std::vector<bool> visited_by(const RequestTypeSpec& request, const Scenario& scenario) const;
   /// Removes a service and every call to or from it.
   void remove_service(std::string_view service);
 };
