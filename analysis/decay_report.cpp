@@ -109,10 +109,11 @@ std::string format_decay_report(const DecayReport& report) {
   std::string out;
   for (const auto& path : report.paths) {
     out += fmt::format("decay: {} through {}, against {}\n", path.legacy_request, path.legacy_service, path.request);
-    out += fmt::format("  {:<16}{:>14}{:>12}{:>14}{:>12}{:>13}  {}\n", "window", "legacy errors", "mean",
-                       "modern errors", "mean", "legacy busy", "requests legacy/modern");
+    out += fmt::format("  {:<16}{:>14}{:>13}{:>15}{:>13}{:>13}  {}\n", "window", "legacy errors", "legacy mean",
+                       "modern errors", "modern mean", "legacy busy", "requests legacy/modern");
     for (const auto& w : path.windows) {
-      out += fmt::format("  {:<16}{:>14}{:>12}{:>14}{:>12}{:>13}  {}/{}\n", fmt::format("{:.1f}-{:.1f} s", w.start, w.end),
+      const std::string span = fmt::format("{:.1f}-{:.1f} s", w.start, w.end);
+      out += fmt::format("  {:<16}{:>14}{:>13}{:>15}{:>13}{:>13}  {}/{}\n", span,
                          percent(w.legacy_error_rate), millis(w.legacy_latency_mean), percent(w.modern_error_rate),
                          millis(w.modern_latency_mean), busy(w.legacy_busy), w.legacy_requests, w.modern_requests);
     }

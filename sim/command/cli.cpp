@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "analysis/cascade_report.hpp"
+#include "analysis/decay_report.hpp"
 #include "analysis/hypothesis.hpp"
 #include "analysis/run_series.hpp"
 #include "command/amplify.hpp"
@@ -195,13 +196,15 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   const CascadeReport report = analyze_cascade(l.system, l.scenario.analysis, series);
   std::optional<HypothesisResult> hypothesis;
   if (l.scenario.hypothesis) hypothesis = evaluate_hypothesis(*l.scenario.hypothesis, l.system, series, report);
-  write_analysis(file, info.index, report, hypothesis ? &*hypothesis : nullptr);
+  const DecayReport decay = decay_report(l.system, series);
+  write_analysis(file, info.index, report, hypothesis ? &*hypothesis : nullptr, &decay);
   file.commit();
   if (!args.dot.empty()) write_text_file(args.dot, report.dot);
   if (!args.quiet) {
     print_summary(l, totals, file.path());
     std::cout << format_cascade_report(l.system, report, args.journal);
     if (hypothesis) std::cout << "\n" << format_hypothesis(*hypothesis);
+    if (!decay.paths.empty()) std::cout << "\n" << format_decay_report(decay);
   }
   if (hypothesis && !hypothesis->met()) {
     if (args.quiet) std::cerr << format_hypothesis(*hypothesis);

@@ -42,6 +42,9 @@ const std::vector<ComparedMetric>& metrics() {
       {"retry_amplification", "tries per call during fault", Unit::Plain, -1},
       {"emergent", "emergent failures", Unit::Count, -1},
       {"peak_unhealthy", "peak share of services unhealthy", Unit::Ratio, -1},
+      {"legacy_error_last", "legacy path: errors, last quarter", Unit::Ratio, -1},
+      {"legacy_latency_last", "legacy path: latency, last quarter", Unit::Seconds, -1},
+      {"legacy_busy", "legacy path: busy workers", Unit::Plain, -1},
       {"replicas", "cost: replicas", Unit::Count, 0},
       {"workers", "cost: worker threads", Unit::Count, 0},
       {"hosts", "cost: hosts", Unit::Count, 0},
@@ -123,6 +126,9 @@ std::vector<double> run_metrics(const RunDigest& d, double duration) {
       calls > 0 ? tries / calls : nan,
       d.emergent < 0 ? nan : static_cast<double>(d.emergent),
       d.peak_unhealthy_share,
+      d.legacy_error_last,
+      d.legacy_latency_last,
+      d.legacy_busy,
   };
 }
 
@@ -218,7 +224,12 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   // The verdict: how far each design contains the failure against the reference, and its cost.
   const auto& est = record.comparison.estimates;
   const auto& verdict = record.comparison.verdict;
-  const size_t users = 0, replicas = 13;
+  const auto index = [&](std::string_view name) {
+    return static_cast<size_t>(std::find_if(metrics().begin(), metrics().end(),
+                                            [&](const ComparedMetric& m) { return m.name == name; }) -
+                               metrics().begin());
+  };
+  const size_t users = index("users_failing"), replicas = index("replicas");
   std::string sentence;
   for (size_t d = 1; d < designs.size(); ++d) {
     const char* how = verdict[d][users] > 0 ? "fewer" : verdict[d][users] < 0 ? "more" : "not distinguishably different";

@@ -9,6 +9,7 @@
 #include <deque>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -238,8 +239,34 @@ void write_hypothesis(const Check& c, hid_t analysis, const HypothesisResult& hy
   write_table<ProbeRow>(c, group.get(), "probes", kProbeFields, rows);
 }
 
+/// Each legacy path's windows as columns: what its users saw, against the modern path, over time.
+void write_decay(const Check& c, hid_t analysis, const DecayReport& decay) {
+  Hid group = create_group(c, analysis, "decay");
+  for (const DecayPath& path : decay.paths) {
+    Hid pg = create_group(c, group.get(), path.legacy_request);
+    attr_string(c, pg.get(), "request", path.request);
+    attr_string(c, pg.get(), "legacy_request", path.legacy_request);
+    attr_string(c, pg.get(), "legacy_service", path.legacy_service);
+    const std::array<hsize_t, 1> dims{path.windows.size()};
+    auto column = [&](const char* name, auto field) {
+      std::vector<std::decay_t<decltype(path.windows.front().*field)>> values;
+      for (const DecayWindow& w : path.windows) values.push_back(w.*field);
+      fixed_dataset(c, pg.get(), name, dims, values.data());
+    };
+    column("start", &DecayWindow::start);
+    column("end", &DecayWindow::end);
+    column("legacy_error_rate", &DecayWindow::legacy_error_rate);
+    column("legacy_latency_mean", &DecayWindow::legacy_latency_mean);
+    column("modern_error_rate", &DecayWindow::modern_error_rate);
+    column("modern_latency_mean", &DecayWindow::modern_latency_mean);
+    column("legacy_busy", &DecayWindow::legacy_busy);
+    column("legacy_requests", &DecayWindow::legacy_requests);
+    column("modern_requests", &DecayWindow::modern_requests);
+  }
+}
+
 void write_report(const Check& c, hid_t run, const CascadeReport& report, const HypothesisResult* hypothesis,
-                  const Axis& time, const Axis& services, const Axis& request_types,
+                  const DecayReport* decay, const Axis& time, const Axis& services, const Axis& request_types,
                   const std::vector<std::string>& names) {
   Hid analysis = create_group(c, run, "analysis");
   const hid_t g = analysis.get();
@@ -290,6 +317,7 @@ void write_report(const Check& c, hid_t run, const CascadeReport& report, const 
   text_dataset(c, g, "propagation_dot", report.dot);
 
   if (hypothesis != nullptr) write_hypothesis(c, g, *hypothesis);
+  if (decay != nullptr && !decay->paths.empty()) write_decay(c, g, *decay);
 }
 
 /// The run's service names, by index: the propagation table stores names, not indices.
@@ -327,7 +355,7 @@ void drop_analysis(hid_t run, const Axis& time, const Axis& services, const Axis
 }  // namespace
 
 void write_analysis(ResultsFile& file, int run_index, const CascadeReport& report,
-                    const HypothesisResult* hypothesis) {
+                    const HypothesisResult* hypothesis, const DecayReport* decay) {
   const Check c(file.path());
   file.with_finished_run(run_index, [&](int64_t run) {
     const std::string run_name = "run " + std::to_string(run_index);
@@ -340,7 +368,7 @@ void write_analysis(ResultsFile& file, int run_index, const CascadeReport& repor
     require_fit(report, time.length, services.length, request_types.length);
     const std::vector<std::string> names = service_names(c, services);
     try {
-      write_report(c, run, report, hypothesis, time, services, request_types, names);
+      write_report(c, run, report, hypothesis, decay, time, services, request_types, names);
     } catch (...) {
       drop_analysis(run, time, services, request_types);
       throw;

@@ -288,6 +288,48 @@ void reattach_scales(const Check& c, hid_t run, const RunLayout& layout, const s
 
 }  // namespace
 
+namespace {
+
+/// A small float64 dataset read whole.
+std::vector<double> read_column(const Check& c, hid_t group, const std::string& name, const std::string& what) {
+  Hid dset = c.id(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + " " + name);
+  Hid space = c.id(H5Dget_space(dset.get()), H5Sclose, what + " " + name);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) c.fail_hdf5(what + " " + name);
+  std::vector<double> values(static_cast<size_t>(n));
+  if (n > 0) c.status(H5Dread(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), what);
+  return values;
+}
+
+/// The first legacy path of analysis/decay, when the run has a decay layer.
+void read_decay(const Check& c, hid_t analysis, const std::string& analysis_name, RunDigest& digest) {
+  const htri_t has = H5Lexists(analysis, "decay", H5P_DEFAULT);
+  if (has < 0) c.fail_hdf5(analysis_name + " decay");
+  if (has == 0) return;
+  const std::string what = analysis_name + " decay";
+  Hid decay = c.id(H5Gopen2(analysis, "decay", H5P_DEFAULT), H5Gclose, what);
+  const ssize_t length = H5Lget_name_by_idx(decay.get(), ".", H5_INDEX_NAME, H5_ITER_INC, 0, nullptr, 0, H5P_DEFAULT);
+  if (length <= 0) return;
+  std::string name(static_cast<size_t>(length), '\0');
+  H5Lget_name_by_idx(decay.get(), ".", H5_INDEX_NAME, H5_ITER_INC, 0, name.data(), name.size() + 1, H5P_DEFAULT);
+  Hid path = c.id(H5Gopen2(decay.get(), name.c_str(), H5P_DEFAULT), H5Gclose, what + " " + name);
+  const auto errors = read_column(c, path.get(), "legacy_error_rate", what);
+  const auto latency = read_column(c, path.get(), "legacy_latency_mean", what);
+  const auto busy = read_column(c, path.get(), "legacy_busy", what);
+  if (!errors.empty()) digest.legacy_error_last = errors.back();
+  if (!latency.empty()) digest.legacy_latency_last = latency.back();
+  double sum = 0;
+  size_t n = 0;
+  for (double b : busy) {
+    if (std::isnan(b)) continue;
+    sum += b;
+    ++n;
+  }
+  if (n > 0) digest.legacy_busy = sum / static_cast<double>(n);
+}
+
+}  // namespace
+
 RunDigest read_run_digest(const std::string& path, int index) {
   const std::lock_guard lock(reader_mutex());
   hdf5::silence();
@@ -346,6 +388,7 @@ RunDigest read_run_digest(const std::string& path, int index) {
   digest.recovered = static_cast<int>(integer("recovered"));
   digest.metastable = static_cast<int>(integer("metastable"));
   digest.emergent = integer("emergent");
+  read_decay(c, analysis.get(), analysis_name, digest);
   return digest;
 }
 
@@ -353,7 +396,9 @@ bool RunDigest::operator==(const RunDigest& other) const {
   const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
   return bin_width == other.bin_width && goodput == other.goodput && offered == other.offered &&
          failures == other.failures && calls == other.calls && attempts == other.attempts && same(p99, other.p99) &&
-         users == other.users && users_failing == other.users_failing && same(error_rate, other.error_rate) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
+         users == other.users && users_failing == other.users_failing && same(error_rate, other.error_rate) &&
+         same(legacy_error_last, other.legacy_error_last) && same(legacy_latency_last, other.legacy_latency_last) &&
+         same(legacy_busy, other.legacy_busy) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
          has_analysis == other.has_analysis && same(trigger_start, other.trigger_start) &&
          same(trigger_end, other.trigger_end) && same(peak_unhealthy_share, other.peak_unhealthy_share) &&
          same(blast_radius_requests, other.blast_radius_requests) &&

@@ -34,6 +34,9 @@ struct RunDigest {
   int recovered = -1;                  ///< 1 recovered, 0 not; -1 without analysis
   int metastable = -1;                 ///< 1 metastable, 0 recovered in time; -1 cannot tell, or no analysis
   int64_t emergent = -1;               ///< unhealthy with no dependency path from the fault; -1 without analysis
+  /// The decay layer's legacy path (analysis/decay, its first path), NaN without one: error rate
+  /// and mean latency in its last window, mean busy workers of the legacy service over the run.
+  double legacy_error_last = NAN, legacy_latency_last = NAN, legacy_busy = NAN;
 
   /// Field by field, NaN equal to NaN: a run read twice gives equal digests, analysed or not.
   bool operator==(const RunDigest& other) const;

@@ -60,6 +60,25 @@ class DesignTest(RaptureTest):
         same = self.simulate(CELLS, "same.h5", ["--design", "same"])
         self.assertTrue(datasets_equal(base, same))
 
+    def test_a_decay_layer_reports_its_legacy_path_worsening_over_time(self):
+        out = self.simulate(CELLS, "legacy.h5", ["--design", "legacy"])
+        with h5py.File(out, "r") as f:
+            types = [t.decode() for t in f["runs/0/request_type"][()]]
+            self.assertEqual(types, ["order", "order@legacy"])
+            g = f["runs/0/analysis/decay/order@legacy"]
+            self.assertEqual(g.attrs["legacy_service"].decode() if isinstance(g.attrs["legacy_service"], bytes)
+                             else g.attrs["legacy_service"], "api-legacy")
+            errors, start, end = g["legacy_error_rate"][()], g["start"][()], g["end"][()]
+            requests = g["legacy_requests"][()]
+        self.assertEqual(len(errors), 4)
+        # The ramp goes linearly from 0 to 40 % over the 50 s run: a window's expected error share
+        # is the ramp at its middle; ~675 legacy requests per window give a binomial sigma below
+        # 2 points, so 6 points is over 3 sigma.
+        for k in (0, 3):
+            expected = 0.4 * (start[k] + end[k]) / 2 / 50
+            self.assertGreater(requests[k], 500)
+            self.assertLess(abs(errors[k] - expected), 0.06, (k, errors[k], expected))
+
     def test_the_design_topology_is_dot_that_graphviz_reads(self):
         dot = self.path("cells.dot")
         self.run_ok(["validate", CELLS, "--design", "cells", "--design-dot", dot])
@@ -160,7 +179,7 @@ class DesignBadInputTest(RaptureTest):
         code, _, err = run(["run", CELLS, "--design", "nosuch", "-o", self.path("x.h5")])
         self.assertEqual(code, 1)
         self.assertIn("no design named 'nosuch'", err)
-        self.assertIn("baseline, cells, same, shuffled", err)
+        self.assertIn("baseline, cells, same, shuffled, legacy", err)
         self.assertFalse(os.path.exists(self.path("x.h5")))
 
     def test_a_fault_in_a_cell_that_does_not_exist_is_an_error(self):

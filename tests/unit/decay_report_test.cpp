@@ -52,7 +52,8 @@ class Decay : public ::testing::Test {
       } else {
         const auto failures = static_cast<uint64_t>(10 * (b - 2));
         requests[kModernType] = row(100, 0, 0.030);
-        requests[kLegacyType] = legacy_row ? legacy_row(b) : row(100 - failures, failures, 0.05 + 0.01 * static_cast<double>(b));
+        const double latency = 0.05 + 0.01 * static_cast<double>(b);
+        requests[kLegacyType] = legacy_row ? legacy_row(b) : row(100 - failures, failures, latency);
       }
       requests[kBrowseType] = row(50, 0, 0.020);
       series.write_bin(b, services, requests);
