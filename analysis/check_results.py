@@ -14,6 +14,7 @@ Import it to use check_file() / read_run() from other scripts.
 import argparse
 import json
 import math
+import warnings
 import sys
 
 import h5py
@@ -37,6 +38,7 @@ SUMMARY_ATTRS = {
     "degraded": "u64", "throughput": "f64", "goodput": "f64", "wasted_cpu": "f64",
     "error_rate": "f64", "latency_mean": "f64",
     "p50": "f64", "p95": "f64", "p99": "f64", "p999": "f64",
+    "users": "u64", "users_failing": "u64",
 }
 
 U64, U32, U8, F64 = np.dtype("<u8"), np.dtype("<u4"), np.dtype("u1"), np.dtype("<f8")
@@ -670,6 +672,8 @@ def read_run(group, problems, require_finished=False):
                 problems.add(where, "summary: goodput != successes / measured_seconds")
         if requests > 0 and not _close(summary["error_rate"], failures / requests):
             problems.add(where, "summary: error_rate != failures / requests")
+        if summary["users_failing"] > summary["users"]:
+            problems.add(where, f"summary: users_failing {summary['users_failing']} > users {summary['users']}")
         for name in ("latency_mean", "p50", "p95", "p99", "p999"):
             v = summary[name]
             if math.isnan(v) != (successes == 0) or (not math.isnan(v) and (v < 0 or math.isinf(v))):
@@ -713,7 +717,42 @@ def check_file(path, run=None, require_finished=False):
                 problems.add(f"run {index}", "is not a group")
                 continue
             report["runs"].append(read_run(group, problems, require_finished))
+        if "compare" in f:
+            _compare(f["compare"], indices, problems)
     return report, problems.items
+
+
+def _compare(group, runs, problems):
+    """/compare: shapes agree, every run exists, and the statistics follow from the values."""
+    where = "/compare"
+    needed = ("designs", "seeds", "metrics", "values", "runs", "mean", "half_width", "difference", "verdict")
+    missing = [n for n in needed if n not in group]
+    if missing:
+        problems.add(where, f"missing {', '.join(missing)}")
+        return
+    values = group["values"][()]
+    d, r, m = len(group["designs"]), len(group["seeds"]), len(group["metrics"])
+    if values.shape != (d, r, m):
+        problems.add(where, f"values has shape {values.shape}, expected {(d, r, m)}")
+        return
+    index = group["runs"][()]
+    if index.shape != (d, r) or any(int(i) not in runs for i in index.ravel()):
+        problems.add(where, "runs does not index the file's runs, one per design and replication")
+    with warnings.catch_warnings():  # an all-NaN column (never measurable) is NaN, as stored
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.where(np.isfinite(values), values, np.nan), axis=1)
+    stored = group["mean"][()]
+    agree = np.isclose(mean, stored, rtol=1e-9, atol=1e-12) | (np.isnan(mean) & np.isnan(stored))
+    if not agree.all():
+        problems.add(where, "mean is not the mean of the finite values over replications")
+    paired = values - values[0:1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        diff = np.nanmean(np.where(np.isfinite(paired), paired, np.nan), axis=1)
+    stored = group["difference"][()]
+    agree = np.isclose(diff, stored, rtol=1e-9, atol=1e-12) | (np.isnan(diff) & np.isnan(stored))
+    if not agree.all():
+        problems.add(where, "difference is not the mean paired difference from designs[0]")
 
 
 def _fmt(value):

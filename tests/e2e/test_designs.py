@@ -15,6 +15,7 @@ from harness import DATA, SOURCE_DIR, RaptureTest, datasets_equal, read_run, run
 
 CELLS = os.path.join(DATA, "e2e", "cells.yaml")
 STYLEFLOW = os.path.join(SOURCE_DIR, "scenarios", "styleflow-redesign.yaml")
+CHECKER = os.path.join(SOURCE_DIR, "analysis", "check_results.py")
 
 
 def users_failing(path, index=0):
@@ -93,6 +94,9 @@ class DesignTest(RaptureTest):
         stdout, _ = self.run_ok(["compare", CELLS, "--designs", "baseline,cells,same", "-r", "3", "-j", "2",
                                  "-o", out])
         self.assertIn("users failing", stdout)
+        # The independent checker recomputes /compare's means and paired differences from its values.
+        checked = subprocess.run(["/usr/bin/python3", CHECKER, out], capture_output=True, text=True)
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
         with h5py.File(out, "r") as f:
             c = f["compare"]
             designs = [d.decode() for d in c["designs"][()]]
