@@ -54,9 +54,10 @@ std::optional<size_t> request_index(const System& system, const std::string& nam
 }
 
 DecayPath measure_path(const System& system, const RunSeries& series, int windows, size_t modern, size_t legacy,
-                       size_t service) {
+                       const std::vector<size_t>& services) {
   DecayPath path{system.request_types[modern].name, system.request_types[legacy].name,
-                 system.services[service].name, {}};
+                 system.services[services.front()].name, {}};
+  if (services.size() > 1) path.legacy_service += fmt::format(" (+{} cell copies)", services.size() - 1);
   const double span = system.duration - system.warmup;
   for (int w = 0; w < windows; ++w) {
     DecayWindow window;
@@ -69,7 +70,7 @@ DecayPath measure_path(const System& system, const RunSeries& series, int window
     for (int64_t b = bins.first; b < bins.last; ++b) {
       modern_tally.add(series.request(b, modern));
       legacy_tally.add(series.request(b, legacy));
-      busy += series.service(b, service).busy_mean;
+      for (const size_t service : services) busy += series.service(b, service).busy_mean;
     }
     window.legacy_error_rate = legacy_tally.error_rate();
     window.legacy_latency_mean = legacy_tally.latency_mean();
@@ -92,15 +93,17 @@ std::string busy(double workers) { return std::isnan(workers) ? "-" : fmt::forma
 DecayReport decay_report(const System& system, const RunSeries& series, int windows) {
   if (windows < 1) throw std::invalid_argument("decay_report: windows must be at least 1");
   DecayReport report;
-  const auto decaying = std::find_if(system.services.begin(), system.services.end(),
-                                     [](const ServiceConfig& s) { return s.decaying; });
-  if (decaying == system.services.end()) return report;
-  const auto service = static_cast<size_t>(decaying - system.services.begin());
+  // One decay layer per design; a cell-based design copies its legacy service into every cell.
+  std::vector<size_t> services;
+  for (size_t s = 0; s < system.services.size(); ++s) {
+    if (system.services[s].decaying) services.push_back(s);
+  }
+  if (services.empty()) return report;
   // Walking the modern types and looking their legacy share up by name keeps the naming rule
   // in one place (legacy_request_name) and skips a legacy type without its modern one.
   for (size_t r = 0; r < system.request_types.size(); ++r) {
     const auto legacy = request_index(system, legacy_request_name(system.request_types[r].name));
-    if (legacy) report.paths.push_back(measure_path(system, series, windows, r, *legacy, service));
+    if (legacy) report.paths.push_back(measure_path(system, series, windows, r, *legacy, services));
   }
   return report;
 }

@@ -32,7 +32,7 @@ struct DecayWindow {
 struct DecayPath {
   std::string request;         ///< the request type (its modern path)
   std::string legacy_request;  ///< the request type carrying its legacy share ("<request>@legacy")
-  std::string legacy_service;  ///< the decaying service the legacy share goes through
+  std::string legacy_service;  ///< the decaying service the legacy share goes through ("(+N cell copies)")
   std::vector<DecayWindow> windows;  ///< in time order
 };
 
@@ -40,8 +40,8 @@ struct DecayReport {
   std::vector<DecayPath> paths;  ///< in request type order; empty: no decay layer in the run
 };
 
-/// Measures every legacy path of the run. A design has at most one decay layer, so the system
-/// has at most one decaying service: every legacy request type is paired with the first one.
+/// Measures every legacy path of the run. A design has at most one decay layer, so every decaying
+/// service is the legacy service or one of its cell copies: their busy workers add up.
 /// Throws std::invalid_argument when `windows` < 1.
 DecayReport decay_report(const System& system, const RunSeries& series, int windows = 4);
 

@@ -329,6 +329,7 @@ void Simulation::arrive(uint32_t job_id) {
   if (rep.down) {
     reject(job_id, ErrorCause::Unavailable);  // connection refused
   } else if (j.inproc) {
+    ++s.inproc_live;
     start_service(job_id);  // a function call: no queue, no admission, the caller's worker
   } else if (j.cancelled) {
     reject(job_id, ErrorCause::Timeout);  // its caller gave up and cancelled it on the way
@@ -456,7 +457,9 @@ void Simulation::complete(uint32_t job_id) {
     s.totals.wasted_cpu += j.demand;
     wasted_cpu_ += j.demand;
   }
-  if (!j.inproc) {  // an in-process visit ran on its caller's worker: nothing to give back
+  if (j.inproc) {
+    --s.inproc_live;  // it ran on its caller's worker: nothing of this service's to give back
+  } else {
     --rep.outstanding;
     if (dead(j)) {
       --rep.killed;  // a crash already took the workers of the visits it killed
@@ -666,6 +669,7 @@ RunTotals Simulation::finish(double end) {
       const auto& rep = replicas_[s.first_replica + r];
       t.in_flight_end += rep.busy + rep.killed + rep.queue.size();
     }
+    t.in_flight_end += s.inproc_live;  // in-process visits hold their caller's worker, not this service's
     const double warm_q = system_.warmup > 0 ? s.queue_area_warm : 0;
     const double warm_b = system_.warmup > 0 ? s.busy_area_warm : 0;
     const uint64_t warm_a = system_.warmup > 0 ? s.arrivals_warm : 0;

@@ -140,6 +140,7 @@ class Simulation {
     uint32_t first_replica = 0, replica_count = 0;
     uint32_t next_rr = 0;
     uint32_t queued = 0, busy = 0;  ///< over all replicas
+    uint32_t inproc_live = 0;       ///< in-process visits computing (on their callers' workers)
     double last_change = 0;
     RandomStream service_time_rng, balancer_rng, calls_rng;
     // Current bin.

@@ -609,21 +609,27 @@ std::vector<BadCase> bad_cases() {
   };
 }
 
+/// Parses a bad case's text and expects an InputError at its line and element, saying its message.
+template <class Case>
+void expect_located(const Case& c) {
+  SCOPED_TRACE(c.title);
+  try {
+    parse_scenario(c.text, "bad.yaml", "/d");
+    ADD_FAILURE() << "no error for:\n" << c.text;
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.where().file, "bad.yaml");
+    EXPECT_EQ(e.where().line, c.line) << what;
+    EXPECT_NE(what.find("bad.yaml:" + std::to_string(c.line) + ": "), std::string::npos) << what;
+    EXPECT_EQ(e.where().element, c.element) << what;
+    EXPECT_NE(what.find(c.element), std::string::npos) << what;
+    EXPECT_NE(what.find(c.message), std::string::npos) << what;
+  }
+}
+
 TEST(ScenarioReader, BadInputIsLocated) {
   for (const auto& c : bad_cases()) {
-    SCOPED_TRACE(c.title);
-    try {
-      parse_scenario(c.text, "bad.yaml", "/d");
-      ADD_FAILURE() << "no error for:\n" << c.text;
-    } catch (const InputError& e) {
-      const std::string what = e.what();
-      EXPECT_EQ(e.where().file, "bad.yaml");
-      EXPECT_EQ(e.where().line, c.line) << what;
-      EXPECT_NE(what.find("bad.yaml:" + std::to_string(c.line) + ": "), std::string::npos) << what;
-      EXPECT_EQ(e.where().element, c.element) << what;
-      EXPECT_NE(what.find(c.element), std::string::npos) << what;
-      EXPECT_NE(what.find(c.message), std::string::npos) << what;
-    }
+    expect_located(c);
   }
 }
 
@@ -760,6 +766,301 @@ TEST(ScenarioReader, LaterOverridesWin) {
   const Scenario s = read_scenario(path_of("minimal.yaml"), {"seed=3", "seed=4"});
   EXPECT_EQ(s.seed, 4u);
 }
+
+// ---------------------------------------------------------------- designs, tenants, fault cells
+
+namespace designs {
+
+const std::string kDesigns =
+    "topology: shop.dot\n"                                                                   // 1
+    "duration: 60s\n"                                                                        // 2
+    "workload:\n"                                                                            // 3
+    "  - request: buy\n"                                                                     // 4
+    "    entry: frontend\n"                                                                  // 5
+    "    arrivals: {kind: poisson, rate: 50/s}\n"                                            // 6
+    "    tenants: 250\n"                                                                     // 7
+    "  - request: buy\n"                                                                     // 8
+    "    arrivals: {kind: closed, users: 20}\n"                                              // 9
+    "faults:\n"                                                                              // 10
+    "  - {name: a, kind: crash, target: api, start: 1s, duration: 1s, cell: 2}\n"            // 11
+    "  - {name: b, kind: crash, target: api, start: 1s, duration: 1s, cell: all}\n"          // 12
+    "  - {name: c, kind: crash, target: api, start: 1s, duration: 1s}\n"                     // 13
+    "  - {name: d, kind: crash, target: api, start: 1s, duration: 1s, cell: 0}\n"            // 14
+    "designs:\n"                                                                             // 15
+    "  - name: cells\n"                                                                      // 16
+    "    description: four cells\n"                                                          // 17
+    "    cells: {count: 4, shared: [db, cache], shuffle_sharding: true, capacity: copy}\n"   // 18
+    "  - name: some\n"                                                                       // 19
+    "    cells:\n"                                                                           // 20
+    "      count: 3\n"                                                                       // 21
+    "      services: [frontend, api]\n"                                                      // 22
+    "      capacity: split\n"                                                                // 23
+    "  - name: recomposed\n"                                                                 // 24
+    "    set:\n"                                                                             // 25
+    "      services.api.replicas: 3\n"                                                       // 26
+    "      platform.hosts: [{name: app, count: 2}]\n"                                        // 27
+    "    recompose:\n"                                                                       // 28
+    "      - merge: [pricing, pricing-cache]\n"                                              // 29
+    "      - merge: {services: [a, b, c], into: abc}\n"                                      // 30
+    "      - split: {service: catalog, parts: {catalog-read: [browse, search], catalog-write: buy}}\n"  // 31
+    "      - async: \"checkout -> email\"\n"                                                 // 32
+    "      - async: {call: \"checkout -> sms\", queue: smsq, capacity: 100, consumers: 4}\n"  // 33
+    "      - buffer: {call: \"payment -> gateway\", capacity: 500, consumers: 50}\n"         // 34
+    "      - remove: proxy\n"                                                                // 35
+    "      - colocate: [x, y]\n"                                                             // 36
+    "      - separate: [recommendations, reviews]\n"                                         // 37
+    "      - separate: ads\n"                                                                // 38
+    "      - drop: \"checkout -> recommendations\"\n"                                        // 39
+    "      - drop: {call: \"cart -> ads\"}\n"                                                // 40
+    "  - name: legacy\n"                                                                     // 41
+    "    decay: {request: buy, service: payment, share: 20%, error_rate: {from: 1%, to: 20%},\n"  // 42
+    "            latency: {from: 0ms, to: 100ms}}\n"                                         // 43
+    "  - name: legacy2\n"                                                                    // 44
+    "    decay: {request: buy, legacy: old-pay, share: 0.5, error_rate: 5%, latency: 30ms, replicas: 2}\n"  // 45
+    "  - name: same\n";                                                                      // 46
+
+using Kind = Transformation::Kind;
+
+TEST(ScenarioReaderDesigns, WorkloadTenants) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  ASSERT_EQ(s.workload.size(), 2u);
+  EXPECT_EQ(s.workload[0].tenants, 250);
+  EXPECT_FALSE(s.workload[1].tenants);  // default: decided by build_system (users, or 1000)
+}
+
+TEST(ScenarioReaderDesigns, FaultCell) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  ASSERT_EQ(s.faults.size(), 4u);
+  EXPECT_EQ(s.faults[0].cell, 2);
+  EXPECT_EQ(s.faults[1].cell, -1);  // all
+  EXPECT_FALSE(s.faults[2].cell);   // default: cell 0, decided when the design is applied
+  EXPECT_EQ(s.faults[3].cell, 0);
+}
+
+TEST(ScenarioReaderDesigns, DesignNamesInOrder) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  std::vector<std::string> names;
+  for (const auto& d : s.designs) names.push_back(d.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"cells", "some", "recomposed", "legacy", "legacy2", "same"}));
+  EXPECT_EQ(s.design, "baseline");  // the scenario as written is the baseline
+  EXPECT_EQ(s.designs[0].where.line, 16);
+  EXPECT_EQ(s.designs[0].where.file, "d.yaml");
+  EXPECT_EQ(s.designs[0].description, "four cells");
+  // A design of no step is allowed: it reproduces the baseline.
+  const auto& same = s.designs[5];
+  EXPECT_TRUE(same.set.empty());
+  EXPECT_TRUE(same.recomposition.empty());
+  EXPECT_FALSE(same.decay);
+  EXPECT_FALSE(same.cells);
+}
+
+TEST(ScenarioReaderDesigns, Cells) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  ASSERT_TRUE(s.designs[0].cells);
+  const CellSpec& a = *s.designs[0].cells;
+  EXPECT_EQ(a.count, 4);
+  EXPECT_EQ(a.shared, (std::vector<std::string>{"db", "cache"}));
+  EXPECT_TRUE(a.services.empty());
+  EXPECT_TRUE(a.shuffle_sharding);
+  EXPECT_FALSE(a.split_capacity);  // capacity: copy
+  EXPECT_EQ(a.where.line, 18);
+  EXPECT_FALSE(s.designs[0].decay);
+  EXPECT_TRUE(s.designs[0].recomposition.empty());
+
+  ASSERT_TRUE(s.designs[1].cells);
+  const CellSpec& b = *s.designs[1].cells;
+  EXPECT_EQ(b.count, 3);
+  EXPECT_EQ(b.services, (std::vector<std::string>{"frontend", "api"}));
+  EXPECT_TRUE(b.shared.empty());
+  EXPECT_FALSE(b.shuffle_sharding);
+  EXPECT_TRUE(b.split_capacity);
+  EXPECT_EQ(b.where.line, 20);
+}
+
+TEST(ScenarioReaderDesigns, SetBecomesKeyValueOverrides) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  const auto& set = s.designs[2].set;
+  ASSERT_EQ(set.size(), 2u);
+  EXPECT_EQ(set[0], "services.api.replicas=3");
+  EXPECT_EQ(set[1], "platform.hosts=[{name: app, count: 2}]");
+  // The value reads back as the same YAML when given as an override.
+  const Scenario back = parse_scenario(kDesigns, "d.yaml", "/d", set);
+  ASSERT_EQ(back.platform.hosts.size(), 1u);
+  EXPECT_EQ(back.platform.hosts[0].name, "app");
+  EXPECT_EQ(back.platform.hosts[0].count, 2);
+  ASSERT_EQ(back.services.size(), 1u);
+  EXPECT_EQ(back.services[0].first, "api");
+  EXPECT_EQ(back.services[0].second.replicas, 3);
+  // The reader stores them, and does not apply them to the baseline.
+  EXPECT_TRUE(s.platform.hosts.empty());
+  EXPECT_TRUE(s.services.empty());
+}
+
+TEST(ScenarioReaderDesigns, RecompositionSteps) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  const auto& steps = s.designs[2].recomposition;
+  ASSERT_EQ(steps.size(), 12u);
+  using Names = std::vector<std::string>;
+
+  EXPECT_EQ(steps[0].kind, Kind::Merge);
+  EXPECT_EQ(steps[0].services, (Names{"pricing", "pricing-cache"}));
+  EXPECT_EQ(steps[0].into, "");
+  EXPECT_EQ(steps[0].where.line, 29);
+  EXPECT_EQ(steps[0].where.file, "d.yaml");
+
+  EXPECT_EQ(steps[1].kind, Kind::Merge);
+  EXPECT_EQ(steps[1].services, (Names{"a", "b", "c"}));
+  EXPECT_EQ(steps[1].into, "abc");
+
+  EXPECT_EQ(steps[2].kind, Kind::Split);
+  EXPECT_EQ(steps[2].services, (Names{"catalog"}));
+  ASSERT_EQ(steps[2].parts.size(), 2u);
+  EXPECT_EQ(steps[2].parts[0].first, "catalog-read");
+  EXPECT_EQ(steps[2].parts[0].second, (Names{"browse", "search"}));
+  EXPECT_EQ(steps[2].parts[1].first, "catalog-write");
+  EXPECT_EQ(steps[2].parts[1].second, (Names{"buy"}));
+
+  EXPECT_EQ(steps[3].kind, Kind::Async);
+  EXPECT_EQ(steps[3].from, "checkout");
+  EXPECT_EQ(steps[3].to, "email");
+  EXPECT_EQ(steps[3].queue, "");
+  EXPECT_FALSE(steps[3].capacity);
+  EXPECT_FALSE(steps[3].consumers);
+
+  EXPECT_EQ(steps[4].kind, Kind::Async);
+  EXPECT_EQ(steps[4].from, "checkout");
+  EXPECT_EQ(steps[4].to, "sms");
+  EXPECT_EQ(steps[4].queue, "smsq");
+  EXPECT_EQ(steps[4].capacity, 100);
+  EXPECT_EQ(steps[4].consumers, 4);
+
+  EXPECT_EQ(steps[5].kind, Kind::Buffer);
+  EXPECT_EQ(steps[5].from, "payment");
+  EXPECT_EQ(steps[5].to, "gateway");
+  EXPECT_EQ(steps[5].capacity, 500);
+  EXPECT_EQ(steps[5].consumers, 50);
+  EXPECT_EQ(steps[5].where.line, 34);
+
+  EXPECT_EQ(steps[6].kind, Kind::RemoveTier);
+  EXPECT_EQ(steps[6].services, (Names{"proxy"}));
+
+  EXPECT_EQ(steps[7].kind, Kind::Colocate);
+  EXPECT_EQ(steps[7].services, (Names{"x", "y"}));
+
+  EXPECT_EQ(steps[8].kind, Kind::Separate);
+  EXPECT_EQ(steps[8].services, (Names{"recommendations", "reviews"}));
+  EXPECT_EQ(steps[9].kind, Kind::Separate);
+  EXPECT_EQ(steps[9].services, (Names{"ads"}));
+
+  EXPECT_EQ(steps[10].kind, Kind::DropEdge);
+  EXPECT_EQ(steps[10].from, "checkout");
+  EXPECT_EQ(steps[10].to, "recommendations");
+  EXPECT_EQ(steps[11].kind, Kind::DropEdge);
+  EXPECT_EQ(steps[11].from, "cart");
+  EXPECT_EQ(steps[11].to, "ads");
+  EXPECT_EQ(steps[11].where.line, 40);
+}
+
+TEST(ScenarioReaderDesigns, Decay) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d");
+  ASSERT_TRUE(s.designs[3].decay);
+  const DecaySpec& a = *s.designs[3].decay;
+  EXPECT_EQ(a.request, "buy");
+  EXPECT_EQ(a.service, "payment");
+  EXPECT_EQ(a.legacy, "");
+  EXPECT_DOUBLE_EQ(a.share, 0.2);
+  EXPECT_DOUBLE_EQ(a.error_rate.start, 0.01);  // ramps {from, to}
+  EXPECT_DOUBLE_EQ(a.error_rate.end, 0.2);
+  EXPECT_DOUBLE_EQ(a.latency.start, 0);
+  EXPECT_DOUBLE_EQ(a.latency.end, 0.1);
+  EXPECT_FALSE(a.replicas);
+  EXPECT_EQ(a.where.line, 42);
+  EXPECT_FALSE(s.designs[3].cells);
+
+  ASSERT_TRUE(s.designs[4].decay);
+  const DecaySpec& b = *s.designs[4].decay;
+  EXPECT_EQ(b.service, "");  // default: the request type's entry
+  EXPECT_EQ(b.legacy, "old-pay");
+  EXPECT_DOUBLE_EQ(b.share, 0.5);
+  EXPECT_DOUBLE_EQ(b.error_rate.start, 0.05);  // one value: constant
+  EXPECT_DOUBLE_EQ(b.error_rate.end, 0.05);
+  EXPECT_DOUBLE_EQ(b.latency.start, 0.03);
+  EXPECT_DOUBLE_EQ(b.latency.end, 0.03);
+  EXPECT_EQ(b.replicas, 2);
+}
+
+TEST(ScenarioReaderDesigns, ADesignCanBeGivenByOverride) {
+  const Scenario s = parse_scenario(kDesigns, "d.yaml", "/d", {"designs[0].cells.count=8"});
+  EXPECT_EQ(s.designs.at(0).cells->count, 8);
+}
+
+const std::string kBase =  // lines 1-6
+    "topology: shop.dot\n"
+    "duration: 60s\n"
+    "workload:\n"
+    "  - request: buy\n"
+    "    entry: frontend\n"
+    "    arrivals: {kind: poisson, rate: 50/s}\n";
+
+TEST(ScenarioReaderDesigns, BadDesignsAreLocated) {
+  const std::vector<BadCase> cases{
+      {"cells count 0", kBase + "designs:\n  - name: c\n    cells:\n      count: 0\n", 10, "key designs[0].cells.count",
+       "the number of cells must be at least 1, got 0"},
+      {"negative cells count", kBase + "designs:\n  - name: c\n    cells: {count: -2}\n", 9,
+       "key designs[0].cells.count", "at least 1"},
+      {"cells without count", kBase + "designs:\n  - name: c\n    cells: {shared: [db]}\n", 9, "key designs[0].cells.count",
+       "missing required key 'count'"},
+      {"unknown key in cells", kBase + "designs:\n  - name: c\n    cells: {count: 2, sharde: [db]}\n", 9,
+       "key designs[0].cells.sharde", "did you mean 'shared'"},
+      {"bad capacity", kBase + "designs:\n  - name: c\n    cells: {count: 2, capacity: half}\n", 9,
+       "key designs[0].cells.capacity", "unknown capacity 'half' (expected split or copy)"},
+      {"unknown step", kBase + "designs:\n  - name: r\n    recompose:\n      - shuffle: [a, b]\n", 10,
+       "key designs[0].recompose[0]", "unknown recomposition step 'shuffle'"},
+      {"two keys in one step",
+       kBase + "designs:\n  - name: r\n    recompose:\n      - {merge: [a, b], drop: \"a -> b\"}\n", 10,
+       "key designs[0].recompose[0]", "a recomposition step is one of merge, split"},
+      {"merge of one service", kBase + "designs:\n  - name: r\n    recompose:\n      - merge: [a]\n", 10,
+       "key designs[0].recompose[0].merge", "merge needs at least two services"},
+      {"buffer without options", kBase + "designs:\n  - name: r\n    recompose:\n      - buffer: \"a -> b\"\n", 10,
+       "key designs[0].recompose[0].buffer", "buffer needs {call"},
+      {"malformed call", kBase + "designs:\n  - name: r\n    recompose:\n      - drop: \"a => b\"\n", 10,
+       "key designs[0].recompose[0].drop", "expected an edge such as"},
+      {"unknown async option",
+       kBase + "designs:\n  - name: r\n    recompose:\n      - async: {call: \"a -> b\", consumer: 3}\n", 10,
+       "key designs[0].recompose[0].async.consumer", "did you mean 'consumers'"},
+      {"duplicate design name", kBase + "designs:\n  - name: x\n  - name: y\n  - name: x\n", 10, "key designs[2].name",
+       "design 'x' is defined twice"},
+      {"design named baseline", kBase + "designs:\n  - name: baseline\n", 8, "key designs[0].name",
+       "a design needs a name other than 'baseline'"},
+      {"design without name", kBase + "designs:\n  - cells: {count: 2}\n", 8, "key designs[0].name",
+       "missing required key 'name'"},
+      {"unknown design key", kBase + "designs:\n  - name: x\n    cels: {count: 2}\n", 9, "key designs[0].cels",
+       "did you mean 'cells'"},
+      {"decay share 150%", kBase + "designs:\n  - name: l\n    decay:\n      request: buy\n      share: 150%\n", 11,
+       "key designs[0].decay.share", "expected a share from 0 to 1"},
+      {"decay without share", kBase + "designs:\n  - name: l\n    decay: {request: buy}\n", 9, "key designs[0].decay.share",
+       "missing required key 'share'"},
+      {"unknown key in decay", kBase + "designs:\n  - name: l\n    decay: {request: buy, share: 10%, eror_rate: 1%}\n",
+       9, "key designs[0].decay.eror_rate", "did you mean 'error_rate'"},
+      {"unknown key in a ramp",
+       kBase + "designs:\n  - name: l\n    decay:\n      request: buy\n      share: 10%\n"
+               "      error_rate: {from: 1%, too: 5%}\n",
+       12, "key designs[0].decay.error_rate.too", "unknown key 'too'"},
+      {"decay error rate above 1",
+       kBase + "designs:\n  - name: l\n    decay:\n      request: buy\n      share: 10%\n"
+               "      error_rate: {from: 1%, to: 120%}\n",
+       12, "key designs[0].decay.error_rate.to", "expected a share from 0 to 1"},
+      {"designs not a list", kBase + "designs: {name: x}\n", 7, "key designs", "expected a list"},
+      {"fault cell -1", kBase + "faults:\n  - {kind: crash, target: api, start: 1s, duration: 1s, cell: -1}\n", 8,
+       "key faults[0].cell", "from 0 to 1000"},
+      {"fault cell a word", kBase + "faults:\n  - {kind: crash, target: api, start: 1s, duration: 1s, cell: every}\n",
+       8, "key faults[0].cell", "expected a whole number"},
+      {"tenants 0", kBase + "    tenants: 0\n", 7, "key workload[0].tenants", "from 1 to 10000000"},
+  };
+  for (const auto& c : cases) expect_located(c);
+}
+
+}  // namespace designs
 
 }  // namespace
 }  // namespace rapture

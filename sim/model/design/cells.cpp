@@ -62,8 +62,21 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     }
   }
   if (celled.empty()) throw InputError(cells.where, what + ": no service is left to put in the cells");
+  // A call the scenario's settings leave dead is dropped; a live one out of the shared layer cannot pick a cell.
+  auto active = [&](const TopologyDraft::Call& c) {
+    bool on = c.edge.active;
+    for (const auto& o : scenario.edges) {
+      if (o.from == c.from && o.to == c.to && o.active) on = *o.active;
+    }
+    return on;
+  };
+  std::erase_if(draft.calls, [&](const TopologyDraft::Call& c) {
+    const bool dead = !celled.count(c.from) && celled.count(c.to) && !active(c);
+    if (dead) notes.push_back("design '" + design + "': the dead call " + c.from + " -> " + c.to + " is dropped");
+    return dead;
+  });
   for (const auto& c : draft.calls) {
-    if (!celled.count(c.from) && celled.count(c.to) && c.edge.active) {
+    if (!celled.count(c.from) && celled.count(c.to)) {
       throw InputError(cells.where, what + ": shared service '" + c.from + "' calls '" + c.to +
                                         "', which is in the cells; a call out of the shared layer cannot pick a "
                                         "cell: put '" + c.from + "' in the cells or '" + c.to + "' out of them");
@@ -179,6 +192,15 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     for (int64_t i = 0; i < k; ++i) out_calls.emplace_back(copies(a, i), copies(b, i));
     return out_calls;
   });
+  std::vector<ServiceDecay> decays;
+  for (const auto& d : scenario.decays) {
+    if (!celled.count(d.service)) {
+      decays.push_back(d);
+      continue;
+    }
+    for (int64_t i = 0; i < k; ++i) decays.push_back({cell_copy_name(d.service, i), d.error_rate, d.latency});
+  }
+  scenario.decays = std::move(decays);
   for (auto& r : scenario.requests) {
     if (!celled.count(r.entry)) continue;
     for (int64_t i = 0; i < k; ++i) r.cell_entries.push_back(cell_copy_name(r.entry, i));

@@ -61,9 +61,14 @@ void apply_decay(TopologyDraft& draft, Scenario& scenario, const DecaySpec& deca
     o.from = to_legacy(o.from);
     o.to = to_legacy(o.to);
   }
+  // Only the legacy share takes the calls into the legacy service; every other request type
+  // through the same callers keeps the modern path.
   for (const auto& c : draft.calls) {
     if (c.to == modern) old.skip_edges.emplace_back(c.from, c.to);
-    if (c.to == legacy) req->skip_edges.emplace_back(c.from, c.to);
+    if (c.to != legacy) continue;
+    for (auto& r : scenario.requests) {
+      if (r.only_edges.empty()) r.skip_edges.emplace_back(c.from, c.to);
+    }
   }
   const std::string request_name = req->name;
   scenario.requests.push_back(std::move(old));
@@ -96,6 +101,11 @@ void apply_decay(TopologyDraft& draft, Scenario& scenario, const DecaySpec& deca
     p.replicas = *decay.replicas;
     scenario.services.emplace_back(legacy, p);
     scenario.service_where.push_back(decay.where);
+  }
+  for (size_t i = 0, n = scenario.protections.size(); i < n; ++i) {
+    if (scenario.protections[i].service != modern) continue;
+    scenario.protections.push_back(scenario.protections[i]);
+    scenario.protections.back().service = legacy;
   }
   for (size_t i = 0, n = scenario.platform.placement.size(); i < n; ++i) {
     if (scenario.platform.placement[i].first == modern) scenario.platform.placement.emplace_back(legacy, scenario.platform.placement[i].second);
