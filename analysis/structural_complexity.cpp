@@ -125,8 +125,9 @@ std::string format_structural_complexity(const StructuralComplexity& c) {
   if (c.max_fan_out > 0) out += fmt::format(" ({})", c.max_fan_out_service);
   out += ", hot spots: ";
   if (c.hot_spots.empty()) out += "none";
+  // Two significant digits: in real directed call graphs few pairs are connected, so scores are small.
   for (size_t i = 0; i < c.hot_spots.size(); ++i) {
-    out += fmt::format("{}{} {:.2f}", i ? ", " : "", c.hot_spots[i].first, c.hot_spots[i].second);
+    out += fmt::format("{}{} {:.2g}", i ? ", " : "", c.hot_spots[i].first, c.hot_spots[i].second);
   }
   return out;
 }

@@ -135,7 +135,7 @@ TEST(StructuralComplexity, FewerThanThreeServicesHaveNoCentrality) {
 
 TEST(StructuralComplexity, FormatsOneLine) {
   EXPECT_EQ(format_structural_complexity(structural_complexity(dot("a -> b -> c"))),
-            "3 services in 3 processes, 2 calls (2 sync), depth 3, fan-out 1 (a), hot spots: b 0.50");
+            "3 services in 3 processes, 2 calls (2 sync), depth 3, fan-out 1 (a), hot spots: b 0.5");
   EXPECT_EQ(format_structural_complexity(structural_complexity(dot("a [process=p]\n b [process=p]\n a -> b"))),
             "2 services in 1 process, 0 calls (0 sync), depth 2, fan-out 1 (a), hot spots: none");
 }
