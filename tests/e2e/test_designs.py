@@ -191,3 +191,14 @@ class DesignBadInputTest(RaptureTest):
         code, _, err = run(["validate", CELLS, "--design", "cells", "--set", sets])
         self.assertEqual(code, 1)
         self.assertIn("cell 7 does not exist", err)
+
+    def test_compare_rejects_bad_arguments_before_running_anything(self):
+        out = self.path("c.h5")
+        for args, needle in ((["--designs", "baseline"], "at least two designs"),
+                             (["--designs", "baseline,nosuch"], "no design named 'nosuch'"),
+                             (["-r", "0"], "replications must be between 1 and 1000")):
+            with self.subTest(args=args):
+                code, _, err = run(["compare", CELLS, "-o", out, *args])
+                self.assertEqual(code, 1)
+                self.assertIn(needle, err)
+                self.assertFalse(os.path.exists(out))
