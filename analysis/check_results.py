@@ -738,21 +738,18 @@ def _compare(group, runs, problems):
     index = group["runs"][()]
     if index.shape != (d, r) or any(int(i) not in runs for i in index.ravel()):
         problems.add(where, "runs does not index the file's runs, one per design and replication")
+    if not _finite_mean_agrees(values, group["mean"][()]):
+        problems.add(where, "mean is not the mean of the finite values over replications")
+    if not _finite_mean_agrees(values - values[0:1], group["difference"][()]):
+        problems.add(where, "difference is not the mean paired difference from designs[0]")
+
+
+def _finite_mean_agrees(values, stored):
+    """Whether `stored` [design, metric] is the mean of the finite `values` over replications."""
     with warnings.catch_warnings():  # an all-NaN column (never measurable) is NaN, as stored
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(np.where(np.isfinite(values), values, np.nan), axis=1)
-    stored = group["mean"][()]
-    agree = np.isclose(mean, stored, rtol=1e-9, atol=1e-12) | (np.isnan(mean) & np.isnan(stored))
-    if not agree.all():
-        problems.add(where, "mean is not the mean of the finite values over replications")
-    paired = values - values[0:1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        diff = np.nanmean(np.where(np.isfinite(paired), paired, np.nan), axis=1)
-    stored = group["difference"][()]
-    agree = np.isclose(diff, stored, rtol=1e-9, atol=1e-12) | (np.isnan(diff) & np.isnan(stored))
-    if not agree.all():
-        problems.add(where, "difference is not the mean paired difference from designs[0]")
+    return bool((np.isclose(mean, stored, rtol=1e-9, atol=1e-12) | (np.isnan(mean) & np.isnan(stored))).all())
 
 
 def _fmt(value):

@@ -97,9 +97,7 @@ void write_comparison_record(const std::string& path, const ComparisonRecord& r)
   check_fits(r);
   const size_t designs = r.designs.size(), replications = r.seeds.size(), metrics = r.input.metrics.size();
   const Check check(path);
-  hdf5::silence();
-  Hid file = check.id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "cannot open it");
-  Hid group = hdf5::create_group(check, file.get(), "compare");
+  auto [file, group] = hdf5::open_record(check, path, "compare");
   const hid_t g = group.get();
 
   hdf5::attr_string(check, g, "scenario", r.scenario);

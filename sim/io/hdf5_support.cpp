@@ -70,6 +70,13 @@ Hid simple_space(const Check& check, std::span<const hsize_t> dims, std::span<co
                   H5Sclose, "dataspace");
 }
 
+std::pair<Hid, Hid> open_record(const Check& check, const std::string& path, const std::string& name) {
+  silence();
+  Hid file = check.id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "cannot open it");
+  Hid group = create_group(check, file.get(), name);
+  return {std::move(file), std::move(group)};
+}
+
 Hid create_group(const Check& check, hid_t parent, const std::string& name) {
   Hid gcpl = check.id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group properties");
   check.status(H5Pset_link_phase_change(gcpl.get(), kMaxCompact, kMinDense), "group properties");

@@ -144,6 +144,9 @@ inline constexpr unsigned kMaxCompact = 32, kMinDense = 24;
 /// past 8 to dense storage, about 2 KB per group; a run's groups hold up to ~16, so they stay
 /// compact (and /runs goes dense past kMaxCompact runs, as it should).
 Hid create_group(const Check& check, hid_t parent, const std::string& name);
+/// Opens the results file `path` for writing and creates the record group `name` in it (a
+/// command's record beside its runs: /amplify, /premortem, /compare); returns (file, group).
+std::pair<Hid, Hid> open_record(const Check& check, const std::string& path, const std::string& name);
 
 void attr_string(const Check& check, hid_t loc, const char* name, const std::string& value);
 void attr_strings(const Check& check, hid_t loc, const char* name, const std::vector<std::string>& values);

@@ -20,19 +20,11 @@ void values(const Check& check, hid_t group, const char* name, const std::vector
   hdf5::fixed_dataset<T>(check, group, name, dims, v.data());
 }
 
-/// Opens `path` and creates the record's group in it.
-std::pair<Hid, Hid> open_record(const Check& check, const std::string& path, const char* name) {
-  hdf5::silence();
-  Hid file = check.id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "cannot open it");
-  Hid group = hdf5::create_group(check, file.get(), name);
-  return {std::move(file), std::move(group)};
-}
-
 }  // namespace
 
 void write_premortem_record(const std::string& path, const PremortemRecord& r) {
   const Check check(path);
-  const auto [file, group] = open_record(check, path, "premortem");
+  const auto [file, group] = hdf5::open_record(check, path, "premortem");
   const hid_t g = group.get();
   hdf5::attr_string(check, g, "scenario", r.scenario);
   hdf5::attr_scalar<double>(check, g, "start", r.start);
@@ -49,7 +41,7 @@ void write_premortem_record(const std::string& path, const PremortemRecord& r) {
 
 void write_search_record(const std::string& path, const SearchRecord& r) {
   const Check check(path);
-  const auto [file, group] = open_record(check, path, "amplify");
+  const auto [file, group] = hdf5::open_record(check, path, "amplify");
   const hid_t g = group.get();
   hdf5::attr_string(check, g, "scenario", r.scenario);
   hdf5::attr_string(check, g, "param", r.param);

@@ -187,6 +187,23 @@ struct FaultSpec {
   int64_t size = 0;                ///< queue_shrink: queue capacity; worker_shrink: workers per replica
   std::vector<std::pair<std::string, double>> mix;  ///< mix_shift: the request mix while it lasts
   SourceLocation where;
+
+  /// True for the kinds aimed at a service (a latency fault: a service or a call).
+  [[nodiscard]] bool targets_service() const {
+    return kind == Kind::Crash || kind == Kind::Latency || kind == Kind::Error || kind == Kind::QueueShrink ||
+           kind == Kind::WorkerShrink || kind == Kind::Swallow;
+  }
+  /// A latency fault's call "caller -> callee", split and trimmed; nullopt when it names a service.
+  [[nodiscard]] std::optional<std::pair<std::string, std::string>> target_call() const {
+    const auto arrow = target.find("->");
+    if (kind != Kind::Latency || arrow == std::string::npos) return std::nullopt;
+    auto trim = [](std::string t) {
+      t.erase(0, t.find_first_not_of(' '));
+      t.erase(t.find_last_not_of(' ') + 1);
+      return t;
+    };
+    return std::pair{trim(target.substr(0, arrow)), trim(target.substr(arrow + 2))};
+  }
 };
 
 /// How the cascade analysis judges a run (scenario section `analysis:`). A service or request

@@ -393,15 +393,9 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
         }
         break;
       default:
-        if (f.kind == Kind::Latency && f.target.find("->") != std::string::npos) {
-          const auto arrow = f.target.find("->");
-          auto trim = [](std::string t) {
-            t.erase(0, t.find_first_not_of(' '));
-            t.erase(t.find_last_not_of(' ') + 1);
-            return t;
-          };
-          c.caller = require_service(topology, trim(f.target.substr(0, arrow)), f.where, "fault edge caller");
-          c.service = require_service(topology, trim(f.target.substr(arrow + 2)), f.where, "fault edge callee");
+        if (const auto call = f.target_call()) {
+          c.caller = require_service(topology, call->first, f.where, "fault edge caller");
+          c.service = require_service(topology, call->second, f.where, "fault edge callee");
           break;
         }
         c.service = require_service(topology, f.target, f.where, "fault target service");

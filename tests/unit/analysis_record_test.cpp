@@ -18,6 +18,7 @@
 #include "io/results_file.hpp"
 #include "io/results_reader.hpp"
 #include "support/checker.hpp"
+#include "support/hdf5_reading.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rapture {
@@ -26,6 +27,11 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_checker;
 using testing::TempDir;
+using testing::Handle;
+using testing::shape;
+using testing::texts;
+using testing::attribute;
+using testing::text_attribute;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kBins = 6;
@@ -154,56 +160,6 @@ void write_file(const fs::path& path, int index, F&& analyse) {
 
 // ---- reading back with the HDF5 C API ----------------------------------------------------------
 
-/// An hid_t closed at the end of the scope.
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-};
-
-template <class T>
-T attribute(hid_t loc, const char* name, hid_t mem_type) {
-  const Handle attr{H5Aopen(loc, name, H5P_DEFAULT), H5Aclose};
-  EXPECT_GE(attr.id, 0) << name;
-  T value{};
-  EXPECT_GE(H5Aread(attr.id, mem_type, &value), 0) << name;
-  return value;
-}
-
-std::string text_attribute(hid_t loc, const char* name) {
-  const Handle attr{H5Aopen(loc, name, H5P_DEFAULT), H5Aclose};
-  const Handle type{H5Aget_type(attr.id), H5Tclose};
-  char* text = nullptr;
-  EXPECT_GE(H5Aread(attr.id, type.id, &text), 0) << name;
-  std::string value = text != nullptr ? text : "";
-  H5free_memory(text);
-  return value;
-}
-
-std::vector<hsize_t> shape(hid_t dset) {
-  const Handle space{H5Dget_space(dset), H5Sclose};
-  std::vector<hsize_t> dims(static_cast<size_t>(H5Sget_simple_extent_ndims(space.id)));
-  H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
-  return dims;
-}
-
-/// Every string of a string dataset (scalar or 1-D), in the dataset's own type.
-std::vector<std::string> texts(hid_t dset) {
-  const Handle space{H5Dget_space(dset), H5Sclose};
-  const Handle type{H5Dget_type(dset), H5Tclose};
-  std::vector<char*> raw(static_cast<size_t>(H5Sget_simple_extent_npoints(space.id)), nullptr);
-  if (!raw.empty()) {
-    EXPECT_GE(H5Dread(dset, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), 0);
-  }
-  std::vector<std::string> values;
-  for (char* text : raw) {
-    values.emplace_back(text != nullptr ? text : "");
-    H5free_memory(text);
-  }
-  return values;
-}
 
 struct JournalRow {
   double time, magnitude, baseline;

@@ -12,12 +12,18 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "support/hdf5_reading.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rapture {
 namespace {
 
 using testing::TempDir;
+using testing::Handle;
+using testing::shape;
+using testing::texts;
+using testing::attribute;
+using testing::text_attribute;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -50,22 +56,6 @@ std::string empty_file(const TempDir& dir) {
 
 // ---- reading back with the HDF5 C API ----------------------------------------------------------
 
-/// An hid_t closed at the end of the scope.
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  ~Handle() {
-    if (id >= 0) close(id);
-  }
-};
-
-std::vector<hsize_t> shape(hid_t dset) {
-  const Handle space{H5Dget_space(dset), H5Sclose};
-  std::vector<hsize_t> dims(static_cast<size_t>(H5Sget_simple_extent_ndims(space.id)));
-  H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
-  return dims;
-}
-
 /// A numeric dataset, whole, converted to `mem_type`; checks that it is stored as `file_type`.
 template <class T>
 std::vector<T> numbers(hid_t group, const char* name, hid_t mem_type, hid_t file_type) {
@@ -82,27 +72,9 @@ std::vector<T> numbers(hid_t group, const char* name, hid_t mem_type, hid_t file
 std::vector<std::string> texts(hid_t group, const char* name) {
   const Handle dset{H5Dopen2(group, name, H5P_DEFAULT), H5Dclose};
   EXPECT_GE(dset.id, 0) << name;
-  const Handle type{H5Dget_type(dset.id), H5Tclose};
-  const Handle space{H5Dget_space(dset.id), H5Sclose};
-  std::vector<char*> raw(static_cast<size_t>(H5Sget_simple_extent_npoints(space.id)), nullptr);
-  EXPECT_GE(H5Dread(dset.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), 0) << name;
-  std::vector<std::string> values;
-  for (char* text : raw) {
-    values.emplace_back(text != nullptr ? text : "");
-    H5free_memory(text);
-  }
-  return values;
+  return texts(dset.id);
 }
 
-std::string text_attribute(hid_t loc, const char* name) {
-  const Handle attr{H5Aopen(loc, name, H5P_DEFAULT), H5Aclose};
-  const Handle type{H5Aget_type(attr.id), H5Tclose};
-  char* text = nullptr;
-  EXPECT_GE(H5Aread(attr.id, type.id, &text), 0) << name;
-  std::string value = text != nullptr ? text : "";
-  H5free_memory(text);
-  return value;
-}
 
 bool has_compare(const std::string& path) {
   const Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};

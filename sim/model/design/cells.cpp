@@ -27,11 +27,6 @@ std::vector<std::string> expand_hosts(const std::vector<std::string>& names, con
   return out;
 }
 
-bool targets_service(FaultSpec::Kind kind) {
-  using Kind = FaultSpec::Kind;
-  return kind == Kind::Crash || kind == Kind::Latency || kind == Kind::Error || kind == Kind::QueueShrink ||
-         kind == Kind::WorkerShrink || kind == Kind::Swallow;
-}
 
 }  // namespace
 
@@ -147,21 +142,12 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
   // Faults first: their targets are still baseline names and each picks its cell.
   std::vector<FaultSpec> faults;
   for (const auto& f : scenario.faults) {
-    if (!targets_service(f.kind)) {
+    if (!f.targets_service()) {
       faults.push_back(f);
       continue;
     }
-    std::string from = f.target, to;
-    const auto arrow = f.target.find("->");
-    if (f.kind == FaultSpec::Kind::Latency && arrow != std::string::npos) {
-      auto trim = [](std::string t) {
-        t.erase(0, t.find_first_not_of(' '));
-        t.erase(t.find_last_not_of(' ') + 1);
-        return t;
-      };
-      from = trim(f.target.substr(0, arrow));
-      to = trim(f.target.substr(arrow + 2));
-    }
+    const auto call = f.target_call();
+    const std::string from = call ? call->first : f.target, to = call ? call->second : "";
     if (!celled.count(from)) {
       faults.push_back(f);
       continue;

@@ -34,33 +34,6 @@ void remap_overrides(std::vector<EdgeOverride>& list, const CallMapping& mapping
   });
 }
 
-/// Splits a fault's edge target "a -> b"; false when it names a service.
-bool split_target(const std::string& target, std::string& from, std::string& to) {
-  const auto arrow = target.find("->");
-  if (arrow == std::string::npos) return false;
-  auto trim = [](std::string t) {
-    t.erase(0, t.find_first_not_of(' '));
-    t.erase(t.find_last_not_of(' ') + 1);
-    return t;
-  };
-  from = trim(target.substr(0, arrow));
-  to = trim(target.substr(arrow + 2));
-  return true;
-}
-
-bool targets_service(FaultSpec::Kind kind) {
-  using Kind = FaultSpec::Kind;
-  switch (kind) {
-    case Kind::Crash:
-    case Kind::Latency:
-    case Kind::Error:
-    case Kind::QueueShrink:
-    case Kind::WorkerShrink:
-    case Kind::Swallow: return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 void remap_services(Scenario& scenario, const ServiceMapping& mapping) {
@@ -126,10 +99,9 @@ std::vector<std::string> remap_faults(Scenario& scenario, const ServiceMapping& 
   std::vector<std::string> removed;
   expand_each(scenario.faults, [&](const FaultSpec& f) {
     std::vector<FaultSpec> out;
-    if (!targets_service(f.kind)) return std::vector<FaultSpec>{f};
-    std::string from, to;
-    if (f.kind == FaultSpec::Kind::Latency && split_target(f.target, from, to)) {
-      for (auto& [a, b] : calls(from, to)) {
+    if (!f.targets_service()) return std::vector<FaultSpec>{f};
+    if (const auto call = f.target_call()) {
+      for (auto& [a, b] : calls(call->first, call->second)) {
         out.push_back(f);
         out.back().target = a + " -> " + b;
       }
