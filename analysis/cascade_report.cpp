@@ -9,6 +9,7 @@
 
 #include "analysis/health_timeline.hpp"
 #include "analysis/system_graph.hpp"
+#include "common/text.hpp"
 
 namespace rapture {
 
@@ -183,7 +184,7 @@ void build_propagation(Context& c) {
       if (callee >= 0) {
         node.cause = Cause::Dependency;
         node.parent = static_cast<uint32_t>(callee);
-        node.via = c.name(s) + " -> " + c.name(node.parent);
+        node.via = text::edge_name(c.name(s), c.name(node.parent));
         node.path = " -> ";
       } else {
         node.cause = Cause::Emergent;
@@ -278,7 +279,7 @@ void build_propagation(Context& c) {
     const auto i = static_cast<size_t>(c.node_of[s]);
     const PropagationNode& node = c.report.propagation[i];
     if (node.cause == Cause::Fault) return "fault '" + node.via + "' -> " + c.name(s);
-    if (node.parent == kNoPolicy || visiting[s]) return links[i] + c.name(s);
+    if (node.parent == kNone || visiting[s]) return links[i] + c.name(s);
     visiting[s] = 1;
     std::string text = path(node.parent) + links[i] + c.name(s);
     visiting[s] = 0;
@@ -302,8 +303,10 @@ Category category_of(const Context& c, uint32_t s) {
   return Category::FaultEffect;
 }
 
-std::string percent(double share) { return fmt::format("{:.1f}%", 100 * share); }
-std::string millis(double seconds) { return fmt::format("{:.1f} ms", 1e3 * seconds); }
+// The magnitudes journalled are never NaN: health_timeline judges a latency only when both it
+// and its baseline are measured, and error shares and queue fills are 0 without samples.
+using text::millis;
+using text::percent;
 
 void journal_onsets(Context& c) {
   for (const auto& node : c.report.propagation) {
@@ -558,6 +561,8 @@ void journal_hot_spots(Context& c) {
   }
 }
 
+/// DOT quoting that escapes backslashes too, unlike text::dot_quote (which keeps the topology
+/// writer's escapes): the labels' "\\n" have always been stored escaped in propagation_dot.
 std::string dot_quote(const std::string& text) {
   std::string out = "\"";
   for (const char ch : text) {
@@ -600,7 +605,7 @@ std::string build_dot(const Context& c) {
     }
   }
   for (const auto& node : r.propagation) {
-    if (node.parent == kNoPolicy) continue;
+    if (node.parent == kNone) continue;
     const bool emergent = node.cause == Cause::Emergent;
     dot += "  " + dot_quote(c.name(node.parent)) + " -> " + dot_quote(c.name(node.service)) +
            " [color=" + (emergent ? "purple, style=dashed" : "red") + ", penwidth=2, constraint=false, label=" +
@@ -703,7 +708,7 @@ std::string format_cascade_report(const System& sys, const CascadeReport& r, boo
       std::string through = n.via;
       if (n.cause == Cause::Emergent && n.mechanism != Mechanism::Unexplained) {
         through = std::string(to_string(n.mechanism)) + ": " + n.via;
-        if (n.parent != kNoPolicy) through += " (" + sys.services[n.parent].name + ")";
+        if (n.parent != kNone) through += " (" + sys.services[n.parent].name + ")";
       } else if (n.cause == Cause::Emergent) {
         through = "no coupling found";
       }

@@ -91,7 +91,7 @@ struct PropagationNode {
   Symptom symptom = Symptom::None;  ///< what put it out of band at the onset
   Cause cause = Cause::Fault;
   Mechanism mechanism = Mechanism::None;
-  uint32_t parent = kNoPolicy;  ///< the service it came from (dependency, shared host, retries...); kNoPolicy: none
+  uint32_t parent = kNone;  ///< the service it came from (dependency, shared host, retries...); kNone: none
   std::string via;              ///< the fault's name, the edge "a -> b", or the host
   std::string path;             ///< from the root: "fault 'x' -> search -> [host app-2] -> recommendations"
 };

@@ -8,7 +8,8 @@ writer and needs only h5py and numpy (Debian: python3-h5py). Usage:
 
 It prints a short summary (or, with --json, the per-run totals and summary as JSON, NaN as
 null) and exits 0; on any violation it prints one line per problem to stderr and exits 1.
-Import it to use check_file() / read_run() from other scripts.
+Import it to use check_file() / read_run() from other scripts. The layout it checks against,
+and the checks of single attributes, datasets and tables, are in check_layout.py beside it.
 """
 
 import argparse
@@ -20,191 +21,13 @@ import sys
 import h5py
 import numpy as np
 
-FORMAT = "rapture-results"
-FORMAT_VERSION = 1
-ERROR_CAUSES = ("queue_overflow", "downstream", "timeout", "circuit_open", "rejected",
-                "unavailable", "injected")
-
-# Attribute kinds: "u64" unsigned 64-bit, "i" any integer, "f64" float64, "str" string,
-# "str[]" 1-D string array.
-RUN_ATTRS = {
-    "seed": "u64", "scenario_name": "str", "scenario_file": "str", "scenario_text": "str",
-    "topology_name": "str", "topology_file": "str", "design": "str", "duration": "f64",
-    "warmup": "f64", "bin_width": "f64", "rapture_version": "str", "parameters": "str[]",
-}
-FINISH_ATTRS = {"stopped_early": "i", "stop_reason": "str", "events": "u64", "wall_seconds": "f64"}
-SUMMARY_ATTRS = {
-    "measured_seconds": "f64", "requests": "u64", "successes": "u64", "failures": "u64",
-    "degraded": "u64", "throughput": "f64", "goodput": "f64", "wasted_cpu": "f64",
-    "error_rate": "f64", "latency_mean": "f64",
-    "p50": "f64", "p95": "f64", "p99": "f64", "p999": "f64",
-    "users": "u64", "users_failing": "u64",
-}
-
-U64, U32, U8, F64 = np.dtype("<u8"), np.dtype("<u4"), np.dtype("u1"), np.dtype("<f8")
-# name -> (dtype, extra dimension scale after [time, service] or None)
-SERVICE_SERIES = {
-    "arrivals": (U64, None), "completions": (U64, None), "errors": (U64, "error_cause"),
-    "queue_mean": (F64, None), "queue_max": (U32, None), "busy_mean": (F64, None),
-    "latency_mean": (F64, None), "latency_p50": (F64, None), "latency_p95": (F64, None),
-    "latency_p99": (F64, None),
-}
-REQUEST_SERIES = {
-    "arrivals": U64, "successes": U64, "failures": U64,
-    "latency_mean": F64, "latency_p50": F64, "latency_p99": F64,
-}
-EDGE_COUNTS = ("calls", "attempts", "retries", "timeouts", "failures", "fallbacks",
-               "circuit_rejections", "bulkhead_rejections", "late_replies")
-EDGE_SERIES = dict({name: U64 for name in EDGE_COUNTS}, open_fraction=F64)
-# The circuit breaker event table: column -> dtype; `time` is the table's dimension scale.
-CIRCUIT_EVENTS = {"time": F64, "edge": U32, "replica": U32, "from": U8, "to": U8}
-CIRCUIT_STATES = ("closed", "open", "half_open")
-SERVICE_TOTALS = {
-    "arrivals": U64, "completions": U64, "in_flight_end": U64, "latency_mean": F64,
-    "busy_mean": F64, "queue_mean": F64, "arrival_rate": F64, "wasted_cpu": F64,
-}
-REQUEST_TOTALS = {
-    "successes": U64, "failures": U64, "degraded": U64, "latency_mean": F64, "p50": F64,
-    "p95": F64, "p99": F64, "p999": F64,
-}
-
-# The cascade analysis (/runs/<i>/analysis): the names C++'s to_string gives its enums.
-HEALTH_STATES = ("healthy", "degraded", "failed")
-CAUSES = ("fault", "dependency", "emergent")
-MECHANISMS = ("none", "shared_host", "retries", "load_surge", "shared_downstream", "unexplained")
-SYMPTOMS = ("none", "errors", "latency", "queue_saturation")
-CATEGORIES = ("fault_effect", "dependency_propagation", "hidden_dependency_exposed", "retry_amplification",
-              "queue_exhaustion", "metastable_loop", "architectural_hot_spot", "user_impact")
-SIGNALS = ("service_unhealthy", "request_unhealthy", "circuit_opened", "queue_saturated", "workers_exhausted",
-           "retry_spike", "load_surge", "not_recovered", "hot_spot")
-ANALYSIS_ATTRS = {
-    "trigger_start": "f64", "trigger_end": "f64", "baseline_from": "f64", "baseline_to": "f64",
-    "has_baseline": "i", "time_to_detect": "f64", "recovery_time": "f64", "recovered": "i",
-    "metastable": "i", "blast_radius_requests": "f64", "blast_radius_types": "f64",
-    "peak_unhealthy_share": "f64", "emergent": "i", "bin_width": "f64",
-}
-# Compound tables: column -> "str" (variable-length string) or a numpy dtype.
-PROPAGATION_COLUMNS = {
-    "service": "str", "onset": F64, "worst": "str", "symptom": "str", "cause": "str", "mechanism": "str",
-    "parent": "str", "via": "str", "path": "str",
-}
-JOURNAL_COLUMNS = {
-    "time": F64, "category": "str", "signal": "str", "place": "str", "magnitude": F64, "baseline": F64,
-    "note": "str",
-}
-PROBE_COLUMNS = {"name": "str", "tolerance": "str", "value": F64, "met": np.dtype("<i4"), "note": "str"}
-HEALTH = np.dtype("i1")
-
-REL_TOL = 1e-6
-
-
-class Problems:
-    """Collects violations, so one run of the checker reports all of them."""
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, where, message):
-        self.items.append(f"{where}: {message}" if where else message)
-
-    def __bool__(self):
-        return bool(self.items)
-
-
-def _attr_ok(obj, name, kind):
-    """Whether attribute `name` of `obj` exists with the documented kind."""
-    if name not in obj.attrs:
-        return False
-    aid = obj.attrs.get_id(name)
-    dtype, shape = aid.dtype, aid.shape
-    is_str = h5py.check_string_dtype(dtype) is not None
-    if kind == "str":
-        return is_str and shape == ()
-    if kind == "str[]":
-        return is_str and len(shape) == 1
-    if shape != ():
-        return False
-    if kind == "u64":
-        return dtype == U64
-    if kind == "f64":
-        return dtype == F64
-    if kind == "i":
-        return dtype.kind in "iu"
-    raise ValueError(kind)
-
-
-def _attrs(obj, spec, where, problems):
-    values = {}
-    for name, kind in spec.items():
-        if not _attr_ok(obj, name, kind):
-            problems.add(where, f"attribute '{name}' missing or not {kind}")
-            continue
-        value = obj.attrs[name]
-        if kind == "str[]":
-            value = [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(value).ravel()]
-        elif kind == "str":
-            value = value.decode() if isinstance(value, bytes) else str(value)
-        elif kind in ("u64", "i"):
-            value = int(value)
-        else:
-            value = float(value)
-        values[name] = value
-    return values
-
-
-def _dataset(group, name, where, problems):
-    obj = group.get(name)
-    if not isinstance(obj, h5py.Dataset):
-        problems.add(where, f"dataset '{name}' missing")
-        return None
-    return obj
-
-
-def _strings(dset):
-    return [s.decode() if isinstance(s, bytes) else str(s) for s in dset[()]]
-
-
-def _scale(group, name, where, problems):
-    """A 1-D dimension-scale dataset of the run."""
-    dset = _dataset(group, name, where, problems)
-    if dset is None:
-        return None
-    if dset.ndim != 1:
-        problems.add(where, f"'{name}' is not 1-D")
-    if not h5py.h5ds.is_scale(dset.id):
-        problems.add(where, f"'{name}' is not a dimension scale")
-    return dset
-
-
-def _check_dims(dset, scales, where, problems):
-    """Each dimension of `dset` must have the named scale attached."""
-    for axis, scale in enumerate(scales):
-        if scale is None:
-            continue
-        if axis >= dset.ndim or not h5py.h5ds.is_attached(dset.id, scale.id, axis):
-            problems.add(where, f"dimension {axis} of '{dset.name}' has no scale '{scale.name}' attached")
-
-
-def _nan_pattern(values, counts, where, name, count_name, problems):
-    """Latencies are NaN exactly where nothing completed, and otherwise finite and >= 0."""
-    missing = np.isnan(values)
-    empty = counts == 0
-    if np.any(missing & ~empty):
-        problems.add(where, f"'{name}' is NaN where {count_name} > 0")
-    if np.any(~missing & empty):
-        problems.add(where, f"'{name}' is not NaN where {count_name} == 0")
-    defined = values[~missing]
-    if np.any(~np.isfinite(defined)) or np.any(defined < 0):
-        problems.add(where, f"'{name}' has infinite or negative values")
-
-
-def _json_number(value):
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def _close(a, b):
-    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+sys.dont_write_bytecode = True  # run from the source tree by the tests: leave no __pycache__ there
+from check_layout import (
+    FORMAT, FORMAT_VERSION, ERROR_CAUSES, RUN_ATTRS, FINISH_ATTRS, SUMMARY_ATTRS, U64, U8, F64,
+    SERVICE_SERIES, REQUEST_SERIES, EDGE_COUNTS, EDGE_SERIES, CIRCUIT_EVENTS, CIRCUIT_STATES, SERVICE_TOTALS,
+    REQUEST_TOTALS, HEALTH_STATES, CAUSES, MECHANISMS, SYMPTOMS, CATEGORIES, SIGNALS, ANALYSIS_ATTRS,
+    PROPAGATION_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, HEALTH, Problems, read_attrs, require_dataset,
+    read_strings, require_scale, check_dims, check_nan_pattern, json_number, close_enough, read_table)
 
 
 def _circuit_events(group, n_e, end, where, problems):
@@ -216,7 +39,7 @@ def _circuit_events(group, n_e, end, where, problems):
         return None
     columns = {}
     for name, dtype in CIRCUIT_EVENTS.items():
-        dset = _dataset(circuit, name, where, problems)
+        dset = require_dataset(circuit, name, where, problems)
         if dset is None:
             continue
         if dset.dtype != dtype or dset.ndim != 1:
@@ -235,7 +58,7 @@ def _circuit_events(group, n_e, end, where, problems):
     if not h5py.h5ds.is_scale(time.id):
         problems.add(where, "'time' is not a dimension scale")
     for name in ("edge", "replica", "from", "to"):
-        _check_dims(columns[name], [time], where, problems)
+        check_dims(columns[name], [time], where, problems)
     for name in ("from", "to"):
         attrs = columns[name].attrs
         values = attrs.get("flag_values")
@@ -261,30 +84,6 @@ def _circuit_events(group, n_e, end, where, problems):
     return per_edge, len(t)
 
 
-def _text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _table(group, name, columns, where, problems):
-    """A 1-D compound dataset with exactly the documented columns; its rows as dicts, or None."""
-    dset = _dataset(group, name, where, problems)
-    if dset is None:
-        return None
-    names = dset.dtype.names or ()
-    if dset.ndim != 1 or tuple(names) != tuple(columns):
-        problems.add(where, f"'{name}' is not a 1-D table of columns {list(columns)} "
-                            f"(it has {list(names)}, shape {dset.shape})")
-        return None
-    for column, kind in columns.items():
-        dtype = dset.dtype[column]
-        if (h5py.check_string_dtype(dtype) is None) if kind == "str" else dtype != kind:
-            problems.add(where, f"column '{column}' of '{name}' is {dtype}, expected {kind}")
-            return None
-    data = dset[()]
-    return [{column: _text(row[column]) if kind == "str" else row[column].item()
-             for column, kind in columns.items()} for row in data]
-
-
 def _analysis(run, attrs, services, request_types, time, service, request_type, end, where, problems):
     """Checks the run's analysis group (the cascade analysis); returns its --json report."""
     where = f"{where}: analysis"
@@ -292,7 +91,7 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
     if not isinstance(group, h5py.Group):
         problems.add(where, "is not a group")
         return None
-    values = _attrs(group, ANALYSIS_ATTRS, where, problems)
+    values = read_attrs(group, ANALYSIS_ATTRS, where, problems)
     for name, allowed in (("has_baseline", (0, 1)), ("recovered", (0, 1)), ("metastable", (-1, 0, 1))):
         if name in values and values[name] not in allowed:
             problems.add(where, f"{name} is {values[name]}, expected one of {list(allowed)}")
@@ -300,7 +99,7 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
         v = values.get(name, 0.0)
         if not (v >= 0 and v <= 1 or math.isnan(v)):
             problems.add(where, f"{name} {v} is not within [0, 1]")
-    if "bin_width" in values and "bin_width" in attrs and not _close(values["bin_width"], attrs["bin_width"]):
+    if "bin_width" in values and "bin_width" in attrs and not close_enough(values["bin_width"], attrs["bin_width"]):
         problems.add(where, f"bin_width {values['bin_width']} differs from the run's {attrs['bin_width']}")
     start, stop = values.get("trigger_start", math.nan), values.get("trigger_end", math.nan)
     if start > stop:
@@ -309,7 +108,7 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
     n_t = len(time)
     for name, axis, width in (("service_health", service, len(services)),
                               ("request_health", request_type, len(request_types))):
-        dset = _dataset(group, name, where, problems)
+        dset = require_dataset(group, name, where, problems)
         if dset is None:
             continue
         if dset.dtype != HEALTH or dset.shape != (n_t, width):
@@ -317,12 +116,12 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
             continue
         if dset.maxshape[0] is not None or dset.chunks is None:
             problems.add(where, f"'{name}' is not chunked with an unlimited time axis")
-        _check_dims(dset, [time, axis], where, problems)
+        check_dims(dset, [time, axis], where, problems)
         if dset.size and not np.isin(dset[()], (0, 1, 2)).all():
             problems.add(where, f"'{name}' holds values other than 0 (healthy), 1 (degraded), 2 (failed)")
 
     names = set(services)
-    propagation = _table(group, "propagation", PROPAGATION_COLUMNS, where, problems) or []
+    propagation = read_table(group, "propagation", PROPAGATION_COLUMNS, where, problems) or []
     for row in propagation:
         at = f"propagation of '{row['service']}'"
         if row["service"] not in names:
@@ -344,7 +143,7 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
     if "emergent" in values and values["emergent"] != emergent:
         problems.add(where, f"emergent is {values['emergent']}, the propagation table has {emergent} emergent rows")
 
-    journal = _table(group, "journal", JOURNAL_COLUMNS, where, problems) or []
+    journal = read_table(group, "journal", JOURNAL_COLUMNS, where, problems) or []
     times = [row["time"] for row in journal]
     if any(not (0 <= t <= end) for t in times):
         problems.add(where, f"journal times are not within [0, {end}]")
@@ -356,18 +155,18 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
         if row["signal"] not in SIGNALS:
             problems.add(where, f"journal signal '{row['signal']}' is not one of {list(SIGNALS)}")
 
-    touched = _dataset(group, "touched", where, problems)
+    touched = require_dataset(group, "touched", where, problems)
     if touched is not None:
         if touched.ndim != 1 or h5py.check_string_dtype(touched.dtype) is None:
             problems.add(where, "'touched' is not a 1-D string dataset")
-        elif any(name not in names for name in _strings(touched)):
+        elif any(name not in names for name in read_strings(touched)):
             problems.add(where, "'touched' names a service the run does not have")
-    dot = _dataset(group, "propagation_dot", where, problems)
+    dot = require_dataset(group, "propagation_dot", where, problems)
     if dot is not None and (dot.shape != () or h5py.check_string_dtype(dot.dtype) is None):
         problems.add(where, "'propagation_dot' is not a scalar string")
 
-    report = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in values.items()}
-    report["propagation"] = [{k: (_json_number(v) if isinstance(v, float) else v) for k, v in row.items()}
+    report = {k: (json_number(v) if isinstance(v, float) else v) for k, v in values.items()}
+    report["propagation"] = [{k: (json_number(v) if isinstance(v, float) else v) for k, v in row.items()}
                              for row in propagation]
     report["journal_entries"] = len(journal)
     report["categories"] = {c: sum(row["category"] == c for row in journal) for c in CATEGORIES}
@@ -382,15 +181,15 @@ def _hypothesis(group, where, problems):
     if not isinstance(group, h5py.Group):
         problems.add(where, "is not a group")
         return None
-    values = _attrs(group, {"title": "str", "met": "i"}, where, problems)
-    probes = _table(group, "probes", PROBE_COLUMNS, where, problems)
+    values = read_attrs(group, {"title": "str", "met": "i"}, where, problems)
+    probes = read_table(group, "probes", PROBE_COLUMNS, where, problems)
     if probes is None:
         return values
     if any(p["met"] not in (0, 1) for p in probes):
         problems.add(where, "a probe's met is not 0 or 1")
     if "met" in values and values["met"] != int(all(p["met"] == 1 for p in probes)):
         problems.add(where, f"met is {values['met']} but the probes say otherwise")
-    values["probes"] = [{k: (_json_number(v) if isinstance(v, float) else v) for k, v in p.items()} for p in probes]
+    values["probes"] = [{k: (json_number(v) if isinstance(v, float) else v) for k, v in p.items()} for p in probes]
     return values
 
 
@@ -398,31 +197,31 @@ def read_run(group, problems, require_finished=False):
     """Checks one /runs/<i> group and returns its report (the --json content of the run)."""
     where = f"run {group.name.rsplit('/', 1)[-1]}"
     report = {"index": int(group.name.rsplit("/", 1)[-1]), "finished": False}
-    attrs = _attrs(group, RUN_ATTRS, where, problems)
+    attrs = read_attrs(group, RUN_ATTRS, where, problems)
     report["attributes"] = attrs
 
-    service = _scale(group, "service", where, problems)
-    request_type = _scale(group, "request_type", where, problems)
-    error_cause = _scale(group, "error_cause", where, problems)
-    time = _scale(group, "time", where, problems)
-    edges = _scale(group, "latency_bucket_edges", where, problems)
-    bucket = _scale(group, "latency_bucket", where, problems)
+    service = require_scale(group, "service", where, problems)
+    request_type = require_scale(group, "request_type", where, problems)
+    error_cause = require_scale(group, "error_cause", where, problems)
+    time = require_scale(group, "time", where, problems)
+    edges = require_scale(group, "latency_bucket_edges", where, problems)
+    bucket = require_scale(group, "latency_bucket", where, problems)
     if None in (service, request_type, error_cause, time, edges, bucket):
         return report
 
-    services, request_types = _strings(service), _strings(request_type)
+    services, request_types = read_strings(service), read_strings(request_type)
     report["services"], report["request_types"] = services, request_types
     # Call edges with tolerance policies: always present, empty when the run has none.
-    edge_scale = _scale(group, "edge", where, problems)
-    edge_names = _strings(edge_scale) if edge_scale is not None else []
+    edge_scale = require_scale(group, "edge", where, problems)
+    edge_names = read_strings(edge_scale) if edge_scale is not None else []
     report["edges"] = edge_names
     n_e = len(edge_names)
     if len(set(services)) != len(services):
         problems.add(where, "service names are not unique")
     if len(set(request_types)) != len(request_types):
         problems.add(where, "request type names are not unique")
-    if tuple(_strings(error_cause)) != ERROR_CAUSES:
-        problems.add(where, f"error_cause is {_strings(error_cause)}, expected {list(ERROR_CAUSES)}")
+    if tuple(read_strings(error_cause)) != ERROR_CAUSES:
+        problems.add(where, f"error_cause is {read_strings(error_cause)}, expected {list(ERROR_CAUSES)}")
     n_s, n_r, n_c = len(services), len(request_types), len(ERROR_CAUSES)
 
     # Time: extendible float64, bin starts at bin_width spacing from 0.
@@ -462,7 +261,7 @@ def read_run(group, problems, require_finished=False):
             problems.add(where, f"group '{group_name}' missing")
             continue
         for name, (dtype, extra) in spec.items():
-            dset = _dataset(sub, name, f"{where}: {group_name}", problems)
+            dset = require_dataset(sub, name, f"{where}: {group_name}", problems)
             if dset is None:
                 continue
             shape = (n_t, width) + ((n_c,) if extra else ())
@@ -473,7 +272,7 @@ def read_run(group, problems, require_finished=False):
                 continue
             if dset.maxshape[0] is not None or dset.chunks is None:
                 problems.add(where, f"'{dset.name}' is not chunked with an unlimited time axis")
-            _check_dims(dset, [time, axis_scale] + ([scales[extra]] if extra else []), where, problems)
+            check_dims(dset, [time, axis_scale] + ([scales[extra]] if extra else []), where, problems)
             series[(group_name, name)] = dset[()]
 
     s = lambda name: series.get(("services", name))  # noqa: E731
@@ -490,7 +289,7 @@ def read_run(group, problems, require_finished=False):
                 problems.add(where, f"services/{name} has negative or non-finite values")
         for name in ("latency_mean", "latency_p50", "latency_p95", "latency_p99"):
             if s(name) is not None:
-                _nan_pattern(s(name), s("completions"), where, f"services/{name}", "completions", problems)
+                check_nan_pattern(s(name), s("completions"), where, f"services/{name}", "completions", problems)
         report["series_totals"] = {"services": [
             {"name": services[i], "arrivals": int(s("arrivals")[:, i].sum()),
              "completions": int(s("completions")[:, i].sum()),
@@ -499,7 +298,7 @@ def read_run(group, problems, require_finished=False):
     if r("successes") is not None:
         for name in ("latency_mean", "latency_p50", "latency_p99"):
             if r(name) is not None:
-                _nan_pattern(r(name), r("successes"), where, f"requests/{name}", "successes", problems)
+                check_nan_pattern(r(name), r("successes"), where, f"requests/{name}", "successes", problems)
         if r("arrivals") is not None and r("failures") is not None:
             report.setdefault("series_totals", {})["requests"] = [
                 {"name": request_types[i], "arrivals": int(r("arrivals")[:, i].sum()),
@@ -519,7 +318,7 @@ def read_run(group, problems, require_finished=False):
             problems.add(where, "edges/open_fraction is not within [0, 1]")
         report.setdefault("series_totals", {})["edges"] = [
             {"name": edge_names[i], **{name: int(ed(name)[:, i].sum()) for name in EDGE_COUNTS},
-             "open_fraction_mean": _json_number(of[:, i].mean()) if n_t else None}
+             "open_fraction_mean": json_number(of[:, i].mean()) if n_t else None}
             for i in range(n_e)]
     # Events are reported at bin ends: none after the run's duration, nor after the end of the bin
     # following the last one written (synthetic files may have more bins than the duration).
@@ -534,14 +333,14 @@ def read_run(group, problems, require_finished=False):
                                        end, where, problems)
 
     if "summary" not in group:
-        report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
+        report["attributes"] = {k: (json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
         report["totals"] = report["summary"] = None
         if require_finished:
             problems.add(where, "the run was not finished (no summary)")
         return report
     report["finished"] = True
-    attrs.update(_attrs(group, FINISH_ATTRS, where, problems))
-    report["attributes"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
+    attrs.update(read_attrs(group, FINISH_ATTRS, where, problems))
+    report["attributes"] = {k: (json_number(v) if isinstance(v, float) else v) for k, v in attrs.items()}
     if attrs.get("stopped_early") not in (0, 1, None):
         problems.add(where, "stopped_early is not 0 or 1")
 
@@ -551,34 +350,34 @@ def read_run(group, problems, require_finished=False):
     for group_name, spec, axis_scale, width in (("totals/services", SERVICE_TOTALS, service, n_s),
                                                 ("totals/requests", REQUEST_TOTALS, request_type, n_r)):
         for name, dtype in spec.items():
-            dset = _dataset(group, f"{group_name}/{name}", where, problems)
+            dset = require_dataset(group, f"{group_name}/{name}", where, problems)
             if dset is None:
                 continue
             if dset.dtype != dtype or dset.shape != (width,):
                 problems.add(where, f"'{dset.name}' is {dset.dtype} {dset.shape}, expected {dtype} ({width},)")
                 continue
-            _check_dims(dset, [axis_scale], where, problems)
+            check_dims(dset, [axis_scale], where, problems)
             tot[(group_name, name)] = dset[()]
-    errors = _dataset(group, "totals/services/errors", where, problems)
+    errors = require_dataset(group, "totals/services/errors", where, problems)
     if errors is not None:
         if errors.dtype != U64 or errors.shape != (n_s, n_c):
             problems.add(where, f"'{errors.name}' is {errors.dtype} {errors.shape}, expected uint64 ({n_s}, {n_c})")
         else:
-            _check_dims(errors, [service, error_cause], where, problems)
+            check_dims(errors, [service, error_cause], where, problems)
             tot[("totals/services", "errors")] = errors[()]
-    visits = _dataset(group, "totals/requests/visits_per_request", where, problems)
+    visits = require_dataset(group, "totals/requests/visits_per_request", where, problems)
     if visits is not None:
         if visits.dtype != F64 or visits.shape != (n_r, n_s):
             problems.add(where, f"'{visits.name}' is {visits.dtype} {visits.shape}, expected float64 ({n_r}, {n_s})")
         else:
-            _check_dims(visits, [request_type, service], where, problems)
+            check_dims(visits, [request_type, service], where, problems)
             tot[("totals/requests", "visits_per_request")] = visits[()]
-    hist = _dataset(group, "totals/requests/latency_histogram", where, problems)
+    hist = require_dataset(group, "totals/requests/latency_histogram", where, problems)
     if hist is not None:
         if hist.dtype != U64 or hist.shape != (n_r, n_b):
             problems.add(where, f"'{hist.name}' is {hist.dtype} {hist.shape}, expected uint64 ({n_r}, {n_b})")
         else:
-            _check_dims(hist, [request_type, bucket], where, problems)
+            check_dims(hist, [request_type, bucket], where, problems)
             tot[("totals/requests", "latency_histogram")] = hist[()]
 
     ts = lambda name: tot.get(("totals/services", name))  # noqa: E731
@@ -607,7 +406,7 @@ def read_run(group, problems, require_finished=False):
             for name in SERVICE_TOTALS:
                 if ts(name) is not None:
                     v = ts(name)[i]
-                    row[name] = int(v) if SERVICE_TOTALS[name] == U64 else _json_number(v)
+                    row[name] = int(v) if SERVICE_TOTALS[name] == U64 else json_number(v)
             row["errors"] = {c: int(ts("errors")[i, k]) for k, c in enumerate(ERROR_CAUSES)}
             totals["services"].append(row)
     for name in ("busy_mean", "queue_mean", "arrival_rate", "wasted_cpu"):
@@ -618,7 +417,7 @@ def read_run(group, problems, require_finished=False):
     if tr("successes") is not None:
         for name in ("latency_mean", "p50", "p95", "p99", "p999"):
             if tr(name) is not None:
-                _nan_pattern(tr(name), tr("successes"), where, f"totals/requests/{name}", "successes", problems)
+                check_nan_pattern(tr(name), tr("successes"), where, f"totals/requests/{name}", "successes", problems)
         h = tr("latency_histogram")
         if h is not None and n_b and np.any(h.astype(object).sum(axis=1) > tr("successes").astype(object)):
             problems.add(where, "a latency histogram counts more than the successes")
@@ -640,16 +439,16 @@ def read_run(group, problems, require_finished=False):
             for name in REQUEST_TOTALS:
                 if tr(name) is not None:
                     v = tr(name)[i]
-                    row[name] = int(v) if REQUEST_TOTALS[name] == U64 else _json_number(v)
+                    row[name] = int(v) if REQUEST_TOTALS[name] == U64 else json_number(v)
             if h is not None:
                 row["latency_histogram"] = [int(x) for x in h[i]]
             if vpr is not None:
-                row["visits_per_request"] = {services[k]: _json_number(vpr[i, k]) for k in range(n_s)}
+                row["visits_per_request"] = {services[k]: json_number(vpr[i, k]) for k in range(n_s)}
             totals["requests"].append(row)
 
     summary_group = group["summary"]
-    summary = _attrs(summary_group, SUMMARY_ATTRS, f"{where}: summary", problems)
-    report["summary"] = {k: (_json_number(v) if isinstance(v, float) else v) for k, v in summary.items()}
+    summary = read_attrs(summary_group, SUMMARY_ATTRS, f"{where}: summary", problems)
+    report["summary"] = {k: (json_number(v) if isinstance(v, float) else v) for k, v in summary.items()}
     if len(summary) == len(SUMMARY_ATTRS):
         requests, successes, failures = summary["requests"], summary["successes"], summary["failures"]
         if requests != successes + failures:
@@ -666,11 +465,11 @@ def read_run(group, problems, require_finished=False):
             problems.add(where, f"summary: wasted_cpu {summary['wasted_cpu']} is negative or not finite")
         measured = summary["measured_seconds"]
         if measured > 0:
-            if not _close(summary["throughput"], requests / measured):
+            if not close_enough(summary["throughput"], requests / measured):
                 problems.add(where, "summary: throughput != requests / measured_seconds")
-            if not _close(summary["goodput"], successes / measured):
+            if not close_enough(summary["goodput"], successes / measured):
                 problems.add(where, "summary: goodput != successes / measured_seconds")
-        if requests > 0 and not _close(summary["error_rate"], failures / requests):
+        if requests > 0 and not close_enough(summary["error_rate"], failures / requests):
             problems.add(where, "summary: error_rate != failures / requests")
         if summary["users_failing"] > summary["users"]:
             problems.add(where, f"summary: users_failing {summary['users_failing']} > users {summary['users']}")
@@ -691,7 +490,7 @@ def check_file(path, run=None, require_finished=False):
         problems.add("", f"cannot open: {error}")
         return report, problems.items
     with f:
-        root = _attrs(f, {"format": "str", "format_version": "i", "rapture_version": "str"}, "root", problems)
+        root = read_attrs(f, {"format": "str", "format_version": "i", "rapture_version": "str"}, "root", problems)
         report.update(root)
         if root.get("format") not in (None, FORMAT):
             problems.add("root", f"format is '{root.get('format')}', expected '{FORMAT}'")

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "model/design/decay_layer.hpp"
 
 namespace rapture {
@@ -84,8 +85,6 @@ DecayPath measure_path(const System& system, const RunSeries& series, int window
   return path;
 }
 
-std::string percent(double share) { return std::isnan(share) ? "-" : fmt::format("{:.1f}%", 100 * share); }
-std::string millis(double seconds) { return std::isnan(seconds) ? "-" : fmt::format("{:.1f} ms", 1e3 * seconds); }
 std::string busy(double workers) { return std::isnan(workers) ? "-" : fmt::format("{:.2f}", workers); }
 
 }  // namespace
@@ -117,8 +116,8 @@ std::string format_decay_report(const DecayReport& report) {
     for (const auto& w : path.windows) {
       const std::string span = fmt::format("{:.1f}-{:.1f} s", w.start, w.end);
       out += fmt::format("  {:<16}{:>14}{:>13}{:>15}{:>13}{:>13}  {}/{}\n", span,
-                         percent(w.legacy_error_rate), millis(w.legacy_latency_mean), percent(w.modern_error_rate),
-                         millis(w.modern_latency_mean), busy(w.legacy_busy), w.legacy_requests, w.modern_requests);
+                         text::percent(w.legacy_error_rate), text::millis(w.legacy_latency_mean), text::percent(w.modern_error_rate),
+                         text::millis(w.modern_latency_mean), busy(w.legacy_busy), w.legacy_requests, w.modern_requests);
     }
   }
   return out;

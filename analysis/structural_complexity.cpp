@@ -7,7 +7,7 @@
 #include <boost/graph/betweenness_centrality.hpp>
 #include <fmt/format.h>
 
-#include "model/topology_analysis.hpp"
+#include "analysis/topology_stats.hpp"
 
 namespace rapture {
 

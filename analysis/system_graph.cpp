@@ -16,7 +16,7 @@ std::vector<uint32_t> fault_request_types(const System& sys, const FaultConfig& 
   std::vector<uint32_t> types;
   if (f.spec.kind == FaultSpec::Kind::MixShift) return f.mix_types;
   for (uint32_t w = 0; w < sys.workload.size(); ++w) {
-    if (f.workload != kNoPolicy && f.workload != w) continue;
+    if (f.workload != kNone && f.workload != w) continue;
     for (const auto t : sys.workload[w].mix_types) add_unique(types, t);
   }
   return types;
@@ -94,7 +94,7 @@ SystemGraph build_system_graph(const System& sys) {
         break;
       default:
         // A latency on an edge is felt by the caller, which waits for it.
-        touch(fc.caller != kNoPolicy ? fc.caller : fc.service, f);
+        touch(fc.caller != kNone ? fc.caller : fc.service, f);
         break;
     }
   }

@@ -53,17 +53,20 @@ def timed(cmd):
     return wall, cpu, proc.stdout
 
 
-def run_heap(path, n, seed):
-    wall, cpu, out = timed([path, "--requests", str(n), "--seed", str(seed)])
+def run_json(cmd, n, seed):
+    """Runs an implementation that takes --requests and --seed and prints the chain's JSON line
+    (heap_chain, simpy_chain.py, bench/styles' styles_chain)."""
+    wall, cpu, out = timed([*cmd, "--requests", str(n), "--seed", str(seed)])
     r = json.loads(out)
     return {"wall": wall, "cpu": cpu, "requests": r["requests"], "mean": r["mean_latency"], "sd": r["latency_sd"]}
+
+
+def run_heap(path, n, seed):
+    return run_json([path], n, seed)
 
 
 def run_simpy(n, seed):
-    wall, cpu, out = timed([sys.executable, os.path.join(CHAIN, "simpy_chain.py"), "--requests", str(n),
-                            "--seed", str(seed)])
-    r = json.loads(out)
-    return {"wall": wall, "cpu": cpu, "requests": r["requests"], "mean": r["mean_latency"], "sd": r["latency_sd"]}
+    return run_json([sys.executable, os.path.join(CHAIN, "simpy_chain.py")], n, seed)
 
 
 # The target configuration: every call with a per-try timeout, Envoy retries and a
@@ -89,6 +92,12 @@ def run_rapture(path, n, seed, workdir, extra=()):
                   "sd": sd, "model_wall": float(run.attrs["wall_seconds"])}
     os.remove(h5)
     return result
+
+
+def fastest(runs):
+    """Of repeated runs, the one with the least wall time, with the least CPU time of all: the
+    least disturbed by other load."""
+    return dict(min(runs, key=lambda r: r["wall"]), cpu=min(r["cpu"] for r in runs))
 
 
 def check_agreement(n, results, sigmas):
@@ -162,9 +171,7 @@ def main():
                 runs["rapture+policies"].append(run_rapture(args.rapture, n, args.seed, workdir, POLICIES))
                 if with_simpy:
                     runs["simpy"].append(run_simpy(n, args.seed))
-            results = {}
-            for name, rs in runs.items():
-                results[name] = dict(min(rs, key=lambda r: r["wall"]), cpu=min(r["cpu"] for r in rs))
+            results = {name: fastest(rs) for name, rs in runs.items()}
             if with_simpy:
                 simpy_per_request = results["simpy"]["wall"] / n
 

@@ -1,12 +1,20 @@
 #!/bin/sh
-# Installs rapture's build and test dependencies from Debian (bookworm) when any is missing.
-# Idempotent: does nothing when every package is already installed.
+# Installs from Debian (bookworm) what rapture needs, when any of it is missing; idempotent.
+#   sh cmake/install-deps.sh          to build and run rapture (the demo's command)
+#   sh cmake/install-deps.sh --test   also what the tests and benchmarks need (the test command)
 set -e
-PACKAGES="build-essential cmake ninja-build pkg-config git
+PACKAGES="build-essential cmake ninja-build pkg-config
 libsimgrid-dev libboost-graph-dev libboost-math-dev libboost-random-dev
-libtbb-dev libhdf5-dev libcli11-dev libyaml-cpp-dev libfmt-dev libpcg-cpp-dev
-libgtest-dev libgmock-dev googletest libbenchmark-dev
-python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz"
+libtbb-dev libhdf5-dev libcli11-dev libyaml-cpp-dev libfmt-dev libpcg-cpp-dev"
+# GoogleTest; the independent HDF5 reader (h5py) and SimPy of the benchmarks; Graphviz to
+# check written DOT files; clang-format for the format test; Google Benchmark.
+TEST_PACKAGES="libgtest-dev libgmock-dev googletest libbenchmark-dev
+python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz clang-format"
+case "$1" in
+  "") ;;
+  --test) PACKAGES="$PACKAGES $TEST_PACKAGES" ;;
+  *) echo "usage: sh cmake/install-deps.sh [--test]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -17,48 +17,15 @@
 //   heap_chain [--requests N] [--rate R] [--seed S] [--services K] [--workers W]
 //              [--service-time SECONDS] [--hop SECONDS]
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 #include <vector>
+
+#include "chain_common.hpp"
 
 namespace {
 
-/// xoshiro256**: as fast as a good generator gets, so the loop measures event handling and
-/// not the generator (rapture uses pcg64: a nanosecond or two per draw either way).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& w : s_) {  // splitmix64 expands the seed into the state
-      seed += 0x9e3779b97f4a7c15ULL;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      w = z ^ (z >> 31);
-    }
-  }
-  uint64_t next() {
-    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double exponential(double mean) { return -mean * std::log1p(-uniform()); }
-
- private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
+using chain::Rng;
 
 enum class Type : uint8_t { Source, Arrive, ComputeDone, Reply };
 
@@ -144,62 +111,25 @@ struct Request {
   uint32_t service; // where it is (forward pass) or whose reply it is carrying (return pass)
 };
 
-struct Options {
-  double requests = 1e5, rate = 500, service_time = 1e-3, hop = 100e-6;
-  uint64_t seed = 1;
-  uint32_t services = 5, workers = 8;
-};
-
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "heap_chain: %s\nusage: heap_chain [--requests N] [--rate R] [--seed S] [--services K] "
-               "[--workers W] [--service-time SECONDS] [--hop SECONDS]\n",
-               why);
-  std::exit(2);
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) usage(("missing value after " + a).c_str());
-    const char* v = argv[++i];
-    char* end = nullptr;
-    const double x = std::strtod(v, &end);
-    if (end == v || *end != '\0' || !(x >= 0)) usage(("bad value for " + a + ": " + v).c_str());
-    if (a == "--requests") o.requests = x;
-    else if (a == "--rate") o.rate = x;
-    else if (a == "--seed") o.seed = static_cast<uint64_t>(x);
-    else if (a == "--services") o.services = static_cast<uint32_t>(x);
-    else if (a == "--workers") o.workers = static_cast<uint32_t>(x);
-    else if (a == "--service-time") o.service_time = x;
-    else if (a == "--hop") o.hop = x;
-    else usage(("unknown option " + a).c_str());
-  }
-  if (o.services < 1 || o.workers < 1 || !(o.rate > 0)) usage("services, workers and rate must be positive");
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options opt = parse(argc, argv);
+  const chain::Options opt = chain::parse(argc, argv, 1, "heap_chain");
   const auto wall_start = std::chrono::steady_clock::now();
-  const double end = opt.requests / opt.rate;
+  const double end = opt.end();
   const uint32_t last = opt.services - 1;
 
-  // One stream for arrivals and one per service, as rapture keys its streams.
-  Rng arrivals(opt.seed * 1000003 + 17);
+  Rng arrivals(chain::arrival_seed(opt.seed));
   std::vector<Rng> service_rng;
-  for (uint32_t s = 0; s < opt.services; ++s) service_rng.emplace_back(opt.seed * 1000003 + 101 + s);
+  for (uint32_t s = 0; s < opt.services; ++s) service_rng.emplace_back(chain::service_seed(opt.seed, s));
   std::vector<uint32_t> busy(opt.services, 0);
   std::vector<Ring> queue(opt.services);
   std::vector<Request> pool;
   std::vector<uint32_t> free_ids;
   Heap heap;
 
-  uint64_t arrived = 0, completed = 0, events = 0;
-  double sum = 0, sum_sq = 0;
+  uint64_t arrived = 0, events = 0;
+  chain::Latencies latencies;
 
   double now = 0;
   // A visit of request `id` reaches service pool[id].service: a free worker takes it, or it
@@ -224,10 +154,7 @@ int main(int argc, char** argv) {
       --busy[s];
     }
     if (s == 0) {
-      const double latency = now - r.start;
-      ++completed;
-      sum += latency;
-      sum_sq += latency * latency;
+      latencies.record(now - r.start);
       free_ids.push_back(id);
     } else {
       r.service = s - 1;
@@ -270,13 +197,6 @@ int main(int argc, char** argv) {
   }
 
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  const double n = static_cast<double>(completed);
-  const double mean = completed ? sum / n : NAN;
-  const double sd = completed > 1 ? std::sqrt(std::max(0.0, (sum_sq - n * mean * mean) / (n - 1))) : NAN;
-  std::printf(
-      "{\"implementation\": \"heap\", \"requests\": %llu, \"arrivals\": %llu, \"mean_latency\": %.9g, "
-      "\"latency_sd\": %.9g, \"events\": %llu, \"simulated_seconds\": %.9g, \"wall_seconds\": %.6f}\n",
-      static_cast<unsigned long long>(completed), static_cast<unsigned long long>(arrived), mean, sd,
-      static_cast<unsigned long long>(events), end, wall);
+  chain::print_result("heap", latencies, arrived, static_cast<long long>(events), end, wall);
   return 0;
 }

@@ -51,7 +51,7 @@ void BM_EventQueuePushPop(benchmark::State& state) {
   const auto size = static_cast<size_t>(state.range(0));
   const auto inc = exponential_table(1e-3 * static_cast<double>(size));
   EventQueue q;
-  for (size_t i = 0; i < size; ++i) q.push(inc[i & 4095], EventKind::ComputeDone, static_cast<uint32_t>(i));
+  for (size_t i = 0; i < size; ++i) q.push(inc[i & 4095], EventKind{0}, static_cast<uint32_t>(i));
   size_t k = 0;
   for (auto _ : state) {
     const Event e = q.pop();
@@ -153,6 +153,38 @@ BENCHMARK(BM_SimulationBalancer)
     ->Arg(static_cast<int>(Balancer::Random))
     ->Arg(static_cast<int>(Balancer::LeastOutstanding))
     ->Unit(benchmark::kMillisecond);
+
+// Every caller-side policy on one edge (retries on error, per-try timeout, deadline, budget,
+// breaker, bulkhead, fallback) and outlier ejection at the callee, which fails 5 % of its
+// visits: the path of a call through the policies' state machines and timers, per call.
+void BM_SimulationPolicies(benchmark::State& state) {
+  const Topology topo = testing::make_topology({"front", "back"}, {{"front", "back", {}}});
+  Scenario sc = testing::make_scenario("front", 2000, 10, 0);
+  sc.platform.hop_latency = 100e-6;
+  sc.services.push_back({"front", testing::params(1, 64, 100'000'000, Distribution::exponential(1e-3))});
+  auto back = testing::params(4, 4, 100'000'000, Distribution::exponential(2e-3));
+  back.error_rate = 0.05;
+  sc.services.push_back({"back", back});
+  PolicySpec p;
+  RetryPolicy retry;
+  retry.max_attempts = 3;
+  retry.backoff = Backoff{Backoff::Kind::FullJitter, 1e-3, 2, 10e-3};
+  p.retry = retry;
+  p.per_try_timeout = 20e-3;
+  p.deadline = 100e-3;
+  p.budget = RetryBudget::preset("envoy");
+  p.circuit_breaker = CircuitBreakerConfig::resilience4j();
+  p.bulkhead = 50;
+  p.fallback = true;
+  sc.policy_edges.push_back({{"front", "back"}, p});
+  ProtectionSpec prot;
+  prot.service = "back";
+  prot.outlier_ejection = OutlierConfig::envoy();
+  sc.protections.push_back(prot);
+  const System sys = build_system(topo, sc);
+  run_system(state, sys, 2.0);
+}
+BENCHMARK(BM_SimulationPolicies)->Unit(benchmark::kMillisecond);
 
 // ---- Policy decisions: what one call under a tolerance policy adds, piece by piece ----
 

@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "analysis/run_metrics.hpp"
 #include "command/child_runs.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 #include "io/results_reader.hpp"
 #include "io/scenario_reader.hpp"
@@ -67,22 +69,16 @@ struct Criterion {
     return c;
   }
 
-  /// The measured quantity: served share of the offered load, the error rate, or the largest
-  /// share of services unhealthy at once (the cascade analysis).
+  /// The measured quantity: served share of the offered load (over the whole run, or its last
+  /// `window` seconds), the error rate, or the largest share of services unhealthy at once.
   [[nodiscard]] double measure(const RunDigest& d) const {
-    if (kind == Kind::ErrorRate) return d.error_rate;
-    if (kind == Kind::Unhealthy) return d.peak_unhealthy_share;
-    size_t first = 0;
-    if (kind == Kind::NoRecovery) {
-      const auto last = static_cast<size_t>(std::ceil(window / d.bin_width));
-      first = d.goodput.size() > last ? d.goodput.size() - last : 0;
+    switch (kind) {
+      case Kind::Goodput: return run_metric("served_share").measure(d);
+      case Kind::ErrorRate: return run_metric("error_rate").measure(d);
+      case Kind::Unhealthy: return run_metric("peak_unhealthy").measure(d);
+      case Kind::NoRecovery: return served_share(d, last_bins(d, window));
     }
-    double good = 0, offered = 0;
-    for (size_t i = first; i < d.goodput.size() && i < d.offered.size(); ++i) {
-      good += d.goodput[i];
-      offered += d.offered[i];
-    }
-    return offered > 0 ? good / offered : 1.0;
+    return NAN;
   }
   [[nodiscard]] bool cascades(double measured) const {
     return kind == Kind::ErrorRate || kind == Kind::Unhealthy ? measured > threshold : measured < threshold;
@@ -119,7 +115,7 @@ struct Axis {
   std::string path, unit;
 };
 
-std::string format_value(double v, const std::string& unit) { return fmt::format("{:.6g}{}", v, unit); }
+std::string format_value(double v, const std::string& unit) { return text::number(v) + unit; }
 
 /// Runs `rapture run` for each point in parallel processes; fills measure and cascade.
 void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis& axis, const Axis* axis2,

@@ -2,243 +2,21 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
-#include "analysis/cascade_report.hpp"
-#include "analysis/decay_report.hpp"
-#include "analysis/hypothesis.hpp"
-#include "analysis/run_series.hpp"
 #include "command/amplify.hpp"
 #include "command/compare.hpp"
-#include "command/design_loader.hpp"
 #include "command/premortem.hpp"
+#include "command/run.hpp"
+#include "command/topology.hpp"
+#include "command/validate.hpp"
 #include "common/error.hpp"
-#include "engine/simgrid_engine.hpp"
-#include "io/analysis_record.hpp"
-#include "io/results_file.hpp"
-#include "io/scenario_reader.hpp"
-#include "io/text_file.hpp"
-#include "io/topology_reader.hpp"
-#include "model/log_histogram.hpp"
-#include "model/system.hpp"
-#include "model/topology_analysis.hpp"
 
 namespace rapture {
-
-namespace {
-
-struct RunArgs {
-  std::string scenario;
-  std::string output;
-  std::optional<uint64_t> seed;
-  std::vector<std::string> sets;
-  bool quiet = false;
-  std::string dot;      ///< where to write the propagation graph (DOT); empty: nowhere
-  bool strict = false;  ///< exit 3 when a hypothesis probe is not met
-  bool journal = false; ///< print every journal entry, not only the first of each category
-  std::string design = "baseline";  ///< the scenario's design variant to run
-  std::string design_dot;           ///< where to write the design's topology (DOT); empty: nowhere
-};
-
-std::string ms(double seconds) {
-  if (std::isnan(seconds)) return "-";
-  return fmt::format("{:.1f}", seconds * 1e3);
-}
-
-/// Loads the scenario's design, its topology, and merges them.
-struct Loaded {
-  Scenario scenario;
-  Topology topology;
-  System system;
-};
-
-Loaded load(const RunArgs& args) {
-  Loaded l;
-  DesignedScenario d = load_design(args.scenario, args.sets, args.design);
-  l.scenario = std::move(d.scenario);
-  l.topology = std::move(d.topology);
-  if (args.seed) l.scenario.seed = *args.seed;
-  l.system = build_system(l.topology, l.scenario);
-  if (!args.quiet) {
-    for (const auto& note : d.notes) std::cout << "note: " << note << "\n";
-  }
-  if (!args.design_dot.empty()) {
-    std::ostringstream dot;
-    write_topology_dot(l.topology, dot);
-    write_text_file(args.design_dot, dot.str());
-  }
-  return l;
-}
-
-void print_summary(const Loaded& l, const RunTotals& totals, const std::string& path) {
-  const auto& s = totals.summary;
-  const auto& sys = l.system;
-  std::cout << fmt::format("rapture {}: scenario '{}'{} on topology '{}' ({} services), seed {}\n", RAPTURE_VERSION,
-                           l.scenario.name, l.scenario.design == "baseline" ? "" : ", design '" + l.scenario.design + "'",
-                           l.topology.name, sys.services.size(), sys.seed);
-  std::cout << fmt::format("simulated {:.0f} s ({:.0f} s warm-up) in {:.2f} s of wall time, {} events\n",
-                           sys.duration, sys.warmup, s.wall_seconds, s.events);
-  if (s.stopped_early) std::cout << "STOPPED EARLY: " << s.stop_reason << "\n";
-  std::cout << fmt::format("\n{:<24}{:>10}{:>10}{:>9}{:>11}{:>9}{:>9}{:>9}{:>10}\n", "request type", "ended",
-                           "failed", "error%", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms");
-  for (size_t i = 0; i < totals.requests.size(); ++i) {
-    const auto& r = totals.requests[i];
-    const uint64_t ended = r.successes + r.failures;
-    std::cout << fmt::format("{:<24}{:>10}{:>10}{:>9.2f}{:>11.1f}{:>9}{:>9}{:>9}{:>10}\n", sys.request_types[i].name,
-                             ended, r.failures, ended ? 100.0 * r.failures / ended : 0.0,
-                             s.measured_seconds > 0 ? r.successes / s.measured_seconds : 0.0, ms(r.p50), ms(r.p95),
-                             ms(r.p99), ms(r.p999));
-  }
-  std::cout << fmt::format("{:<24}{:>10}{:>10}{:>9.2f}{:>11.1f}{:>9}{:>9}{:>9}{:>10}\n", "all", s.requests, s.failures,
-                           s.requests ? 100.0 * s.error_rate : 0.0, s.goodput, ms(s.p50), ms(s.p95), ms(s.p99),
-                           ms(s.p999));
-  // Retry amplification: the service most visited per request of each type, when above one.
-  for (size_t i = 0; i < totals.requests.size(); ++i) {
-    const auto& v = totals.requests[i].visits_per_request;
-    const auto top = std::max_element(v.begin(), v.end(), [](double a, double b) {
-      return std::isnan(a) || (!std::isnan(b) && b > a);
-    });
-    if (top != v.end() && !std::isnan(*top) && *top > 1.0 + 1e-9) {
-      std::cout << fmt::format("visits per request ({}): {:.2f} at {}\n", sys.request_types[i].name, *top,
-                               sys.services[static_cast<size_t>(top - v.begin())].name);
-    }
-  }
-  if (s.users > 0) {
-    std::cout << fmt::format("users failing during the faults: {} of {} ({:.1f}%)\n", s.users_failing, s.users,
-                             100.0 * static_cast<double>(s.users_failing) / static_cast<double>(s.users));
-  }
-  if (s.degraded > 0 || s.wasted_cpu > 0) {
-    std::cout << fmt::format("\ndegraded (answered by a fallback): {}   CPU wasted on abandoned tries: {:.1f} s\n",
-                             s.degraded, s.wasted_cpu);
-  }
-  if (!totals.edges.empty()) {
-    std::cout << fmt::format("\n{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "edge (tolerance policies)", "calls",
-                             "retries", "timeouts", "failed", "fallback", "cb-reject", "opens");
-    size_t quiet = 0;
-    for (size_t e = 0; e < totals.edges.size(); ++e) {
-      const auto& t = totals.edges[e];
-      if (t.retries + t.timeouts + t.failures + t.fallbacks + t.circuit_rejections + t.bulkhead_rejections +
-              totals.circuit_openings[e] == 0) {
-        ++quiet;
-        continue;
-      }
-      std::cout << fmt::format("{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", sys.edge_policies[e].name, t.calls,
-                               t.retries, t.timeouts, t.failures, t.fallbacks, t.circuit_rejections,
-                               totals.circuit_openings[e]);
-    }
-    if (quiet > 0) std::cout << fmt::format("({} other edges with policies: no retry, timeout or failure)\n", quiet);
-  }
-  bool header = false;
-  for (size_t i = 0; i < totals.services.size(); ++i) {
-    const auto& t = totals.services[i];
-    std::string causes;
-    for (int c = 0; c < kErrorCauses; ++c) {
-      if (t.errors[c] == 0) continue;
-      causes += fmt::format("{}{} {}", causes.empty() ? "" : ", ", to_string(static_cast<ErrorCause>(c)), t.errors[c]);
-    }
-    if (causes.empty()) continue;
-    if (!header) std::cout << "\nservice errors:\n";
-    header = true;
-    std::cout << fmt::format("  {:<28}{}\n", sys.services[i].name, causes);
-  }
-  std::cout << "\nresults: " << path << "\n";
-}
-
-int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
-  Loaded l = load(args);
-  std::string out = args.output;
-  if (out.empty()) out = (l.scenario.name.empty() ? std::string("rapture") : l.scenario.name) + ".h5";
-  out = std::filesystem::absolute(out).lexically_normal().string();
-  ResultsFile file(out);  // fails now, before simulating, if the path cannot be written
-
-  RunInfo info;
-  info.index = 0;
-  info.seed = l.system.seed;
-  info.rapture_version = RAPTURE_VERSION;
-  info.scenario_name = l.scenario.name;
-  info.scenario_file = l.scenario.file;
-  info.scenario_text = l.scenario.text;
-  info.topology_name = l.topology.name;
-  info.topology_file = l.topology.file;
-  info.design = l.scenario.design;
-  for (const auto& s : args.sets) {
-    const auto eq = s.find('=');
-    info.parameters.emplace_back(s.substr(0, eq), eq == std::string::npos ? "" : s.substr(eq + 1));
-  }
-  info.duration = l.system.duration;
-  info.warmup = l.system.warmup;
-  info.bin_width = l.system.bin_width;
-  for (const auto& s : l.system.services) info.services.push_back(s.name);
-  for (const auto& r : l.system.request_types) info.request_types.push_back(r.name);
-  for (const auto& e : l.system.edge_policies) info.edges.push_back(e.name);
-  info.histogram_edges = LogHistogram::edges();
-
-  auto writer = file.begin_run(info);
-  RunSeries series(info.services.size(), info.request_types.size(), info.edges.size(), writer.get());
-  EngineOptions options;
-  options.simgrid_args = simgrid_args;
-  options.progress = !args.quiet;
-  const RunTotals totals = run_on_simgrid(l.system, series, options);
-  writer->finish(totals);
-  writer.reset();
-  const CascadeReport report = analyze_cascade(l.system, l.scenario.analysis, series);
-  std::optional<HypothesisResult> hypothesis;
-  if (l.scenario.hypothesis) hypothesis = evaluate_hypothesis(*l.scenario.hypothesis, l.system, series, report);
-  const DecayReport decay = decay_report(l.system, series);
-  write_analysis(file, info.index, report, hypothesis ? &*hypothesis : nullptr, &decay);
-  file.commit();
-  if (!args.dot.empty()) write_text_file(args.dot, report.dot);
-  if (!args.quiet) {
-    print_summary(l, totals, file.path());
-    std::cout << format_cascade_report(l.system, report, args.journal);
-    if (hypothesis) std::cout << "\n" << format_hypothesis(*hypothesis);
-    if (!decay.paths.empty()) std::cout << "\n" << format_decay_report(decay);
-  }
-  if (hypothesis && !hypothesis->met()) {
-    if (args.quiet) std::cerr << format_hypothesis(*hypothesis);
-    if (args.strict) return 3;
-  }
-  return 0;
-}
-
-int validate_command(const RunArgs& args) {
-  Loaded l = load(args);
-  if (args.design == "baseline") {
-    // Every design is checked too: a redesign that does not fit the graph is an input error now.
-    for (const auto& d : l.scenario.designs) {
-      const DesignedScenario designed = load_design(args.scenario, args.sets, d.name);
-      const System sys = build_system(designed.topology, designed.scenario);
-      std::cout << fmt::format("ok: design '{}': {} services\n", d.name, sys.services.size());
-    }
-  }
-  int64_t replicas = 0;
-  for (const auto& s : l.system.services) replicas += s.replicas;
-  std::cout << fmt::format("ok: scenario '{}' on topology '{}': {} services, {} replicas on {} hosts, {} request types, "
-                           "{} workload sources\n",
-                           l.scenario.name, l.topology.name, l.system.services.size(), replicas, l.system.hosts.size(),
-                           l.system.request_types.size(), l.system.workload.size());
-  return 0;
-}
-
-int topology_command(const std::string& path) {
-  const Topology t = read_topology(path);
-  std::cout << format_topology_report(t, analyze_topology(t));
-  return 0;
-}
-
-}  // namespace
 
 int cli_main(int argc, char** argv) {
   // SimGrid's own options (--cfg=..., --log=...) pass through to the engine; CLI11 sees the rest.
@@ -257,7 +35,7 @@ int cli_main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("rapture ") + RAPTURE_VERSION);
   app.require_subcommand(1);
 
-  RunArgs args;
+  RunArgs args;  // validate fills its DesignArgs part
   auto* run = app.add_subcommand("run", "Simulate a scenario and write its results to an HDF5 file");
   run->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
   run->add_option("-o,--output", args.output, "Results file (default: <scenario name>.h5 in the current directory)");

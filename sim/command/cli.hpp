@@ -1,6 +1,7 @@
 #pragma once
-/// The `rapture` command: `run`, `validate` and `topology`. Kept in the library so that the
-/// executable is a one-line main and the commands can be tested.
+/// The `rapture` command line: parses the arguments and hands them to the subcommand (run,
+/// validate, topology, amplify, premortem, compare: each in its own file). Kept in the library so
+/// that the executable is a one-line main and the commands can be tested.
 
 namespace rapture {
 

@@ -1,6 +1,10 @@
 #include "command/design_loader.hpp"
 
+#include <iostream>
+#include <sstream>
+
 #include "io/scenario_reader.hpp"
+#include "io/text_file.hpp"
 #include "io/topology_reader.hpp"
 
 namespace rapture {
@@ -16,6 +20,24 @@ DesignedScenario load_design(const std::string& path, const std::vector<std::str
     spec = find_design(scenario, design);
   }
   return apply_design(read_topology(scenario.topology_path), scenario, spec);
+}
+
+LoadedSystem load_system(const DesignArgs& args) {
+  LoadedSystem l;
+  DesignedScenario d = load_design(args.scenario, args.sets, args.design);
+  l.scenario = std::move(d.scenario);
+  l.topology = std::move(d.topology);
+  if (args.seed) l.scenario.seed = *args.seed;
+  l.system = build_system(l.topology, l.scenario);
+  if (!args.quiet) {
+    for (const auto& note : d.notes) std::cout << "note: " << note << "\n";
+  }
+  if (!args.design_dot.empty()) {
+    std::ostringstream dot;
+    write_topology_dot(l.topology, dot);
+    write_text_file(args.design_dot, dot.str());
+  }
+  return l;
 }
 
 }  // namespace rapture

@@ -32,7 +32,7 @@ std::optional<std::pair<std::string, std::string>> split_edge(std::string_view s
 std::string dot_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
+    if (c == '"') out += '\\';
     out += c;
   }
   out += '"';
@@ -87,6 +87,12 @@ std::string percent(double share) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.1f%%", 100 * share);
   return buf;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 }  // namespace rapture::text

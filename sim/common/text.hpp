@@ -22,7 +22,8 @@ namespace rapture::text {
 /// Splits "from -> to" (one arrow, both sides non-empty after trimming); nullopt otherwise.
 [[nodiscard]] std::optional<std::pair<std::string, std::string>> split_edge(std::string_view s);
 
-/// `s` as a DOT quoted string: `"` and `\` escaped.
+/// `s` as a DOT quoted string. Only `"` is escaped, as the DOT grammar says: a backslash
+/// stays, so that Graphviz's label escapes (`\n`, `\l`) keep their meaning.
 [[nodiscard]] std::string dot_quote(std::string_view s);
 
 /// `%g` of `value`: the shortest plain form ("0.25", "1e+06").
@@ -87,5 +88,8 @@ template <typename T>
 
 /// A share as a percentage with one decimal ("12.5%"); "-" when `share` is NaN.
 [[nodiscard]] std::string percent(double share);
+
+/// `s` with ASCII letters in lower case (DOT keywords, flag spellings, file extensions).
+[[nodiscard]] std::string lower(std::string_view s);
 
 }  // namespace rapture::text

@@ -1,6 +1,5 @@
 #include "common/units.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
@@ -8,14 +7,12 @@
 #include <string>
 #include <utility>
 
+#include "common/text.hpp"
+
 namespace rapture::units {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 /// Splits "12.5ms" into 12.5 and "ms"; throws when there is no leading number.
 std::pair<double, std::string_view> split_number(std::string_view text, const char* what) {

@@ -1,13 +1,17 @@
 #include "engine/simgrid_engine.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include "engine/pending_activities.hpp"
 #include "model/simulation.hpp"
+
+// Progress and the engine's diagnostics; SimGrid's `--log=rapture.thres:warning` quiets them.
+XBT_LOG_NEW_DEFAULT_CATEGORY(rapture, "rapture: a run's progress and the engine's diagnostics");
 
 namespace rapture {
 
@@ -15,22 +19,24 @@ namespace sg4 = simgrid::s4u;
 
 namespace {
 
-/// Contended CPU and bandwidth as SimGrid activities; completions are handed back to the model.
+/// Contended CPU and bandwidth as SimGrid activities; the driver hands completions back to the model.
 class SimGridResources final : public ResourceBackend {
  public:
-  SimGridResources(std::vector<sg4::Host*> hosts, std::vector<sg4::Link*> links, double bandwidth, Simulation*& sim)
-      : hosts_(std::move(hosts)), links_(std::move(links)), bandwidth_(bandwidth), sim_(sim) {}
+  SimGridResources(std::vector<sg4::Host*> hosts, std::vector<sg4::Link*> links, double bandwidth)
+      : hosts_(std::move(hosts)), links_(std::move(links)), bandwidth_(bandwidth) {}
+
+  /// The model whose clock activities start at. Set once the model exists: it is built with
+  /// this backend, so the two cannot be built in one step.
+  void attach(const Simulation& model) { model_ = &model; }
 
   void start_exec(uint32_t host, double flops, uint64_t token) override {
     sync_clock();
     // Host::exec_async would run on the calling actor's host (the driver's): set the host explicitly.
-    pending_.push_back(sg4::Exec::init()->set_flops_amount(flops)->set_host(hosts_[host])->start());
-    tokens_.push_back(token);
+    pending_.add(sg4::Exec::init()->set_flops_amount(flops)->set_host(hosts_[host])->start(), token);
   }
   void start_transfer(uint32_t from, uint32_t to, double bytes, uint64_t token) override {
     sync_clock();
-    pending_.push_back(sg4::Comm::sendto_async(hosts_[from], hosts_[to], static_cast<uint64_t>(bytes)));
-    tokens_.push_back(token);
+    pending_.add(sg4::Comm::sendto_async(hosts_[from], hosts_[to], static_cast<uint64_t>(bytes)), token);
   }
 
   void set_link_factor(uint32_t host, double factor) override {
@@ -44,41 +50,32 @@ class SimGridResources final : public ResourceBackend {
   }
 
   [[nodiscard]] bool idle() const { return pending_.empty(); }
+  [[nodiscard]] size_t running() const { return pending_.size(); }
 
-  /// Waits until the first pending activity completes or `until` is reached; returns whether
-  /// an activity completed (and hands it to the model).
-  bool wait_until(double until) {
-    const double timeout = std::max(0.0, until - sg4::Engine::get_clock());
-    const ssize_t i = sg4::Activity::wait_any_for(pending_, timeout);
-    if (i < 0 || static_cast<size_t>(i) >= pending_.size()) return false;
-    const uint64_t token = tokens_[static_cast<size_t>(i)];
-    pending_[static_cast<size_t>(i)] = pending_.back();
-    pending_.pop_back();
-    tokens_[static_cast<size_t>(i)] = tokens_.back();
-    tokens_.pop_back();
-    sim_->resume(sg4::Engine::get_clock(), token);
-    return true;
-  }
+  /// Waits until the first pending activity completes (returns its token) or `until` is reached.
+  std::optional<uint64_t> wait_until(double until) { return pending_.wait_until(until); }
 
  private:
   /// The model ran ahead of SimGrid's clock while nothing was pending; catch up before starting.
   void sync_clock() {
-    const double now = sim_->now();
+    const double now = model_->now();
     if (pending_.empty() && sg4::Engine::get_clock() < now) sg4::this_actor::sleep_until(now);
   }
 
   std::vector<sg4::Host*> hosts_;
   std::vector<sg4::Link*> links_;
   double bandwidth_;
-  Simulation*& sim_;
-  std::vector<sg4::ActivityPtr> pending_;
-  std::vector<uint64_t> tokens_;
+  const Simulation* model_ = nullptr;
+  PendingActivities pending_;
 };
 
 }  // namespace
 
 RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOptions& options) {
-  std::vector<std::string> args{"rapture", "--log=root.thresh:warning", "--cfg=network/model:CM02"};
+  // SimGrid's own messages only from warnings up; rapture's from info up, printed as
+  // "rapture: <message>". The caller's --log=... come after, so they override these.
+  std::vector<std::string> args{"rapture", "--log=root.thresh:warning", "--log=rapture.thresh:info",
+                                "--log=rapture.fmt:rapture:%e%m%n", "--cfg=network/model:CM02"};
   args.insert(args.end(), options.simgrid_args.begin(), options.simgrid_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -107,11 +104,11 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
   auto* driver_host = zone->create_host("rapture-driver", 1e9)->seal();
   zone->seal();
 
-  Simulation* sim_ptr = nullptr;
-  SimGridResources resources(hosts, links, bandwidth, sim_ptr);
+  SimGridResources resources(hosts, links, bandwidth);
   const bool needs_backend = system.any_contended_host() || system.uses_bandwidth();
   Simulation sim(system, sink, needs_backend ? &resources : nullptr);
-  sim_ptr = &sim;
+  resources.attach(sim);
+  XBT_VERB("%zu hosts, %s", hosts.size(), needs_backend ? "contended activities on SimGrid" : "no contended resource");
 
   const auto wall_start = std::chrono::steady_clock::now();
   auto last_report = wall_start;
@@ -120,8 +117,7 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
       const auto t = std::chrono::steady_clock::now();
       if (t - wall_start > std::chrono::seconds(3) && t - last_report > std::chrono::seconds(3)) {
         last_report = t;
-        std::fprintf(stderr, "rapture: simulated %.1f of %.1f s (%.0f%%)\n", now, system.duration,
-                     100.0 * now / system.duration);
+        XBT_INFO("simulated %.1f of %.1f s (%.0f%%)", now, system.duration, 100.0 * now / system.duration);
       }
     });
   }
@@ -135,8 +131,14 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
         continue;
       }
       const double next = std::min(sim.next_event_time(), end);
-      if (resources.wait_until(next)) continue;
-      if (sim.next_event_time() > end) break;  // the end came with activities still running
+      if (const std::optional<uint64_t> token = resources.wait_until(next)) {
+        sim.resume(sg4::Engine::get_clock(), *token);
+        continue;
+      }
+      if (sim.next_event_time() > end) {  // the end came with activities still running
+        XBT_VERB("%zu activities still running at the end", resources.running());
+        break;
+      }
       sim.step();
     }
     // Executions still running at the end are abandoned with the engine.

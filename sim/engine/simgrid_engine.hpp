@@ -17,7 +17,8 @@ namespace rapture {
 struct EngineOptions {
   /// SimGrid's own `--cfg=...` / `--log=...` arguments, passed through.
   std::vector<std::string> simgrid_args;
-  /// Print progress on stderr for runs longer than a few seconds.
+  /// Report progress for runs longer than a few seconds: "rapture: simulated ..." on stderr,
+  /// through SimGrid's log category `rapture` (`--log=rapture.thres:warning` silences it).
   bool progress = true;
 };
 

@@ -198,7 +198,7 @@ void require_fit(const CascadeReport& report, hsize_t bins, size_t services, siz
   };
   for (const PropagationNode& node : report.propagation) {
     expect_service(node.service, "a propagation node");
-    if (node.parent != kNoPolicy) expect_service(node.parent, "a propagation node's parent");
+    if (node.parent != kNone) expect_service(node.parent, "a propagation node's parent");
   }
   for (const uint32_t service : report.touched) expect_service(service, "touched");
 }
@@ -297,7 +297,7 @@ void write_report(const Check& c, hid_t run, const CascadeReport& report, const 
     propagation.push_back({names[node.service].c_str(), node.onset, texts.keep(to_string(node.worst)),
                            texts.keep(to_string(node.symptom)), texts.keep(to_string(node.cause)),
                            texts.keep(to_string(node.mechanism)),
-                           node.parent == kNoPolicy ? "" : names[node.parent].c_str(), node.via.c_str(),
+                           node.parent == kNone ? "" : names[node.parent].c_str(), node.via.c_str(),
                            node.path.c_str()});
   }
   write_table<PropagationRow>(c, g, "propagation", kPropagationFields, propagation);

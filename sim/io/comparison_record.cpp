@@ -1,6 +1,7 @@
 #include "io/comparison_record.hpp"
 
 #include <array>
+#include <mutex>
 #include <cstddef>
 #include <stdexcept>
 
@@ -96,6 +97,7 @@ void strings_along(const Check& check, hid_t group, const char* name, const std:
 void write_comparison_record(const std::string& path, const ComparisonRecord& r) {
   check_fits(r);
   const size_t designs = r.designs.size(), replications = r.seeds.size(), metrics = r.input.metrics.size();
+  const std::lock_guard lock(hdf5::library_mutex());
   const Check check(path);
   auto [file, group] = hdf5::open_record(check, path, "compare");
   const hid_t g = group.get();

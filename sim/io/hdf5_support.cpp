@@ -18,6 +18,11 @@ herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* error, void* out) {
 }
 }  // namespace
 
+std::mutex& library_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 void silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 std::string error_detail() {

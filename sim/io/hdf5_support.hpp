@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -17,6 +18,14 @@
 #include "common/error.hpp"
 
 namespace rapture::hdf5 {
+
+/// The one lock of every HDF5 call rapture makes, process-wide: the results file and its run
+/// writers (fed from several threads), the reader, and the records written beside the runs.
+/// Debian builds HDF5 thread-safe (H5_HAVE_THREADSAFE), which serialises single library calls,
+/// but not its high-level library (H5DS, the dimension scales every writer and copy_runs
+/// attach), and a library built without thread safety must work too. Each public entry point
+/// takes it once, so it is not recursive: code holding it calls no other entry point.
+std::mutex& library_mutex();
 
 /// Turns off HDF5's printing of its error stack (per thread: redo at every entry point).
 void silence();

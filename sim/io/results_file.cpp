@@ -32,12 +32,6 @@ namespace {
 /// Rows per chunk of the circuit-breaker event table (18 bytes a row before compression).
 constexpr hsize_t kEventChunkRows = 1024;
 
-// HDF5 may be built without thread safety, and the writer registry is shared: one lock for all.
-std::mutex& hdf5_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
 using hdf5::attach;
 using hdf5::attr_scalar;
 using hdf5::attr_string;
@@ -466,7 +460,7 @@ RunWriter::RunWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 RunWriter::~RunWriter() {
   if (!impl_) return;
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   if (!impl_->closed) {
     // An unfinished run (the simulation threw) keeps the bins it had; a failure here has
@@ -481,7 +475,7 @@ RunWriter::~RunWriter() {
 
 void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services,
                           std::span<const RequestBinRow> requests) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing a bin");
@@ -523,7 +517,7 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
 }
 
 void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing a bin");
@@ -547,7 +541,7 @@ void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges)
 }
 
 void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   Impl& w = *impl_;
   w.require_open("writing circuit events");
@@ -573,7 +567,7 @@ void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {
 }
 
 void RunWriter::finish(const RunTotals& totals) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   Impl& w = *impl_;
   w.require_open("finishing");
@@ -608,7 +602,7 @@ using hdf5::unwritable_reason;
 }  // namespace
 
 ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State>()) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   State& s = *state_;
   s.final_path = std::move(final_path);
@@ -638,7 +632,7 @@ ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State
 }
 
 ResultsFile::~ResultsFile() {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   State& s = *state_;
   // Copy: close() removes the writer from the set.
@@ -649,7 +643,7 @@ ResultsFile::~ResultsFile() {
 }
 
 std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   const Check c(state_->final_path);
   if (!state_->file.valid()) c.fail("run " + std::to_string(info.index), "the file is already committed");
@@ -680,7 +674,7 @@ std::unique_ptr<RunWriter> ResultsFile::begin_run(const RunInfo& info) {
 
 void ResultsFile::with_finished_run(int index, const std::function<void(int64_t group)>& write) {
   static_assert(std::is_same_v<hid_t, int64_t>, "the header passes hid_t as int64_t");
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   const State& s = *state_;
   const Check c(s.final_path);
@@ -697,7 +691,7 @@ void ResultsFile::with_finished_run(int index, const std::function<void(int64_t 
 }
 
 void ResultsFile::commit() {
-  const std::lock_guard lock(hdf5_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   State& s = *state_;
   const Check c(s.final_path);

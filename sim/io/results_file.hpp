@@ -22,8 +22,9 @@ class RunWriter;
 /// and renamed to the final path by commit(); destroyed without commit() it removes the temporary
 /// file, so an interrupted run never leaves a half file under the final name.
 ///
-/// HDF5 calls of all files and writers are serialised by one process-wide lock, so different
-/// RunWriters may be fed from different threads; a single object is used by one thread at a time.
+/// HDF5 calls of all files and writers are serialised by one process-wide lock
+/// (hdf5::library_mutex, shared with the reader and the records), so different RunWriters may be
+/// fed from different threads; a single object is used by one thread at a time.
 class ResultsFile {
  public:
   /// Creates the temporary file; throws OutputError when the directory is missing or not writable.

@@ -28,13 +28,6 @@ namespace {
 /// Rows of a time series read at a time, so that reading a long run needs bounded memory.
 constexpr hsize_t kReadRows = 4096;
 
-// ResultsFile keeps its own lock; HDF5 as built by Debian is thread-safe, and this one keeps
-// the reader's calls from different threads apart should it not be.
-std::mutex& reader_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
 using hdf5::Hid;
 
 using hdf5::Check;
@@ -331,7 +324,7 @@ void read_decay(const Check& c, hid_t analysis, const std::string& analysis_name
 }  // namespace
 
 RunDigest read_run_digest(const std::string& path, int index) {
-  const std::lock_guard lock(reader_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   const Check c = reading(path);
   Hid file = open_source(c, path);
@@ -341,6 +334,7 @@ RunDigest read_run_digest(const std::string& path, int index) {
 
   RunDigest digest;
   digest.bin_width = attr_number<double>(c, run.get(), run_name.c_str(), "bin_width", H5T_NATIVE_DOUBLE);
+  digest.duration = attr_number<double>(c, run.get(), run_name.c_str(), "duration", H5T_NATIVE_DOUBLE);
   if (!(digest.bin_width > 0)) c.fail(run_name + " has bin_width " + std::to_string(digest.bin_width), "");
   const htri_t finished = H5Lexists(run.get(), "summary", H5P_DEFAULT);
   if (finished < 0) c.fail_hdf5(run_name + " summary");
@@ -392,22 +386,8 @@ RunDigest read_run_digest(const std::string& path, int index) {
   return digest;
 }
 
-bool RunDigest::operator==(const RunDigest& other) const {
-  const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
-  return bin_width == other.bin_width && goodput == other.goodput && offered == other.offered &&
-         failures == other.failures && calls == other.calls && attempts == other.attempts && same(p99, other.p99) &&
-         users == other.users && users_failing == other.users_failing && same(error_rate, other.error_rate) &&
-         same(legacy_error_last, other.legacy_error_last) && same(legacy_latency_last, other.legacy_latency_last) &&
-         same(legacy_busy, other.legacy_busy) && same(goodput_mean, other.goodput_mean) && requests == other.requests &&
-         has_analysis == other.has_analysis && same(trigger_start, other.trigger_start) &&
-         same(trigger_end, other.trigger_end) && same(peak_unhealthy_share, other.peak_unhealthy_share) &&
-         same(blast_radius_requests, other.blast_radius_requests) &&
-         same(blast_radius_types, other.blast_radius_types) && same(recovery_time, other.recovery_time) &&
-         recovered == other.recovered && metastable == other.metastable && emergent == other.emergent;
-}
-
 std::vector<PropagationRecord> read_propagation(const std::string& path, int index) {
-  const std::lock_guard lock(reader_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   const Check c = reading(path);
   Hid file = open_source(c, path);
@@ -463,7 +443,7 @@ std::vector<PropagationRecord> read_propagation(const std::string& path, int ind
 
 void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const std::string& final_path,
                const std::string& rapture_version) {
-  const std::lock_guard lock(reader_mutex());
+  const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   const Check c(final_path, "write");
   if (std::string reason = unwritable_reason(final_path); !reason.empty()) c.fail(reason, "");

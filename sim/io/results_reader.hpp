@@ -1,46 +1,15 @@
 #pragma once
 /// Reading back results files written by ResultsFile (docs/results-format.md): the per-run
-/// digest a search needs, a run's cascade propagation, and merging runs of several files into one.
+/// digest a search needs (analysis/run_digest.hpp), a run's cascade propagation, and merging
+/// runs of several files into one.
 
-#include <cmath>
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "analysis/run_digest.hpp"
+
 namespace rapture {
-
-/// What a search needs from one finished run of a results file.
-struct RunDigest {
-  double bin_width = 0;
-  std::vector<double> goodput;  ///< successful requests per bin (sum over request types of requests/successes), per second
-  std::vector<double> offered;  ///< request arrivals per bin (sum over request types of requests/arrivals), per second
-  std::vector<double> failures;  ///< failed requests per bin (sum over request types of requests/failures), per second
-  std::vector<double> calls, attempts;  ///< per bin, over the edges with policies: logical calls and tries sent (edges/calls, edges/attempts)
-  double error_rate = 0;        ///< summary attribute error_rate
-  double p99 = 0;               ///< summary attribute p99 (s; NaN when no request succeeded)
-  uint64_t users = 0, users_failing = 0;  ///< summary attributes users and users_failing
-  double goodput_mean = 0;      ///< summary attribute goodput
-  uint64_t requests = 0;        ///< summary attribute requests
-
-  // From the run's analysis group (docs/results-format.md); these defaults when it has none.
-  bool has_analysis = false;           ///< the run has an analysis group (files before it, unanalysed runs: no)
-  double trigger_start = NAN;          ///< start of the faults' span, s; NaN: no fault
-  double trigger_end = NAN;            ///< end of the faults' span, s; NaN: no fault
-  double peak_unhealthy_share = NAN;   ///< largest share of services unhealthy in one bin
-  double blast_radius_requests = NAN;  ///< failed / ended requests from the trigger on
-  double blast_radius_types = NAN;     ///< share of request types that turned unhealthy
-  double recovery_time = NAN;          ///< s from the trigger's end until all stayed healthy; NaN if never
-  int recovered = -1;                  ///< 1 recovered, 0 not; -1 without analysis
-  int metastable = -1;                 ///< 1 metastable, 0 recovered in time; -1 cannot tell, or no analysis
-  int64_t emergent = -1;               ///< unhealthy with no dependency path from the fault; -1 without analysis
-  /// The decay layer's legacy path (analysis/decay, its first path), NaN without one: error rate
-  /// and mean latency in its last window, mean busy workers of the legacy service over the run.
-  double legacy_error_last = NAN, legacy_latency_last = NAN, legacy_busy = NAN;
-
-  /// Field by field, NaN equal to NaN: a run read twice gives equal digests, analysed or not.
-  bool operator==(const RunDigest& other) const;
-};
 
 /// One row of a run's analysis/propagation table, as stored: services by name.
 struct PropagationRecord {

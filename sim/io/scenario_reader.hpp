@@ -1,7 +1,8 @@
 #pragma once
 /// Reading of scenario files (YAML) into a Scenario. docs/scenario-format.md is the reference of
 /// the format. Only what can be checked without the topology is checked here; names of
-/// services, edges and entries are checked against the topology by model/system.
+/// services, edges and entries are checked against the topology by model/system. Implemented in
+/// io/scenario/: the reading machinery (reader.hpp) and one file per section of the scenario.
 
 #include <string>
 #include <vector>

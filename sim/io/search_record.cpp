@@ -1,6 +1,7 @@
 #include "io/search_record.hpp"
 
 #include <array>
+#include <mutex>
 #include <span>
 #include <utility>
 
@@ -23,6 +24,7 @@ void values(const Check& check, hid_t group, const char* name, const std::vector
 }  // namespace
 
 void write_premortem_record(const std::string& path, const PremortemRecord& r) {
+  const std::lock_guard lock(hdf5::library_mutex());
   const Check check(path);
   const auto [file, group] = hdf5::open_record(check, path, "premortem");
   const hid_t g = group.get();
@@ -40,6 +42,7 @@ void write_premortem_record(const std::string& path, const PremortemRecord& r) {
 }
 
 void write_search_record(const std::string& path, const SearchRecord& r) {
+  const std::lock_guard lock(hdf5::library_mutex());
   const Check check(path);
   const auto [file, group] = hdf5::open_record(check, path, "amplify");
   const hid_t g = group.get();

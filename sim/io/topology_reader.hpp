@@ -1,7 +1,7 @@
 #pragma once
 /// Reading and writing of service topologies: Graphviz DOT and GraphML, parsed by Boost.Graph's
 /// own readers, turned into a `Topology` with typed, range-checked service and call parameters.
-/// Attribute conventions: topologies/README.md.
+/// Attribute conventions: topologies/README.md. Implemented in io/topology/ (one file per format).
 
 #include <ostream>
 #include <string>

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "common/units.hpp"
 
 namespace rapture {
@@ -14,10 +15,35 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+/// The forms `parse` reads, by the name written before the parenthesis.
+enum class Form { Const, Exp, Lognormal, Gamma, Erlang, Uniform, Empirical };
+
+// Later names of a form are aliases, accepted but left out of the error message.
+const text::KeywordTable<Form> kForms{{"const", Form::Const},       {"exp", Form::Exp},
+                                      {"lognormal", Form::Lognormal}, {"gamma", Form::Gamma},
+                                      {"erlang", Form::Erlang},     {"uniform", Form::Uniform},
+                                      {"empirical", Form::Empirical}, {"constant", Form::Const},
+                                      {"det", Form::Const},         {"exponential", Form::Exp}};
+
+/// The durations of an empirical(FILE) file, one a line; blank lines and `#` comments skipped.
+std::vector<double> read_samples(const std::string& path) {
+  std::ifstream in(path);
+  require(in.good(), "cannot read the samples file '" + path + "' of empirical(...)");
+  std::vector<double> values;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const auto t = text::trim(line);
+    if (t.empty() || t.front() == '#') continue;
+    try {
+      values.push_back(units::parse_duration(t));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ":" + std::to_string(line_no) + ": " + e.what());
+    }
+    require(values.size() <= 10'000'000, path + ": more than 10^7 samples");
+  }
+  return values;
 }
 
 std::string fmt_number(double v) {
@@ -98,77 +124,60 @@ Distribution Distribution::empirical(std::vector<double> samples) {
   return d;
 }
 
-Distribution Distribution::parse(std::string_view text, const std::string& base_dir) {
-  const std::string_view whole = trim(text);
+Distribution Distribution::parse(std::string_view written, const std::string& base_dir) {
+  const std::string_view whole = text::trim(written);
   const auto open = whole.find('(');
   if (open == std::string_view::npos) {
     // A bare duration is a constant.
     return constant(units::parse_duration(whole));
   }
   require(whole.back() == ')', "expected a distribution such as exp(5ms), got '" + std::string(whole) + "'");
-  const std::string_view name = trim(whole.substr(0, open));
+  const std::string_view name = text::trim(whole.substr(0, open));
   const std::string_view inside = whole.substr(open + 1, whole.size() - open - 2);
   std::vector<std::string_view> args;
   size_t start = 0;
   for (size_t i = 0; i <= inside.size(); ++i) {
     if (i == inside.size() || inside[i] == ',') {
-      args.push_back(trim(inside.substr(start, i - start)));
+      args.push_back(text::trim(inside.substr(start, i - start)));
       start = i + 1;
     }
   }
   auto need = [&](size_t n, const char* form) {
     require(args.size() == n, "expected " + std::string(form) + ", got '" + std::string(whole) + "'");
   };
-  if (name == "const" || name == "constant" || name == "det") {
-    need(1, "const(DURATION)");
-    return constant(units::parse_duration(args[0]));
+  const auto form = kForms.find(name);
+  if (!form) {
+    throw std::invalid_argument("unknown distribution '" + std::string(name) + "' (expected " +
+                                text::one_of(text::primary_names(kForms)) + ")");
   }
-  if (name == "exp" || name == "exponential") {
-    need(1, "exp(MEAN)");
-    return exponential(units::parse_duration(args[0]));
-  }
-  if (name == "lognormal") {
-    need(2, "lognormal(MEAN, SIGMA)");
-    return lognormal(units::parse_duration(args[0]), units::parse_number(args[1]));
-  }
-  if (name == "gamma") {
-    need(2, "gamma(MEAN, SHAPE)");
-    return gamma(units::parse_duration(args[0]), units::parse_number(args[1]));
-  }
-  if (name == "erlang") {
-    need(2, "erlang(K, MEAN)");
-    const auto k = units::parse_count(args[0]);
-    require(k >= 1, "erlang(K, MEAN) needs K >= 1");
-    return gamma(units::parse_duration(args[1]), static_cast<double>(k));
-  }
-  if (name == "uniform") {
-    need(2, "uniform(LOW, HIGH)");
-    return uniform(units::parse_duration(args[0]), units::parse_duration(args[1]));
-  }
-  if (name == "empirical") {
-    need(1, "empirical(FILE)");
-    std::string path(args[0]);
-    if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
-    std::ifstream in(path);
-    require(in.good(), "cannot read the samples file '" + path + "' of empirical(...)");
-    std::vector<double> values;
-    std::string line;
-    int line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      const auto t = trim(line);
-      if (t.empty() || t.front() == '#') continue;
-      try {
-        values.push_back(units::parse_duration(t));
-      } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(path + ":" + std::to_string(line_no) + ": " + e.what());
-      }
-      require(values.size() <= 10'000'000, path + ": more than 10^7 samples");
+  switch (*form) {
+    case Form::Const:
+      need(1, "const(DURATION)");
+      return constant(units::parse_duration(args[0]));
+    case Form::Exp:
+      need(1, "exp(MEAN)");
+      return exponential(units::parse_duration(args[0]));
+    case Form::Lognormal:
+      need(2, "lognormal(MEAN, SIGMA)");
+      return lognormal(units::parse_duration(args[0]), units::parse_number(args[1]));
+    case Form::Gamma:
+      need(2, "gamma(MEAN, SHAPE)");
+      return gamma(units::parse_duration(args[0]), units::parse_number(args[1]));
+    case Form::Erlang: {
+      need(2, "erlang(K, MEAN)");
+      const auto k = units::parse_count(args[0]);
+      require(k >= 1, "erlang(K, MEAN) needs K >= 1");
+      return gamma(units::parse_duration(args[1]), static_cast<double>(k));
     }
-    return empirical(std::move(values));
+    case Form::Uniform:
+      need(2, "uniform(LOW, HIGH)");
+      return uniform(units::parse_duration(args[0]), units::parse_duration(args[1]));
+    case Form::Empirical: break;
   }
-  throw std::invalid_argument("unknown distribution '" + std::string(name) +
-                              "' (expected const, exp, lognormal, gamma, erlang, uniform or empirical)");
+  need(1, "empirical(FILE)");
+  std::string path(args[0]);
+  if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
+  return empirical(read_samples(path));
 }
 
 std::string Distribution::to_string() const {

@@ -1,39 +1,57 @@
 #pragma once
 /// The pending-event set of the simulation: a binary min-heap ordered by (time, insertion
 /// sequence), so that events at the same time run in the order they were scheduled and a
-/// run is deterministic. No allocation once the heap has grown to its working size.
+/// run is deterministic. No allocation once the heap has grown to its working size. What an
+/// event does is the EventTable's business: the queue only orders them.
 
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace rapture {
 
-/// What an event does; `id` is a job, a user or a workload source depending on the kind.
-enum class EventKind : uint8_t {
-  Arrival,      ///< next open-loop arrival of workload source `id`
-  UserWake,     ///< closed-loop user `id` ends thinking and sends a request
-  JobArrive,    ///< job `id` reaches its replica
-  ComputeDone,  ///< job `id` finished its CPU demand
-  ReplyArrive,  ///< the reply of job `id` reaches its caller
-  BinEnd,       ///< a metric bin closes
-  WarmupEnd,    ///< the warm-up period ends
-  CallTimeout,  ///< the current try of call `id` times out (stale unless `gen` matches)
-  CallDeadline, ///< the overall deadline of call `id` (stale unless `gen` matches)
-  RetryDue,     ///< call `id` sends its next try after backoff (stale unless `gen` matches)
-  BreakerTimer, ///< circuit breaker `id` changes state by itself (stale unless `gen` matches)
-  OutlierTimer, ///< outlier detection interval of service `id` (stale unless `gen` matches)
-  LaneTimer,    ///< the earliest timer of timer lane `id` is due
-  FaultStart,   ///< fault `id` begins
-  FaultEnd,     ///< fault `id` ends
-};
+/// Which handler an event goes to: an index into an EventTable, given out when a component
+/// registers the kinds it handles. The queue never looks at it, so a new kind of event (a
+/// policy's timer, a fault) is registered by its owner without touching this header.
+using EventKind = uint8_t;
 
 struct Event {
   double time;
   uint64_t seq;
-  uint32_t id;
+  uint32_t id;   ///< what the event is about (a visit, a call, a source...): the handler's to interpret
   uint32_t gen;  ///< for timers that may have become stale: must match the target's generation
   EventKind kind;
+};
+
+/// The event kinds and their handlers: a handler is a plain function pointer and its owner,
+/// so dispatching is an indexed indirect call (no allocation, no lookup by name).
+class EventTable {
+ public:
+  using Handler = void (*)(void* owner, const Event& e);
+  /// Registers a handler and returns the kind that reaches it.
+  EventKind add(void* owner, Handler handler) {
+    if (slots_.size() > std::numeric_limits<EventKind>::max()) throw std::logic_error("too many event kinds");
+    slots_.push_back(Slot{handler, owner});
+    return static_cast<EventKind>(slots_.size() - 1);
+  }
+  /// Registers `owner->*Method(const Event&)`.
+  template <auto Method, typename Owner>
+  EventKind add(Owner* owner) {
+    return add(owner, [](void* o, const Event& e) { (static_cast<Owner*>(o)->*Method)(e); });
+  }
+  /// Runs the handler of `e.kind`.
+  void dispatch(const Event& e) const {
+    const Slot& s = slots_[e.kind];
+    s.handler(s.owner, e);
+  }
+
+ private:
+  struct Slot {
+    Handler handler;
+    void* owner;
+  };
+  std::vector<Slot> slots_;
 };
 
 class EventQueue {

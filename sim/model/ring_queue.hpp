@@ -1,5 +1,5 @@
 #pragma once
-/// A growable ring buffer: a replica's waiting line of job ids, served from the front (FIFO)
+/// A growable ring buffer: a replica's waiting line of visit ids, served from the front (FIFO)
 /// or the back (LIFO), or a lane of timers that expire in order. It grows by doubling and
 /// never shrinks, so a steady state allocates nothing.
 

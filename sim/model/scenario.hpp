@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "model/design/design_spec.hpp"
 #include "model/distribution.hpp"
 #include "model/policy/circuit_breaker.hpp"
@@ -193,16 +194,11 @@ struct FaultSpec {
     return kind == Kind::Crash || kind == Kind::Latency || kind == Kind::Error || kind == Kind::QueueShrink ||
            kind == Kind::WorkerShrink || kind == Kind::Swallow;
   }
-  /// A latency fault's call "caller -> callee", split and trimmed; nullopt when it names a service.
+  /// A latency fault's call "caller -> callee", split and trimmed; nullopt when it names a
+  /// service. The scenario reader rejects a target with an arrow that is not one such call.
   [[nodiscard]] std::optional<std::pair<std::string, std::string>> target_call() const {
-    const auto arrow = target.find("->");
-    if (kind != Kind::Latency || arrow == std::string::npos) return std::nullopt;
-    auto trim = [](std::string t) {
-      t.erase(0, t.find_first_not_of(' '));
-      t.erase(t.find_last_not_of(' ') + 1);
-      return t;
-    };
-    return std::pair{trim(target.substr(0, arrow)), trim(target.substr(arrow + 2))};
+    if (kind != Kind::Latency) return std::nullopt;
+    return text::split_edge(target);
   }
 };
 

@@ -287,7 +287,7 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
 }
 
 /// Layers the scenario's policies onto every synchronous edge: all edges, then by callee kind,
-/// then per edge. Returns the policy index of each edge (kNoPolicy when none applies).
+/// then per edge. Returns the policy index of each edge (kNone when none applies).
 std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario& scenario,
                                        const std::vector<CallEdge>& edges, const std::vector<CallEdgeDesc>& descs,
                                        System& sys) {
@@ -307,7 +307,7 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
                                        topology.name + "'");
     }
   }
-  std::vector<uint32_t> out(descs.size(), kNoPolicy);
+  std::vector<uint32_t> out(descs.size(), kNone);
   for (size_t i = 0; i < descs.size(); ++i) {
     const auto caller = static_cast<uint32_t>(boost::source(descs[i], g));
     const auto callee = static_cast<uint32_t>(boost::target(descs[i], g));

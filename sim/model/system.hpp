@@ -60,17 +60,17 @@ struct EdgePolicy {
   int64_t bulkhead = 0;              ///< max concurrent calls per caller replica; 0 = none
 };
 
+/// An absent index: no policy on a call, no parent visit, no user, no target of a fault.
+inline constexpr uint32_t kNone = 0xffffffffu;
 
-inline constexpr uint32_t kNoPolicy = 0xffffffffu;
-
-/// A fault with its target resolved to indices (kNoPolicy where not applicable).
+/// A fault with its target resolved to indices (kNone where not applicable).
 struct FaultConfig {
   FaultSpec spec;
-  uint32_t service = kNoPolicy;  ///< crash, latency, error, queue/worker shrink, swallow
-  uint32_t replica = kNoPolicy;  ///< crash of one replica (global index); kNoPolicy: all of the service
-  uint32_t host = kNoPolicy;     ///< slowdown, host failure
-  uint32_t workload = kNoPolicy; ///< load spike or mix shift of one source; kNoPolicy: all
-  uint32_t caller = kNoPolicy;   ///< latency on an edge: caller and callee services
+  uint32_t service = kNone;  ///< crash, latency, error, queue/worker shrink, swallow
+  uint32_t replica = kNone;  ///< crash of one replica (global index); kNone: all of the service
+  uint32_t host = kNone;     ///< slowdown, host failure
+  uint32_t workload = kNone; ///< load spike or mix shift of one source; kNone: all
+  uint32_t caller = kNone;   ///< latency on an edge: caller and callee services
   std::vector<uint32_t> mix_types;       ///< mix shift: request types
   std::vector<double> mix_cumulative;    ///< mix shift: cumulative weights ending at 1
 };
@@ -83,7 +83,7 @@ struct CallConfig {
   uint32_t count = 1;
   bool critical = true;
   double request_bytes = 0, response_bytes = 0;
-  uint32_t policy = kNoPolicy;  ///< index into System::edge_policies
+  uint32_t policy = kNone;  ///< index into System::edge_policies
 };
 
 /// Calls issued together: a sequential stage holds one call (made `count` times, one after

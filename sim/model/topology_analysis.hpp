@@ -1,52 +1,48 @@
 #pragma once
-/// Structural analysis of a topology: what `rapture topology FILE` prints, and the check that
-/// rejects synchronous call cycles (a request on such a cycle could recurse without bound).
+/// The call graph of a topology as requests follow it, and its cycles of synchronous calls: the
+/// model rejects a design whose synchronous calls could recurse without bound, and the
+/// structural metrics (analysis/topology_stats.hpp, analysis/structural_complexity.hpp) build on
+/// the same graph.
 
-#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include <boost/graph/filtered_graph.hpp>
 
 #include "model/topology.hpp"
 
 namespace rapture {
 
-/// Structural facts about a topology. "Active" calls are those not marked `active="false"`.
-struct TopologyStats {
-  size_t services = 0;
-  std::array<size_t, kServiceKinds> services_per_kind{};  ///< indexed by ServiceKind
-  size_t calls = 0;                                       ///< all edges
-  size_t sync_calls = 0;                                  ///< active synchronous edges (in-process calls block too)
-  size_t async_calls = 0;                                 ///< active asynchronous edges
-  size_t inactive_calls = 0;                              ///< dead call sites; calls == sync + async + inactive
-
-  /// Frontend-kind services; when there is none, services no active call reaches.
-  std::vector<std::string> entries;
-
-  std::string max_fan_out_service;  ///< first service (file order) with the largest fan-out
-  size_t max_fan_out = 0;           ///< distinct callees over active calls
-
-  /// Services on the longest call path from an entry over active calls (an entry alone is 1).
-  /// Exact when the active call graph is acyclic; otherwise each cycle (strongly connected
-  /// component) counts with all its services, an upper bound on any simple path.
-  size_t depth = 0;
-  bool depth_exact = true;  ///< false when `depth` is the upper bound of a cyclic graph
-
-  /// Cycles of active synchronous calls: each a strongly connected component of more than one
-  /// service, or a service calling itself; services in file order.
-  std::vector<std::vector<std::string>> sync_cycles;
-
-  /// Services that no entry reaches over active calls, in file order.
-  std::vector<std::string> unreachable;
+/// Keeps the calls a request can follow: active ones, and only synchronous ones if asked
+/// (in-process calls block their caller too).
+struct CallFilter {
+  const TopologyGraph* graph = nullptr;  ///< default-constructible, as filtered_graph requires
+  bool sync_only = false;
+  bool operator()(const CallEdgeDesc& e) const {
+    const CallEdge& call = (*graph)[e];
+    return call.active && (!sync_only || call.mode != CallMode::Async);
+  }
 };
 
-/// Computes the structural facts of a topology.
-TopologyStats analyze_topology(const Topology& topology);
+/// A topology's graph seen through a CallFilter; its vertices are the topology's services.
+using CallGraph = boost::filtered_graph<TopologyGraph, CallFilter>;
 
-/// The cycles of active synchronous calls (see TopologyStats::sync_cycles).
+/// The calls of `topology` a request can follow (only the synchronous ones if `sync_only`).
+CallGraph call_graph(const Topology& topology, bool sync_only);
+
+/// The strongly connected components of a call graph.
+struct CallComponents {
+  std::vector<size_t> of;    ///< component of each service
+  std::vector<bool> cyclic;  ///< by component: more than one service, or one service calling itself
+  size_t count = 0;
+};
+
+/// The components of `graph`, numbered by boost::strong_components.
+CallComponents call_components(const CallGraph& graph);
+
+/// Cycles of active synchronous calls: each a strongly connected component of more than one
+/// service, or a service calling itself; ordered by their first service, services in file order.
 std::vector<std::vector<std::string>> sync_cycles(const Topology& topology);
-
-/// A human-readable multi-line report of the topology and its stats.
-std::string format_topology_report(const Topology& topology, const TopologyStats& stats);
 
 }  // namespace rapture

@@ -31,6 +31,21 @@ class TopologiesTest(RaptureTest):
                 out, _ = self.run_ok(["topology", topo])
                 self.assertIn("services", out)
 
+    def test_report_names_the_findings(self):
+        for name, fragments in (
+                ("deathstarbench_socialNetwork.dot",
+                 ("topology 'deathstarbench_socialNetwork'", "26 (2 frontend, 11 service, 6 cache, 7 db)",
+                  "33 (33 sync", "user-service <-> social-graph-service", "unreachable  media-memcached",
+                  "upper bound", "compose-post-service: unique-id-service, user-service, text-service")),
+                ("styleflow.dot",
+                 ("frontend: {catalog; pricing; inventory; recommendations (soft)}, search (p=0.35)",
+                  "app-2: search, recommendations", "notifications (dead)", "order-events (async)",
+                  "cart-db (x2)", "sync cycles  none"))):
+            with self.subTest(topology=name):
+                out, _ = self.run_ok(["topology", os.path.join(SOURCE_DIR, "topologies", name)])
+                for fragment in fragments:
+                    self.assertIn(fragment, out)
+
     def test_every_topology_has_a_scenario(self):
         used = {topology_of(s) for s in SCENARIOS}
         for topo in TOPOLOGIES:

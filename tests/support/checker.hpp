@@ -1,6 +1,6 @@
 #pragma once
 /// Runs the independent reader of results files, analysis/check_results.py (Debian's
-/// python3 with h5py), on a file and keeps what it printed and its exit code.
+/// python3 with h5py), or a Python snippet, on a file and keeps what it printed and its exit code.
 
 #include <sys/wait.h>
 
@@ -16,11 +16,8 @@ struct CheckerResult {
   std::string output;  ///< stdout, plus stderr when asked for
 };
 
-inline CheckerResult run_checker(const std::filesystem::path& file, const std::string& args = "",
-                                 bool with_stderr = true) {
-  const std::string command = std::string("'") + RAPTURE_PYTHON3 + "' '" + RAPTURE_SOURCE_DIR +
-                              "/analysis/check_results.py' '" + file.string() + "' " + args +
-                              (with_stderr ? " 2>&1" : "");
+/// Runs `command` with the shell; keeps what it printed on stdout and its exit code.
+inline CheckerResult run_shell(const std::string& command) {
   CheckerResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("popen failed");
@@ -30,6 +27,18 @@ inline CheckerResult run_checker(const std::filesystem::path& file, const std::s
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+inline CheckerResult run_checker(const std::filesystem::path& file, const std::string& args = "",
+                                 bool with_stderr = true) {
+  return run_shell(std::string("'") + RAPTURE_PYTHON3 + "' '" + RAPTURE_SOURCE_DIR + "/analysis/check_results.py' '" +
+                   file.string() + "' " + args + (with_stderr ? " 2>&1" : ""));
+}
+
+/// Runs a Python snippet with h5py on `file` (given as sys.argv[1]), stderr with stdout. The
+/// snippet goes inside double quotes: it must not contain any.
+inline CheckerResult run_python(const std::filesystem::path& file, const std::string& code) {
+  return run_shell(std::string("'") + RAPTURE_PYTHON3 + "' -c \"" + code + "\" '" + file.string() + "' 2>&1");
 }
 
 }  // namespace rapture::testing

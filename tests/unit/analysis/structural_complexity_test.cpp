@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "io/topology_reader.hpp"
-#include "model/topology_analysis.hpp"
+#include "analysis/topology_stats.hpp"
 
 namespace rapture {
 namespace {

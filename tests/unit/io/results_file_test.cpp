@@ -751,14 +751,9 @@ std::string python_output(const fs::path& file, const std::string& code) {
   const std::string command = std::string("'") + RAPTURE_PYTHON3 +
                               "' -c 'import sys, h5py, numpy as np\npath = sys.argv[1]\n" + code + "' '" +
                               file.string() + "' 2>&1";
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  EXPECT_EQ(::pclose(pipe), 0) << output;
-  return output;
+  const testing::CheckerResult result = testing::run_shell(command);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  return result.output;
 }
 
 TEST(ResultsFile, EdgesAndBreakerEventsReadBackByTheIndependentChecker) {

@@ -2,13 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/checker.hpp"
-#include "support/temp_dir.hpp"
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -20,6 +15,8 @@
 #include "common/error.hpp"
 #include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
+#include "support/checker.hpp"
+#include "support/temp_dir.hpp"
 
 namespace rapture {
 namespace {
@@ -30,20 +27,7 @@ using testing::TempDir;
 
 using testing::CheckerResult;
 using testing::run_checker;
-
-/// Runs a Python snippet with h5py on `file` (given as sys.argv[1]); returns its output.
-CheckerResult run_python(const fs::path& file, const std::string& code) {
-  const std::string command = std::string("'") + RAPTURE_PYTHON3 + "' -c \"" + code + "\" '" + file.string() + "' 2>&1";
-  CheckerResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::run_python;
 
 // ---- a small synthetic run, consistent enough for the checker -------------------------------
 
@@ -125,6 +109,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
   const size_t n_s = info.services.size(), n_r = info.request_types.size(), n_e = info.edges.size();
   RunDigest expected;
   expected.bin_width = info.bin_width;
+  expected.duration = info.duration;
 
   ResultsFile file(path.string());
   auto writer = file.begin_run(info);
@@ -246,6 +231,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
 
 void expect_same_digest(const RunDigest& actual, const RunDigest& expected) {
   EXPECT_EQ(actual.bin_width, expected.bin_width);
+  EXPECT_EQ(actual.duration, expected.duration);
   EXPECT_EQ(actual.goodput, expected.goodput);
   EXPECT_EQ(actual.offered, expected.offered);
   EXPECT_EQ(actual.error_rate, expected.error_rate);

@@ -606,6 +606,42 @@ std::vector<BadCase> bad_cases() {
        "key hypothesis.probes[0].below", "unknown unit"},
       {"rate tolerance not a rate", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: goodput, above: fast}\n", 9,
        "key hypothesis.probes[0].above", "expected a rate"},
+      // Lists of choices come from the tables the words are parsed with: none can be forgotten.
+      {"unknown key lists every key", kHead + kWork + "services:\n  payment: {replcas: 2}\n", 8,
+       "key services.payment.replcas",
+       "expected one of replicas, workers, queue, service_time, host, discipline, balancer or error_rate)"},
+      {"unknown fault kind", kHead + kWork + "faults:\n  - {kind: meltdown, target: cart, start: 1s}\n", 8,
+       "key faults[0].kind",
+       "unknown fault kind 'meltdown' (expected crash, latency, error, slowdown, queue_shrink, worker_shrink, "
+       "host_failure, swallow, load_spike, link_degradation, partition or mix_shift)"},
+      {"fault kind not a word", kHead + kWork + "faults:\n  - {kind: [crash], target: cart, start: 1s}\n", 8,
+       "key faults[0].kind", "expected crash, latency, error,"},
+      {"unknown retry condition", kHead + kWork + "policies:\n  defaults:\n    retry: {retry_on: [timeout, reset]}\n",
+       9, "key policies.defaults.retry.retry_on[1]",
+       "unknown retry condition 'reset' (expected timeout, error, overflow or circuit_open)"},
+      {"unknown backoff", kHead + kWork + "policies:\n  defaults:\n    retry: {backoff: {kind: linear}}\n", 9,
+       "key policies.defaults.retry.backoff.kind",
+       "unknown backoff 'linear' (expected none, constant, exponential, full_jitter or decorrelated_jitter)"},
+      {"unknown breaker preset", kHead + kWork + "policies:\n  defaults:\n    circuit_breaker: sentinel\n", 9,
+       "key policies.defaults.circuit_breaker",
+       "unknown circuit breaker preset 'sentinel' (expected resilience4j or hystrix)"},
+      {"unknown breaker window: aliases left out", kHead + kWork +
+       "policies:\n  defaults:\n    circuit_breaker: {window: sliding}\n", 9,
+       "key policies.defaults.circuit_breaker.window", "unknown window 'sliding' (expected count_based or time_based)"},
+      {"unknown outlier preset", kHead + kWork + "protection:\n  cart: {outlier_ejection: istio}\n", 8,
+       "key protection.cart.outlier_ejection", "unknown outlier ejection preset 'istio' (expected envoy)"},
+      {"unknown shedding", kHead + kWork + "protection:\n  cart: {shedding: red}\n", 8, "key protection.cart.shedding",
+       "unknown shedding 'red' (expected none, codel or adaptive_lifo)"},
+      {"unknown kind in policies.by_kind", kHead + kWork + "policies:\n  by_kind:\n    servic: {retry: envoy}\n", 9,
+       "key policies.by_kind.servic", "did you mean 'service'? expected one of frontend, service, cache, db or queue)"},
+      {"calls above the topology's bound", kHead + kWork + "edges:\n  a -> b: {calls: 10001}\n", 8,
+       "key edges.\"a -> b\".calls", "from 1 to 10000"},
+      {"latency fault on a malformed call",
+       kHead + kWork + "faults:\n  - {kind: latency, target: \"a -> b -> c\", latency: 5ms, start: 1s, end: 2s}\n", 8,
+       "key faults[0].target", "expected an edge such as \"frontend -> cart\", got 'a -> b -> c'"},
+      {"latency fault on a call without callee",
+       kHead + kWork + "faults:\n  - {kind: latency, target: \"a ->\", latency: 5ms, start: 1s, end: 2s}\n", 8,
+       "key faults[0].target", "expected an edge such as"},
   };
 }
 
@@ -631,6 +667,40 @@ TEST(ScenarioReader, BadInputIsLocated) {
   for (const auto& c : bad_cases()) {
     expect_located(c);
   }
+}
+
+TEST(ScenarioReader, KeywordsAndTheirAliasesAreRead) {
+  const Scenario s = parse_scenario(kHead + kWork +
+                                        "policies:\n"
+                                        "  defaults:\n"
+                                        "    retry: {retry_on: [overflow, circuit_open], backoff: {kind: full_jitter}}\n"
+                                        "    circuit_breaker: {window: time, window_size: 10s}\n"
+                                        "  by_kind:\n"
+                                        "    db: {circuit_breaker: {preset: hystrix, window: count}}\n"
+                                        "protection:\n"
+                                        "  cart: {shedding: adaptive_lifo}\n"
+                                        "faults:\n"
+                                        "  - {kind: latency, target: \" a->b \", latency: 5ms, start: 1s, end: 2s}\n"
+                                        "  - {kind: latency, target: cart, latency: 5ms, start: 1s, end: 2s}\n",
+                                    "s.yaml", "/d");
+  ASSERT_TRUE(s.policy_all.retry.has_value());
+  const RetryOn on = s.policy_all.retry->retry_on;
+  EXPECT_FALSE(on.timeout);
+  EXPECT_FALSE(on.error);
+  EXPECT_TRUE(on.overflow);
+  EXPECT_TRUE(on.circuit_open);
+  EXPECT_EQ(s.policy_all.retry->backoff.kind, Backoff::Kind::FullJitter);
+  ASSERT_TRUE(s.policy_all.circuit_breaker.has_value());
+  EXPECT_EQ(s.policy_all.circuit_breaker->window, CircuitBreakerConfig::Window::TimeBased);
+  EXPECT_EQ(s.policy_all.circuit_breaker->window_size, 10);
+  const auto& db = s.policy_by_kind[static_cast<size_t>(ServiceKind::Db)];
+  ASSERT_TRUE(db.circuit_breaker.has_value());
+  EXPECT_EQ(db.circuit_breaker->window, CircuitBreakerConfig::Window::CountBased);
+  ASSERT_EQ(s.protections.size(), 1u);
+  EXPECT_EQ(s.protections[0].shedding, ProtectionSpec::Shedding::AdaptiveLifo);
+  ASSERT_EQ(s.faults.size(), 2u);
+  EXPECT_EQ(s.faults[0].target_call(), (std::pair<std::string, std::string>{"a", "b"}));
+  EXPECT_EQ(s.faults[1].target_call(), std::nullopt);
 }
 
 TEST(ScenarioReader, BadFilesAreLocated) {

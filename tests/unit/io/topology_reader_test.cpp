@@ -296,6 +296,60 @@ TEST(TopologyReader, WritesTypedFieldsOfProgrammaticTopologies) {
   EXPECT_EQ(changed.graph[0].params.replicas, 5);
 }
 
+TEST(TopologyReader, WrittenDotKeepsQuotesAndLabelEscapes) {
+  // DOT escapes only '"' in a quoted string; a backslash stays as written, so that a label's
+  // "\n" is still Graphviz's line break when the file is drawn and reads back unchanged.
+  Topology t;
+  t.name = "the \"shop\"";
+  ServiceNode a;
+  a.name = "a \"c\" d";
+  a.attributes["label"] = "line\\nnext";
+  const auto va = t.add_service(a);
+  ServiceNode b;
+  b.name = "b";
+  const auto vb = t.add_service(b);
+  t.add_call(va, vb, CallEdge{});
+  std::ostringstream out;
+  write_topology_dot(t, out);
+  EXPECT_NE(out.str().find("\"line\\nnext\""), std::string::npos) << out.str();
+  const Topology back = read_topology_dot(out.str(), "x.dot");
+  EXPECT_EQ(back.name, t.name);
+  EXPECT_EQ(back.graph[0].name, a.name);
+  EXPECT_EQ(back.graph[0].attributes.at("label"), "line\\nnext");
+  EXPECT_EQ(callees(back, a.name), (std::vector<std::string>{"b"}));
+}
+
+TEST(TopologyReader, KeepsEveryNodeAttributeAndIgnoresGraphAttributes) {
+  // node_id is the key under which Boost names a node; a node attribute of that name is kept.
+  const Topology t = read_topology_dot(
+      "digraph g {\n  rankdir=LR\n  graph [label=\"x\"]\n  b [node_id=7, replicas=2]\n  a -> b [node_id=3]\n}\n",
+      "g.dot");
+  ASSERT_EQ(t.service_count(), 2u);
+  EXPECT_EQ(t.graph[0].name, "b");
+  EXPECT_EQ(t.graph[0].attributes.at("node_id"), "7");
+  EXPECT_EQ(t.graph[0].params.replicas, 2);
+  EXPECT_EQ(t.graph[0].line, 4);
+  EXPECT_EQ(t.graph[1].name, "a");
+  EXPECT_EQ(call(t, "a", "b")->attributes.at("node_id"), "3");
+  EXPECT_EQ(call(t, "a", "b")->line, 5);
+}
+
+TEST(TopologyReader, AnonymousGroupsFollowBoostsGrammar) {
+  // Boost 1.74 reads `{{ a b }` as one anonymous group; lines are found the same way.
+  const Topology t = read_topology_dot("digraph g {\n  {{ a b }\n  a -> b\n}\n", "g.dot");
+  ASSERT_EQ(t.service_count(), 2u);
+  EXPECT_EQ(t.graph[0].line, 2);
+  EXPECT_EQ(call(t, "a", "b")->line, 3);
+  try {
+    read_topology_dot("digraph g {\n  " + std::string(300, '{') + " a " + std::string(300, '}') + "\n}\n", "g.dot");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    // Boost's 150 groups close early; the scan agrees with Boost on where.
+    EXPECT_EQ(e.where().line, 2) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected the end of the file"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TopologyReader, ReadsDotFromMemory) {
   const Topology t = read_topology_dot(
       "digraph {\n"

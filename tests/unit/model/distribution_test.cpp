@@ -49,6 +49,9 @@ TEST(Distribution, ParsesEveryForm) {
       {"erlang(3, 9ms)", Distribution::Kind::Gamma, 0.009, 1.0 / 3},
       {"uniform(1ms, 3ms)", Distribution::Kind::Uniform, 0.002, 1.0 / 12},
       {"uniform(2ms, 2ms)", Distribution::Kind::Uniform, 0.002, 0},
+      // Any whitespace around the text and its parts: a YAML block scalar keeps its final newline.
+      {"exp(5ms)\n", Distribution::Kind::Exponential, 0.005, 1},
+      {"\tgamma(\t10ms,\t2 )\r\n", Distribution::Kind::Gamma, 0.01, 0.5},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
@@ -68,6 +71,17 @@ TEST(Distribution, EmpiricalReadsAFileRelativeToTheBaseDirectory) {
   EXPECT_NEAR(relative.scv(), (2.0 / 3 * 1e-6) / 4e-6, 1e-9);  // population variance 2/3 ms^2
   const Distribution by_path = Distribution::parse("empirical(" + absolute + ")", "/nonexistent");
   EXPECT_NEAR(by_path.mean(), 0.002, 1e-15);
+}
+
+TEST(Distribution, EmpiricalSkipsTheBlankLinesOfAWindowsFile) {
+  const TempDir dir;
+  (void)dir.write("crlf.txt", "# service times\r\n1ms\r\n\r\n3ms\r\n");
+  EXPECT_NEAR(Distribution::parse("empirical(crlf.txt)", dir.str()).mean(), 0.002, 1e-15);
+}
+
+TEST(Distribution, UnknownFormListsTheFormsButNotTheirAliases) {
+  EXPECT_EQ(error_of("weibull(1ms, 2)"),
+            "unknown distribution 'weibull' (expected const, exp, lognormal, gamma, erlang, uniform or empirical)");
 }
 
 TEST(Distribution, ParseErrorsSayWhatWasExpected) {
