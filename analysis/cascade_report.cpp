@@ -561,23 +561,12 @@ void journal_hot_spots(Context& c) {
   }
 }
 
-/// DOT quoting that escapes backslashes too, unlike text::dot_quote (which keeps the topology
-/// writer's escapes): the labels' "\\n" have always been stored escaped in propagation_dot.
-std::string dot_quote(const std::string& text) {
-  std::string out = "\"";
-  for (const char ch : text) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
-
 std::string build_dot(const Context& c) {
   const auto& r = c.report;
-  std::string dot = "digraph " + dot_quote("propagation: " + c.sys.name) + " {\n";
+  std::string dot = "digraph " + text::dot_quote("propagation: " + c.sys.name) + " {\n";
   dot += "  rankdir=LR;\n  node [shape=box, style=filled, fillcolor=white, fontname=Helvetica];\n";
   dot += "  label=" +
-         dot_quote(std::isnan(r.trigger_start)
+         text::dot_quote(std::isnan(r.trigger_start)
                        ? std::string("no fault")
                        : fmt::format("trigger {:.1f}-{:.1f} s; red: touched by the fault, orange: dependency, purple: "
                                      "emergent; onset times in seconds",
@@ -596,20 +585,20 @@ std::string build_dot(const Context& c) {
       label += "\\ntouched, stayed healthy";
       fill = "#fbe3e3";
     }
-    dot += "  " + dot_quote(c.name(s)) + " [label=" + dot_quote(label) + ", fillcolor=" + dot_quote(fill) + extra +
+    dot += "  " + text::dot_quote(c.name(s)) + " [label=" + text::dot_quote(label) + ", fillcolor=" + text::dot_quote(fill) + extra +
            "];\n";
   }
   for (uint32_t s = 0; s < c.sys.services.size(); ++s) {
     for (const auto d : c.graph.sync_callees[s]) {
-      dot += "  " + dot_quote(c.name(s)) + " -> " + dot_quote(c.name(d)) + " [color=gray80];\n";
+      dot += "  " + text::dot_quote(c.name(s)) + " -> " + text::dot_quote(c.name(d)) + " [color=gray80];\n";
     }
   }
   for (const auto& node : r.propagation) {
     if (node.parent == kNone) continue;
     const bool emergent = node.cause == Cause::Emergent;
-    dot += "  " + dot_quote(c.name(node.parent)) + " -> " + dot_quote(c.name(node.service)) +
+    dot += "  " + text::dot_quote(c.name(node.parent)) + " -> " + text::dot_quote(c.name(node.service)) +
            " [color=" + (emergent ? "purple, style=dashed" : "red") + ", penwidth=2, constraint=false, label=" +
-           dot_quote(fmt::format("{}{:.1f} s", emergent ? node.via + "\\n" : "", node.onset)) + "];\n";
+           text::dot_quote(fmt::format("{}{:.1f} s", emergent ? node.via + "\\n" : "", node.onset)) + "];\n";
   }
   return dot + "}\n";
 }

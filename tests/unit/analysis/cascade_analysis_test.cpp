@@ -117,6 +117,10 @@ TEST(CascadeAnalysis, ACrashSpreadsUpTheChainAsDependencies) {
   EXPECT_EQ(rep.service(45, 2, 3), Health::Failed);
   EXPECT_EQ(rep.service(30, 2, 3), Health::Healthy);
   EXPECT_NE(rep.dot.find("\"c\" -> \"b\" [color=red"), std::string::npos);
+  // A label's lines are separated by Graphviz's "\n" escape, not by an escaped backslash
+  // (which Graphviz would draw as the two characters \n).
+  EXPECT_NE(rep.dot.find("[label=\"b\\nfailed at "), std::string::npos) << rep.dot;
+  EXPECT_EQ(rep.dot.find("\\\\n"), std::string::npos) << rep.dot;
 }
 
 TEST(CascadeAnalysis, OneUnhealthyBinIsNotAnOnset) {
