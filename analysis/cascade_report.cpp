@@ -95,7 +95,7 @@ struct Context {
   SystemGraph graph;
   HealthTimeline health;
   CascadeReport& report;
-  std::vector<int32_t> node_of;  ///< by service: index in report.propagation, -1 when healthy throughout
+  std::vector<int32_t> node_of;         ///< by service: index in report.propagation, -1 when healthy throughout
   std::vector<double> edge_retry_base;  ///< by edge: baseline retries per call
 
   [[nodiscard]] double t(int64_t bin) const { return static_cast<double>(bin) * sys.bin_width; }
@@ -342,14 +342,10 @@ void journal_onsets(Context& c) {
       case Cause::Emergent:
         why = "no call path from the fault reaches it; ";
         switch (node.mechanism) {
-          case Mechanism::SharedHost:
-            why += "it shares " + node.via + " with " + c.name(node.parent);
-            break;
+          case Mechanism::SharedHost: why += "it shares " + node.via + " with " + c.name(node.parent); break;
           case Mechanism::Retries: why += "retries on " + node.via + " spiked"; break;
           case Mechanism::LoadSurge: why += "its arrivals surged (" + node.via + ")"; break;
-          case Mechanism::SharedDownstream:
-            why += "it shares its " + node.via + " with " + c.name(node.parent);
-            break;
+          case Mechanism::SharedDownstream: why += "it shares its " + node.via + " with " + c.name(node.parent); break;
           default: why += "no coupling in the model explains it"; break;
         }
         break;
@@ -375,11 +371,13 @@ void journal_requests(Context& c) {
     if (symptom == Symptom::Latency) {
       e.magnitude = row.latency_mean;
       e.baseline = band.latency;
-      e.note = fmt::format("{} requests slowed: mean {} vs {} baseline", e.place, millis(e.magnitude), millis(e.baseline));
+      e.note =
+          fmt::format("{} requests slowed: mean {} vs {} baseline", e.place, millis(e.magnitude), millis(e.baseline));
     } else {
       e.magnitude = error_share(row, c.spec.min_samples);
       e.baseline = band.error_share;
-      e.note = fmt::format("{} requests failing: {} vs {} baseline", e.place, percent(e.magnitude), percent(e.baseline));
+      e.note =
+          fmt::format("{} requests failing: {} vs {} baseline", e.place, percent(e.magnitude), percent(e.baseline));
     }
     c.report.journal.push_back(std::move(e));
   }
@@ -398,7 +396,8 @@ void journal_services(Context& c) {
       const double overflow =
           ended > 0 ? static_cast<double>(row.errors[static_cast<int>(ErrorCause::QueueOverflow)]) / ended : 0.0;
       return queue_fill(row, svc) >= c.spec.queue_saturation ||
-             (ended >= static_cast<uint64_t>(c.spec.min_samples) && overflow > band.overflow_share + c.spec.degraded_error);
+             (ended >= static_cast<uint64_t>(c.spec.min_samples) &&
+              overflow > band.overflow_share + c.spec.degraded_error);
     };
     for_each_episode(from, bins, 1, saturated, [&](int64_t first, int64_t last) {
       double peak = 0;
@@ -417,13 +416,14 @@ void journal_services(Context& c) {
     if (band.busy_share < kWorkersExhausted) {
       const double workers = static_cast<double>(svc.workers * svc.replicas);
       for_each_episode(
-          from, bins, c.spec.onset_bins, [&](int64_t b) { return c.series.service(b, s).busy_mean >= kWorkersExhausted * workers; },
+          from, bins, c.spec.onset_bins,
+          [&](int64_t b) { return c.series.service(b, s).busy_mean >= kWorkersExhausted * workers; },
           [&](int64_t first, int64_t last) {
-            c.report.journal.push_back({c.t(first), Category::QueueExhaustion, Signal::WorkersExhausted, svc.name,
-                                        c.series.service(first, s).busy_mean / workers, band.busy_share,
-                                        fmt::format("{}: all {} workers busy for {:.0f} s (baseline {} busy)", svc.name,
-                                                    svc.workers * svc.replicas, c.t(last + 1) - c.t(first),
-                                                    percent(band.busy_share))});
+            c.report.journal.push_back(
+                {c.t(first), Category::QueueExhaustion, Signal::WorkersExhausted, svc.name,
+                 c.series.service(first, s).busy_mean / workers, band.busy_share,
+                 fmt::format("{}: all {} workers busy for {:.0f} s (baseline {} busy)", svc.name,
+                             svc.workers * svc.replicas, c.t(last + 1) - c.t(first), percent(band.busy_share))});
           });
     }
     if (c.health.has_baseline) {
@@ -438,10 +438,10 @@ void journal_services(Context& c) {
             }
             const Category cat = retried ? Category::RetryAmplification
                                          : (c.graph.touched(s) ? Category::FaultEffect : category_of(c, s));
-            c.report.journal.push_back({c.t(first), cat, Signal::LoadSurge, svc.name, peak / band.arrivals, 1.0,
-                                        fmt::format("{} arrivals up to {:.1f}x the baseline for {:.0f} s{}", svc.name,
-                                                    peak / band.arrivals, c.t(last + 1) - c.t(first),
-                                                    retried ? ", with callers retrying" : "")});
+            c.report.journal.push_back(
+                {c.t(first), cat, Signal::LoadSurge, svc.name, peak / band.arrivals, 1.0,
+                 fmt::format("{} arrivals up to {:.1f}x the baseline for {:.0f} s{}", svc.name, peak / band.arrivals,
+                             c.t(last + 1) - c.t(first), retried ? ", with callers retrying" : "")});
           });
     }
   }
@@ -460,12 +460,11 @@ void journal_edges(Context& c) {
             peak = std::max(peak, c.retry_ratio(b, e));
             retries += c.series.edge(b, e).retries;
           }
-          c.report.journal.push_back({c.t(first), Category::RetryAmplification, Signal::RetrySpike, edge.name, peak,
-                                      c.edge_retry_base[e],
-                                      fmt::format("{}: up to {:.2f} retries per call ({:.2f} baseline), {} retries in "
-                                                  "{:.0f} s",
-                                                  edge.name, peak, c.edge_retry_base[e], retries,
-                                                  c.t(last + 1) - c.t(first))});
+          c.report.journal.push_back(
+              {c.t(first), Category::RetryAmplification, Signal::RetrySpike, edge.name, peak, c.edge_retry_base[e],
+               fmt::format("{}: up to {:.2f} retries per call ({:.2f} baseline), {} retries in "
+                           "{:.0f} s",
+                           edge.name, peak, c.edge_retry_base[e], retries, c.t(last + 1) - c.t(first))});
         });
   }
   // Breaker openings, grouped into episodes per edge.
@@ -536,12 +535,12 @@ void measure_recovery(Context& c) {
     c.report.journal.push_back(
         {c.t(at), Category::MetastableLoop, Signal::NotRecovered, c.name(s), error_share(row, c.spec.min_samples),
          c.health.service_band[s].error_share,
-         fmt::format("{} still {} {:.0f} s after the trigger ended{}", c.name(s),
-                     to_string(c.health.service(at, s)), c.spec.metastable_after,
-                     retries > base + c.spec.retry_spike
-                         ? fmt::format(": callers still retry {:.2f} per call, the retry loop sustains the overload",
-                                       retries)
-                         : "")});
+         fmt::format(
+             "{} still {} {:.0f} s after the trigger ended{}", c.name(s), to_string(c.health.service(at, s)),
+             c.spec.metastable_after,
+             retries > base + c.spec.retry_spike
+                 ? fmt::format(": callers still retry {:.2f} per call, the retry loop sustains the overload", retries)
+                 : "")});
   }
 }
 
@@ -554,10 +553,9 @@ void journal_hot_spots(Context& c) {
     for (size_t r = 0; r < nr; ++r) hit += c.graph.reaches[r][node.service] && c.health.request_onset[r] >= 0;
     const double share = static_cast<double>(hit) / static_cast<double>(nr);
     if (hit == 0 || share <= c.spec.hot_spot_share) continue;
-    c.report.journal.push_back({node.onset, Category::ArchitecturalHotSpot, Signal::HotSpot, c.name(node.service),
-                                share, NAN,
-                                fmt::format("the failure of {} reached {} of {} request types", c.name(node.service),
-                                            hit, nr)});
+    c.report.journal.push_back(
+        {node.onset, Category::ArchitecturalHotSpot, Signal::HotSpot, c.name(node.service), share, NAN,
+         fmt::format("the failure of {} reached {} of {} request types", c.name(node.service), hit, nr)});
   }
 }
 
@@ -566,11 +564,12 @@ std::string build_dot(const Context& c) {
   std::string dot = "digraph " + text::dot_quote("propagation: " + c.sys.name) + " {\n";
   dot += "  rankdir=LR;\n  node [shape=box, style=filled, fillcolor=white, fontname=Helvetica];\n";
   dot += "  label=" +
-         text::dot_quote(std::isnan(r.trigger_start)
-                       ? std::string("no fault")
-                       : fmt::format("trigger {:.1f}-{:.1f} s; red: touched by the fault, orange: dependency, purple: "
-                                     "emergent; onset times in seconds",
-                                     r.trigger_start, r.trigger_end)) +
+         text::dot_quote(
+             std::isnan(r.trigger_start)
+                 ? std::string("no fault")
+                 : fmt::format("trigger {:.1f}-{:.1f} s; red: touched by the fault, orange: dependency, purple: "
+                               "emergent; onset times in seconds",
+                               r.trigger_start, r.trigger_end)) +
          ";\n";
   for (uint32_t s = 0; s < c.sys.services.size(); ++s) {
     std::string label = c.name(s), fill = "white", extra;
@@ -585,8 +584,8 @@ std::string build_dot(const Context& c) {
       label += "\\ntouched, stayed healthy";
       fill = "#fbe3e3";
     }
-    dot += "  " + text::dot_quote(c.name(s)) + " [label=" + text::dot_quote(label) + ", fillcolor=" + text::dot_quote(fill) + extra +
-           "];\n";
+    dot += "  " + text::dot_quote(c.name(s)) + " [label=" + text::dot_quote(label) +
+           ", fillcolor=" + text::dot_quote(fill) + extra + "];\n";
   }
   for (uint32_t s = 0; s < c.sys.services.size(); ++s) {
     for (const auto d : c.graph.sync_callees[s]) {
@@ -610,11 +609,12 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
   report.bin_width = sys.bin_width;
   report.metastable_after = spec.metastable_after;
   for (const auto& f : sys.faults) {
-    report.trigger_start = std::isnan(report.trigger_start) ? f.spec.start : std::min(report.trigger_start, f.spec.start);
+    report.trigger_start =
+        std::isnan(report.trigger_start) ? f.spec.start : std::min(report.trigger_start, f.spec.start);
     report.trigger_end = std::isnan(report.trigger_end) ? f.spec.end : std::max(report.trigger_end, f.spec.end);
   }
-  Context c{sys, spec, series, build_system_graph(sys), classify_health(sys, spec, series, report.trigger_start),
-            report, {}, {}};
+  Context c{sys,    spec, series, build_system_graph(sys), classify_health(sys, spec, series, report.trigger_start),
+            report, {},   {}};
   const auto& h = c.health;
   report.bins = h.bins;
   report.has_baseline = h.has_baseline;
@@ -655,7 +655,8 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
     }
     size_t unhealthy = 0;
     for (size_t s = 0; s < ns; ++s) unhealthy += h.service_state[static_cast<size_t>(b) * ns + s] != 0;
-    if (ns > 0) report.peak_unhealthy_share = std::max(report.peak_unhealthy_share, static_cast<double>(unhealthy) / ns);
+    if (ns > 0)
+      report.peak_unhealthy_share = std::max(report.peak_unhealthy_share, static_cast<double>(unhealthy) / ns);
   }
   report.blast_radius_requests = ended > 0 ? static_cast<double>(failures) / ended : 0.0;
   size_t types_hit = 0;
@@ -683,17 +684,16 @@ std::string format_cascade_report(const System& sys, const CascadeReport& r, boo
   if (std::isnan(r.trigger_start)) {
     out += " (no fault in the scenario: every bin judged against the whole measured run)\n";
   } else {
-    out += fmt::format(" (trigger {:.1f}-{:.1f} s; baseline {:.1f}-{:.1f} s{})\n", r.trigger_start, r.trigger_end,
-                       r.baseline_from, r.baseline_to,
-                       r.has_baseline ? "" : ", too short: latency and load not judged");
+    out +=
+        fmt::format(" (trigger {:.1f}-{:.1f} s; baseline {:.1f}-{:.1f} s{})\n", r.trigger_start, r.trigger_end,
+                    r.baseline_from, r.baseline_to, r.has_baseline ? "" : ", too short: latency and load not judged");
   }
   if (r.propagation.empty()) {
     out += "  every service stayed within its baseline band\n";
   } else {
     out += fmt::format("  {:<24}{:>10}{:>10}  {:<12}{}\n", "service", "state", "onset s", "cause", "through");
     for (const auto& n : r.propagation) {
-      const std::string cause =
-          n.cause == Cause::Emergent ? "EMERGENT" : std::string(to_string(n.cause));
+      const std::string cause = n.cause == Cause::Emergent ? "EMERGENT" : std::string(to_string(n.cause));
       std::string through = n.via;
       if (n.cause == Cause::Emergent && n.mechanism != Mechanism::Unexplained) {
         through = std::string(to_string(n.mechanism)) + ": " + n.via;

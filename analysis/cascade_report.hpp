@@ -42,29 +42,29 @@ std::string_view to_string(Mechanism mechanism);
 
 /// Triage of a journal entry.
 enum class Category : uint8_t {
-  FaultEffect,             ///< the fault doing what it does, where it is
-  DependencyPropagation,   ///< spread along the call graph from an unhealthy callee
-  HiddenDependencyExposed, ///< reached a service with no dependency path from the fault
-  RetryAmplification,      ///< retries multiplying load
-  QueueExhaustion,         ///< thread pools busy and queues full
-  MetastableLoop,          ///< still unhealthy long after the trigger ended
-  ArchitecturalHotSpot,    ///< a failing service on most request types' paths
-  UserImpact,              ///< a request type turned unhealthy: what users see
+  FaultEffect,              ///< the fault doing what it does, where it is
+  DependencyPropagation,    ///< spread along the call graph from an unhealthy callee
+  HiddenDependencyExposed,  ///< reached a service with no dependency path from the fault
+  RetryAmplification,       ///< retries multiplying load
+  QueueExhaustion,          ///< thread pools busy and queues full
+  MetastableLoop,           ///< still unhealthy long after the trigger ended
+  ArchitecturalHotSpot,     ///< a failing service on most request types' paths
+  UserImpact,               ///< a request type turned unhealthy: what users see
 };
 inline constexpr int kCategories = 8;
 std::string_view to_string(Category category);
 
 /// What was observed.
 enum class Signal : uint8_t {
-  ServiceUnhealthy,   ///< a service left its baseline band (magnitude: the metric that did)
-  RequestUnhealthy,   ///< a request type left its baseline band
-  CircuitOpened,      ///< breakers on an edge opened (magnitude: openings in the episode)
-  QueueSaturated,     ///< a queue filled or overflowed (magnitude: share of places used)
-  WorkersExhausted,   ///< every worker busy (magnitude: busy share)
-  RetrySpike,         ///< retries per call above the baseline band (magnitude: retries per call)
-  LoadSurge,          ///< arrivals above the baseline band (magnitude: ratio to the baseline)
-  NotRecovered,       ///< still unhealthy `metastable_after` after the trigger ended
-  HotSpot,            ///< a failing service touching most request types (magnitude: share of types)
+  ServiceUnhealthy,  ///< a service left its baseline band (magnitude: the metric that did)
+  RequestUnhealthy,  ///< a request type left its baseline band
+  CircuitOpened,     ///< breakers on an edge opened (magnitude: openings in the episode)
+  QueueSaturated,    ///< a queue filled or overflowed (magnitude: share of places used)
+  WorkersExhausted,  ///< every worker busy (magnitude: busy share)
+  RetrySpike,        ///< retries per call above the baseline band (magnitude: retries per call)
+  LoadSurge,         ///< arrivals above the baseline band (magnitude: ratio to the baseline)
+  NotRecovered,      ///< still unhealthy `metastable_after` after the trigger ended
+  HotSpot,           ///< a failing service touching most request types (magnitude: share of types)
 };
 std::string_view to_string(Signal signal);
 
@@ -77,47 +77,47 @@ struct JournalEntry {
   double time = 0;  ///< start of the bin where it was first seen
   Category category = Category::FaultEffect;
   Signal signal = Signal::ServiceUnhealthy;
-  std::string place;      ///< a service, "caller -> callee", a request type
-  double magnitude = 0;   ///< see Signal
-  double baseline = 0;    ///< the same quantity in the baseline (NaN when none)
-  std::string note;       ///< one sentence for the user
+  std::string place;     ///< a service, "caller -> callee", a request type
+  double magnitude = 0;  ///< see Signal
+  double baseline = 0;   ///< the same quantity in the baseline (NaN when none)
+  std::string note;      ///< one sentence for the user
 };
 
 /// A service that turned unhealthy.
 struct PropagationNode {
   uint32_t service = 0;
-  double onset = 0;          ///< start of the first bin of the first unhealthy episode
+  double onset = 0;  ///< start of the first bin of the first unhealthy episode
   Health worst = Health::Degraded;
   Symptom symptom = Symptom::None;  ///< what put it out of band at the onset
   Cause cause = Cause::Fault;
   Mechanism mechanism = Mechanism::None;
   uint32_t parent = kNone;  ///< the service it came from (dependency, shared host, retries...); kNone: none
-  std::string via;              ///< the fault's name, the edge "a -> b", or the host
-  std::string path;             ///< from the root: "fault 'x' -> search -> [host app-2] -> recommendations"
+  std::string via;          ///< the fault's name, the edge "a -> b", or the host
+  std::string path;         ///< from the root: "fault 'x' -> search -> [host app-2] -> recommendations"
 };
 
 /// The whole analysis of one run.
 struct CascadeReport {
-  double baseline_from = 0, baseline_to = 0;  ///< the bins the baseline comes from (seconds)
-  bool has_baseline = false;                  ///< false: too few pre-fault bins, latency not judged
+  double baseline_from = 0, baseline_to = 0;      ///< the bins the baseline comes from (seconds)
+  bool has_baseline = false;                      ///< false: too few pre-fault bins, latency not judged
   double trigger_start = NAN, trigger_end = NAN;  ///< the faults' span; NaN: no fault
   int64_t bins = 0;
   double bin_width = 1;
-  std::vector<int8_t> service_health;  ///< [bin * services + service], Health values
-  std::vector<int8_t> request_health;  ///< [bin * request types + type]
+  std::vector<int8_t> service_health;        ///< [bin * services + service], Health values
+  std::vector<int8_t> request_health;        ///< [bin * request types + type]
   std::vector<PropagationNode> propagation;  ///< by onset
   std::vector<JournalEntry> journal;         ///< by time
   std::vector<uint32_t> touched;             ///< services a fault targets directly
-  double blast_radius_requests = 0;  ///< failed / ended requests from the trigger's start to the end
-  double blast_radius_types = 0;     ///< share of request types unhealthy at some point after the trigger
-  double time_to_detect = NAN;       ///< first onset - trigger start
-  double recovery_time = NAN;        ///< from the trigger's end until all stayed healthy `stable` s (MTTR)
+  double blast_radius_requests = 0;          ///< failed / ended requests from the trigger's start to the end
+  double blast_radius_types = 0;             ///< share of request types unhealthy at some point after the trigger
+  double time_to_detect = NAN;               ///< first onset - trigger start
+  double recovery_time = NAN;                ///< from the trigger's end until all stayed healthy `stable` s (MTTR)
   bool recovered = false;
-  double metastable_after = 0;      ///< the setting the flag was judged with (seconds)
-  int metastable = -1;               ///< 1 not recovered `metastable_after` past the trigger; 0 recovered; -1 cannot tell
-  double peak_unhealthy_share = 0;   ///< largest share of services unhealthy in one bin
-  int64_t emergent = 0;              ///< propagation nodes with cause Emergent
-  std::string dot;                   ///< the propagation graph in Graphviz DOT
+  double metastable_after = 0;  ///< the setting the flag was judged with (seconds)
+  int metastable = -1;          ///< 1 not recovered `metastable_after` past the trigger; 0 recovered; -1 cannot tell
+  double peak_unhealthy_share = 0;  ///< largest share of services unhealthy in one bin
+  int64_t emergent = 0;             ///< propagation nodes with cause Emergent
+  std::string dot;                  ///< the propagation graph in Graphviz DOT
 
   [[nodiscard]] Health service(int64_t bin, size_t s, size_t services) const {
     return static_cast<Health>(service_health[static_cast<size_t>(bin) * services + s]);

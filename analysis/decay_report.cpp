@@ -30,8 +30,8 @@ BinSpan bins_starting_in(double from, double to, double width, int64_t bins) {
 /// A request type over a window's bins.
 struct RequestTally {
   uint64_t successes = 0, failures = 0;
-  uint64_t timed = 0;       ///< successes of the bins with a latency (the weight of the mean)
-  double latency_sum = 0;   ///< bins' latency_mean weighted by their successes
+  uint64_t timed = 0;      ///< successes of the bins with a latency (the weight of the mean)
+  double latency_sum = 0;  ///< bins' latency_mean weighted by their successes
 
   void add(const RequestBinRow& row) {
     successes += row.successes;
@@ -56,8 +56,8 @@ std::optional<size_t> request_index(const System& system, const std::string& nam
 
 DecayPath measure_path(const System& system, const RunSeries& series, int windows, size_t modern, size_t legacy,
                        const std::vector<size_t>& services) {
-  DecayPath path{system.request_types[modern].name, system.request_types[legacy].name,
-                 system.services[services.front()].name, {}};
+  DecayPath path{
+      system.request_types[modern].name, system.request_types[legacy].name, system.services[services.front()].name, {}};
   if (services.size() > 1) path.legacy_service += fmt::format(" (+{} cell copies)", services.size() - 1);
   const double span = system.duration - system.warmup;
   for (int w = 0; w < windows; ++w) {
@@ -115,9 +115,10 @@ std::string format_decay_report(const DecayReport& report) {
                        "modern errors", "modern mean", "legacy busy", "requests legacy/modern");
     for (const auto& w : path.windows) {
       const std::string span = fmt::format("{:.1f}-{:.1f} s", w.start, w.end);
-      out += fmt::format("  {:<16}{:>14}{:>13}{:>15}{:>13}{:>13}  {}/{}\n", span,
-                         text::percent(w.legacy_error_rate), text::millis(w.legacy_latency_mean), text::percent(w.modern_error_rate),
-                         text::millis(w.modern_latency_mean), busy(w.legacy_busy), w.legacy_requests, w.modern_requests);
+      out +=
+          fmt::format("  {:<16}{:>14}{:>13}{:>15}{:>13}{:>13}  {}/{}\n", span, text::percent(w.legacy_error_rate),
+                      text::millis(w.legacy_latency_mean), text::percent(w.modern_error_rate),
+                      text::millis(w.modern_latency_mean), busy(w.legacy_busy), w.legacy_requests, w.modern_requests);
     }
   }
   return out;

@@ -18,21 +18,21 @@ namespace rapture {
 /// means are NaN when nothing was measured: no request ended (error rate), none succeeded
 /// (latency) or no bin starts in the window (busy).
 struct DecayWindow {
-  double start = 0, end = 0;            ///< seconds; the window holds the bins starting in [start, end)
-  double legacy_error_rate = NAN;       ///< failed / ended requests of the legacy request type
-  double legacy_latency_mean = NAN;     ///< end-to-end mean of the legacy request type's successes (s)
-  double modern_error_rate = NAN;       ///< failed / ended requests of the request type itself
-  double modern_latency_mean = NAN;     ///< end-to-end mean of its successes (s)
-  double legacy_busy = NAN;             ///< mean busy workers of the legacy service: its CPU cost
-  uint64_t legacy_requests = 0;         ///< legacy requests ended in the window
-  uint64_t modern_requests = 0;         ///< modern requests ended in the window
+  double start = 0, end = 0;         ///< seconds; the window holds the bins starting in [start, end)
+  double legacy_error_rate = NAN;    ///< failed / ended requests of the legacy request type
+  double legacy_latency_mean = NAN;  ///< end-to-end mean of the legacy request type's successes (s)
+  double modern_error_rate = NAN;    ///< failed / ended requests of the request type itself
+  double modern_latency_mean = NAN;  ///< end-to-end mean of its successes (s)
+  double legacy_busy = NAN;          ///< mean busy workers of the legacy service: its CPU cost
+  uint64_t legacy_requests = 0;      ///< legacy requests ended in the window
+  uint64_t modern_requests = 0;      ///< modern requests ended in the window
 };
 
 /// A request type split by a decay layer: its modern path and its legacy share.
 struct DecayPath {
-  std::string request;         ///< the request type (its modern path)
-  std::string legacy_request;  ///< the request type carrying its legacy share ("<request>@legacy")
-  std::string legacy_service;  ///< the decaying service the legacy share goes through ("(+N cell copies)")
+  std::string request;               ///< the request type (its modern path)
+  std::string legacy_request;        ///< the request type carrying its legacy share ("<request>@legacy")
+  std::string legacy_service;        ///< the decaying service the legacy share goes through ("(+N cell copies)")
   std::vector<DecayWindow> windows;  ///< in time order
 };
 

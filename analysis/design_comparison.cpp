@@ -56,7 +56,8 @@ int sign_of(const Estimate& difference) {
 void check_shape(const ComparisonInput& input) {
   const size_t designs = input.designs.size(), metrics = input.metrics.size();
   if (input.values.size() != designs) {
-    throw std::invalid_argument(fmt::format("comparison has {} designs but values for {}", designs, input.values.size()));
+    throw std::invalid_argument(
+        fmt::format("comparison has {} designs but values for {}", designs, input.values.size()));
   }
   for (size_t d = 0; d < designs; ++d) {
     if (input.values[d].size() != input.values[0].size()) {
@@ -240,13 +241,15 @@ std::string format_comparison(const ComparisonInput& input, const DesignComparis
 
   const std::string& reference = input.designs[0];
   if (replications < 2) {
-    out += fmt::format("  only {} replication per design: no confidence interval, so no design can be told apart "
-                       "from {}\n",
-                       replications, reference);
+    out += fmt::format(
+        "  only {} replication per design: no confidence interval, so no design can be told apart "
+        "from {}\n",
+        replications, reference);
   } else {
-    out += fmt::format("  ± 95 % Student-t interval over {} replications; replication r of every design ran with "
-                       "the same seed\n",
-                       replications);
+    out += fmt::format(
+        "  ± 95 % Student-t interval over {} replications; replication r of every design ran with "
+        "the same seed\n",
+        replications);
   }
   if (designs > 1) {
     out += fmt::format("  Δ paired difference from {}, seed by seed, where both runs measured it{}\n", reference,

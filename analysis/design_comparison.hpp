@@ -16,13 +16,19 @@ namespace rapture {
 struct ComparedMetric {
   std::string name;   ///< e.g. "error_rate_during"
   std::string label;  ///< column/row label, e.g. "error rate during fault"
-  enum class Unit { Ratio, PerSecond, Seconds, Count, Plain } unit = Unit::Plain;  ///< Ratio prints as %, Seconds as ms/s
-  int better = 0;     ///< -1 lower is better, +1 higher is better, 0 neither (cost, size)
+  enum class Unit {
+    Ratio,
+    PerSecond,
+    Seconds,
+    Count,
+    Plain
+  } unit = Unit::Plain;  ///< Ratio prints as %, Seconds as ms/s
+  int better = 0;        ///< -1 lower is better, +1 higher is better, 0 neither (cost, size)
 };
 
 struct ComparisonInput {
-  std::vector<std::string> designs;      ///< designs[0] is the reference the others are compared with
-  std::vector<ComparedMetric> metrics;   ///< the metrics, in the order of values' last index
+  std::vector<std::string> designs;     ///< designs[0] is the reference the others are compared with
+  std::vector<ComparedMetric> metrics;  ///< the metrics, in the order of values' last index
   /// values[d][r][m]: design d, replication r (same seed for every design), metric m; NaN: not
   /// measurable in that run (e.g. recovery time of a run that never recovered)
   std::vector<std::vector<std::vector<double>>> values;
@@ -36,7 +42,7 @@ struct Estimate {
 };
 
 struct DesignComparison {
-  std::vector<std::vector<Estimate>> estimates;    ///< [d][m]
+  std::vector<std::vector<Estimate>> estimates;  ///< [d][m]
   /// [d][m]: paired difference design d - reference over the replications where both are finite
   /// (common random numbers make replication r of two designs a pair)
   std::vector<std::vector<Estimate>> differences;

@@ -159,14 +159,16 @@ HealthTimeline classify_health(const System& sys, const AnalysisSpec& spec, cons
     }
     for (size_t r = 0; r < nr; ++r) {
       const auto& row = series.request(b, r);
-      const Verdict v = judge(error_share(row, min_samples), h.request_band[r], row.latency_mean, row.successes, 0, spec);
+      const Verdict v =
+          judge(error_share(row, min_samples), h.request_band[r], row.latency_mean, row.successes, 0, spec);
       const size_t i = static_cast<size_t>(b) * nr + r;
       h.request_state[i] = static_cast<int8_t>(v.health);
       h.request_symptom[i] = static_cast<uint8_t>(v.symptom);
     }
   }
 
-  auto onsets = [&](const std::vector<int8_t>& state, size_t n, std::vector<int64_t>& onset, std::vector<int8_t>& worst) {
+  auto onsets = [&](const std::vector<int8_t>& state, size_t n, std::vector<int64_t>& onset,
+                    std::vector<int8_t>& worst) {
     onset.assign(n, -1);
     worst.assign(n, 0);
     for (size_t i = 0; i < n; ++i) {

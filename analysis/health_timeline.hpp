@@ -35,15 +35,15 @@ double queue_fill(const ServiceBinRow& row, const ServiceConfig& service);
 
 struct HealthTimeline {
   int64_t bins = 0;
-  int64_t first_bin = 0;       ///< first measured bin (after warm-up)
-  int64_t search_bin = 0;      ///< onsets are sought from here (the trigger's bin, or first_bin)
-  int64_t baseline_end = 0;    ///< baseline bins: [first_bin, baseline_end)
-  bool has_baseline = false;   ///< enough baseline bins to judge latency and load
+  int64_t first_bin = 0;      ///< first measured bin (after warm-up)
+  int64_t search_bin = 0;     ///< onsets are sought from here (the trigger's bin, or first_bin)
+  int64_t baseline_end = 0;   ///< baseline bins: [first_bin, baseline_end)
+  bool has_baseline = false;  ///< enough baseline bins to judge latency and load
   std::vector<HealthBand> service_band, request_band;
-  std::vector<int8_t> service_state, request_state;  ///< [bin * n + i], Health values
+  std::vector<int8_t> service_state, request_state;       ///< [bin * n + i], Health values
   std::vector<uint8_t> service_symptom, request_symptom;  ///< [bin * n + i], Symptom values
-  std::vector<int64_t> service_onset, request_onset;  ///< first bin of the first unhealthy episode; -1 none
-  std::vector<int8_t> service_worst, request_worst;   ///< worst state from the onset on
+  std::vector<int64_t> service_onset, request_onset;      ///< first bin of the first unhealthy episode; -1 none
+  std::vector<int8_t> service_worst, request_worst;       ///< worst state from the onset on
 
   [[nodiscard]] Health service(int64_t bin, size_t s) const;
   [[nodiscard]] Health request(int64_t bin, size_t r) const;

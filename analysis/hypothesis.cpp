@@ -126,8 +126,9 @@ BinRange window_bins(Window window, const System& system, const CascadeReport& r
   r.first = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((from - slack) / width)));
   r.last = std::min(bins, static_cast<int64_t>(std::ceil((to - slack) / width)));
   if (r.first >= r.last) {
-    r = {0, 0, "no measured bin starts in [" + format_value(from, Unit::Duration) + ", " +
-                   format_value(to, Unit::Duration) + ")"};
+    r = {0, 0,
+         "no measured bin starts in [" + format_value(from, Unit::Duration) + ", " + format_value(to, Unit::Duration) +
+             ")"};
   }
   return r;
 }
@@ -217,7 +218,8 @@ std::optional<double> measure(const ProbeSpec& probe, const System& system, cons
 }  // namespace
 
 bool HypothesisResult::met() const {
-  for (const auto& p : probes) if (!p.met) return false;
+  for (const auto& p : probes)
+    if (!p.met) return false;
   return true;
 }
 
@@ -242,8 +244,7 @@ std::string format_hypothesis(const HypothesisResult& result) {
   size_t failed = 0;
   for (const auto& p : result.probes) {
     failed += !p.met;
-    const std::string value =
-        std::isnan(p.value) ? p.note : format_value(p.value, unit_of_tolerance(p.tolerance));
+    const std::string value = std::isnan(p.value) ? p.note : format_value(p.value, unit_of_tolerance(p.tolerance));
     out += std::string(p.met ? "  met      " : "  NOT MET  ") + p.name + ": " + value + " (" + p.tolerance + ")\n";
   }
   if (failed == 0) return out + "hypothesis met\n";

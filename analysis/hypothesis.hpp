@@ -15,11 +15,11 @@ namespace rapture {
 
 /// One probe, measured.
 struct ProbeResult {
-  std::string name;         ///< the probe's name, or a generated one ("error_rate of checkout during the fault")
-  std::string tolerance;    ///< "< 5%", "> 100/s", "< 800ms"
-  double value = 0;         ///< the measured value (NaN when it cannot be measured: see `note`)
-  bool met = false;         ///< value within the tolerance; an unmeasurable probe is not met
-  std::string note;         ///< why it could not be measured (empty window, no fault, never recovered...)
+  std::string name;       ///< the probe's name, or a generated one ("error_rate of checkout during the fault")
+  std::string tolerance;  ///< "< 5%", "> 100/s", "< 800ms"
+  double value = 0;       ///< the measured value (NaN when it cannot be measured: see `note`)
+  bool met = false;       ///< value within the tolerance; an unmeasurable probe is not met
+  std::string note;       ///< why it could not be measured (empty window, no fault, never recovered...)
 };
 
 struct HypothesisResult {

@@ -12,16 +12,18 @@ namespace rapture {
 /// One finished run of a results file, as a search or a comparison needs it.
 struct RunDigest {
   double bin_width = 0;
-  double duration = 0;          ///< run attribute duration: simulated seconds, the end of the last window
-  std::vector<double> goodput;  ///< successful requests per bin (sum over request types of requests/successes), per second
-  std::vector<double> offered;  ///< request arrivals per bin (sum over request types of requests/arrivals), per second
+  double duration = 0;  ///< run attribute duration: simulated seconds, the end of the last window
+  std::vector<double>
+      goodput;  ///< successful requests per bin (sum over request types of requests/successes), per second
+  std::vector<double> offered;   ///< request arrivals per bin (sum over request types of requests/arrivals), per second
   std::vector<double> failures;  ///< failed requests per bin (sum over request types of requests/failures), per second
-  std::vector<double> calls, attempts;  ///< per bin, over the edges with policies: logical calls and tries sent (edges/calls, edges/attempts)
-  double error_rate = 0;        ///< summary attribute error_rate
-  double p99 = 0;               ///< summary attribute p99 (s; NaN when no request succeeded)
+  std::vector<double> calls,
+      attempts;  ///< per bin, over the edges with policies: logical calls and tries sent (edges/calls, edges/attempts)
+  double error_rate = 0;                  ///< summary attribute error_rate
+  double p99 = 0;                         ///< summary attribute p99 (s; NaN when no request succeeded)
   uint64_t users = 0, users_failing = 0;  ///< summary attributes users and users_failing
-  double goodput_mean = 0;      ///< summary attribute goodput
-  uint64_t requests = 0;        ///< summary attribute requests
+  double goodput_mean = 0;                ///< summary attribute goodput
+  uint64_t requests = 0;                  ///< summary attribute requests
 
   // From the run's analysis group (docs/results-format.md); these defaults when it has none.
   bool has_analysis = false;           ///< the run has an analysis group (files before it, unanalysed runs: no)

@@ -123,10 +123,12 @@ const std::vector<RunMetric>& run_metrics() {
        [](const RunDigest& d) { return d.legacy_latency_last; }},
       {{"legacy_busy", "legacy path: busy workers", Unit::Plain, -1}, [](const RunDigest& d) { return d.legacy_busy; }},
       // Whole-run measures, after the warm-up as the run's summary counts them.
-      {{"error_rate", "error rate (whole run)", Unit::Ratio, -1}, [](const RunDigest& d) { return d.error_rate; },
+      {{"error_rate", "error rate (whole run)", Unit::Ratio, -1},
+       [](const RunDigest& d) { return d.error_rate; },
        false},
       {{"served_share", "served share of the offered load", Unit::Ratio, +1},
-       [](const RunDigest& d) { return served_share(d, all_bins(d)); }, false},
+       [](const RunDigest& d) { return served_share(d, all_bins(d)); },
+       false},
   };
   return m;
 }

@@ -63,7 +63,7 @@ struct DesignFacts {
 
 /// One quantity of a design.
 struct DesignMetric {
-  ComparedMetric shown;                        ///< name, label, unit, better (0: neither)
+  ComparedMetric shown;  ///< name, label, unit, better (0: neither)
   double (*measure)(const DesignFacts& design);
 };
 

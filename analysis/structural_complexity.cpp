@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/betweenness_centrality.hpp>
-#include <fmt/format.h>
 
 #include "analysis/topology_stats.hpp"
 
@@ -15,8 +15,8 @@ namespace {
 
 /// Which deployable process each service runs in.
 struct Processes {
-  std::vector<size_t> of;       ///< process index of each service
-  std::vector<bool> merged;     ///< the service names a process (it may share it with others)
+  std::vector<size_t> of;    ///< process index of each service
+  std::vector<bool> merged;  ///< the service names a process (it may share it with others)
   size_t count = 0;
 
   /// Both ends in one named process: a function call, not a network hop. An unmerged service
@@ -119,9 +119,10 @@ StructuralComplexity structural_complexity(const Topology& topology, size_t hot_
 }
 
 std::string format_structural_complexity(const StructuralComplexity& c) {
-  std::string out = fmt::format("{} in {}, {} ({} sync), depth {}{}, fan-out {}", plural(c.services, "service", "services"),
-                                plural(c.processes, "process", "processes"), plural(c.calls, "call", "calls"),
-                                c.sync_calls, c.depth_exact ? "" : "<= ", c.depth, c.max_fan_out);
+  std::string out =
+      fmt::format("{} in {}, {} ({} sync), depth {}{}, fan-out {}", plural(c.services, "service", "services"),
+                  plural(c.processes, "process", "processes"), plural(c.calls, "call", "calls"), c.sync_calls,
+                  c.depth_exact ? "" : "<= ", c.depth, c.max_fan_out);
   if (c.max_fan_out > 0) out += fmt::format(" ({})", c.max_fan_out_service);
   out += ", hot spots: ";
   if (c.hot_spots.empty()) out += "none";

@@ -75,14 +75,22 @@ inline Options parse(int argc, char** argv, int first, const char* program) {
     char* end = nullptr;
     const double x = std::strtod(v, &end);
     if (end == v || *end != '\0' || !(x >= 0)) usage(program, "bad value for " + a + ": " + v);
-    if (a == "--requests") o.requests = x;
-    else if (a == "--rate") o.rate = x;
-    else if (a == "--seed") o.seed = static_cast<uint64_t>(x);
-    else if (a == "--services") o.services = static_cast<uint32_t>(x);
-    else if (a == "--workers") o.workers = static_cast<uint32_t>(x);
-    else if (a == "--service-time") o.service_time = x;
-    else if (a == "--hop") o.hop = x;
-    else usage(program, "unknown option " + a);
+    if (a == "--requests")
+      o.requests = x;
+    else if (a == "--rate")
+      o.rate = x;
+    else if (a == "--seed")
+      o.seed = static_cast<uint64_t>(x);
+    else if (a == "--services")
+      o.services = static_cast<uint32_t>(x);
+    else if (a == "--workers")
+      o.workers = static_cast<uint32_t>(x);
+    else if (a == "--service-time")
+      o.service_time = x;
+    else if (a == "--hop")
+      o.hop = x;
+    else
+      usage(program, "unknown option " + a);
   }
   if (o.services < 1 || o.workers < 1 || !(o.rate > 0)) usage(program, "services, workers and rate must be positive");
   return o;
@@ -109,10 +117,11 @@ struct Latencies {
 /// The one JSON line the Python drivers read; `events` is left out when negative.
 inline void print_result(const char* implementation, const Latencies& latencies, uint64_t arrived, long long events,
                          double simulated_seconds, double wall_seconds) {
-  std::printf("{\"implementation\": \"%s\", \"requests\": %llu, \"arrivals\": %llu, \"mean_latency\": %.9g, "
-              "\"latency_sd\": %.9g, ",
-              implementation, static_cast<unsigned long long>(latencies.completed),
-              static_cast<unsigned long long>(arrived), latencies.mean(), latencies.sd());
+  std::printf(
+      "{\"implementation\": \"%s\", \"requests\": %llu, \"arrivals\": %llu, \"mean_latency\": %.9g, "
+      "\"latency_sd\": %.9g, ",
+      implementation, static_cast<unsigned long long>(latencies.completed), static_cast<unsigned long long>(arrived),
+      latencies.mean(), latencies.sd());
   if (events >= 0) std::printf("\"events\": %lld, ", events);
   std::printf("\"simulated_seconds\": %.9g, \"wall_seconds\": %.6f}\n", simulated_seconds, wall_seconds);
 }

@@ -73,9 +73,7 @@ class Heap {
   [[nodiscard]] double next_time() const { return v_.front().time; }
 
  private:
-  static bool before(const Event& a, const Event& b) {
-    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
-  }
+  static bool before(const Event& a, const Event& b) { return a.time < b.time || (a.time == b.time && a.seq < b.seq); }
   std::vector<Event> v_;
   uint64_t seq_ = 0;
 };
@@ -107,8 +105,8 @@ class Ring {
 };
 
 struct Request {
-  double start;     // arrival at service 1
-  uint32_t service; // where it is (forward pass) or whose reply it is carrying (return pass)
+  double start;      // arrival at service 1
+  uint32_t service;  // where it is (forward pass) or whose reply it is carrying (return pass)
 };
 
 }  // namespace

@@ -108,8 +108,8 @@ void run_system(benchmark::State& state, const System& sys, double calls_per_req
     requests += t.summary.requests;
     events += sim.events();
   }
-  state.counters["calls/s"] = benchmark::Counter(calls_per_request * static_cast<double>(requests),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["calls/s"] =
+      benchmark::Counter(calls_per_request * static_cast<double>(requests), benchmark::Counter::kIsRate);
   state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   // kInvert turns the rate into seconds per call (printed with an SI prefix: 250n = 250 ns).
   state.counters["per_call"] = benchmark::Counter(calls_per_request * static_cast<double>(requests),
@@ -125,7 +125,8 @@ void BM_SimulationChain(benchmark::State& state) {
   const Topology topo = testing::make_topology(names, edges);
   Scenario sc = testing::make_scenario("s1", 500, static_cast<double>(state.range(0)), 0);
   sc.platform.hop_latency = 100e-6;
-  for (const auto& n : names) sc.services.push_back({n, testing::params(1, 8, 100'000'000, Distribution::exponential(1e-3))});
+  for (const auto& n : names)
+    sc.services.push_back({n, testing::params(1, 8, 100'000'000, Distribution::exponential(1e-3))});
   const System sys = build_system(topo, sc);
   run_system(state, sys, 5.0);
 }
@@ -261,7 +262,8 @@ void BM_CoDelDequeue(benchmark::State& state) {
     dropped += codel.on_dequeue(now, sojourn[k++ & 4095], 1) ? 1 : 0;
   }
   benchmark::DoNotOptimize(dropped);
-  state.counters["dropped"] = static_cast<double>(dropped) / static_cast<double>(std::max<int64_t>(1, state.iterations()));
+  state.counters["dropped"] =
+      static_cast<double>(dropped) / static_cast<double>(std::max<int64_t>(1, state.iterations()));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 BENCHMARK(BM_CoDelDequeue);

@@ -148,7 +148,7 @@ void run_semaphores(Run& run) {
 void run_mailboxes(Run& run) {
   using Req = Request<sg4::Mailbox*>;
   const chain::Options& opt = run.opt;
-  constexpr double kSpeed = 1e9;      // flops per second of a core
+  constexpr double kSpeed = 1e9;       // flops per second of a core
   constexpr double kBandwidth = 1e15;  // as rapture's platform without a bandwidth: latency only
   constexpr uint64_t kMessageBytes = 1;
 
@@ -158,7 +158,8 @@ void run_mailboxes(Run& run) {
   auto* client = zone->create_host("client", kSpeed)->seal();
   std::vector<sg4::Host*> hosts;
   for (uint32_t s = 0; s < opt.services; ++s)
-    hosts.push_back(zone->create_host("s" + std::to_string(s), kSpeed)->set_core_count(static_cast<int>(opt.workers))->seal());
+    hosts.push_back(
+        zone->create_host("s" + std::to_string(s), kSpeed)->set_core_count(static_cast<int>(opt.workers))->seal());
   auto* entry = zone->create_link("entry", kBandwidth)->set_latency(0)->seal();
   zone->add_route(client->get_netpoint(), hosts[0]->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(entry)}, true);
   for (uint32_t s = 0; s + 1 < opt.services; ++s) {

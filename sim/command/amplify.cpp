@@ -58,7 +58,8 @@ struct Criterion {
     } else if (name == "unhealthy") {
       c.kind = Kind::Unhealthy;
     } else {
-      throw InputError(where, "unknown criterion '" + name + "' (expected goodput, error_rate, unhealthy or no_recovery)");
+      throw InputError(where,
+                       "unknown criterion '" + name + "' (expected goodput, error_rate, unhealthy or no_recovery)");
     }
     try {
       c.threshold = units::parse_number(rest);
@@ -93,7 +94,8 @@ struct Magnitude {
     Magnitude m;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), m.value);
     if (ec != std::errc() || !std::isfinite(m.value)) {
-      throw InputError({flag, 0, ""}, "expected a number with an optional unit, e.g. 250ms or 300/s, got '" + text + "'");
+      throw InputError({flag, 0, ""},
+                       "expected a number with an optional unit, e.g. 250ms or 300/s, got '" + text + "'");
     }
     m.unit = std::string(ptr, text.data() + text.size());
     return m;
@@ -147,21 +149,23 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
 /// The scenario path a magnitude sets: `param` itself, or a field of the fault `fault`.
 std::string magnitude_path(const Scenario& base, const std::optional<std::string>& fault, const std::string& param) {
   if (!fault) return param;
-  const auto it = std::find_if(base.faults.begin(), base.faults.end(), [&](const FaultSpec& f) { return f.name == *fault; });
+  const auto it =
+      std::find_if(base.faults.begin(), base.faults.end(), [&](const FaultSpec& f) { return f.name == *fault; });
   if (it == base.faults.end()) throw InputError({base.file, 0, "--fault"}, "no fault named '" + *fault + "'");
   return fmt::format("faults[{}].{}", it - base.faults.begin(), param);
 }
 
 /// A range `--from A --to B` checked: same unit, increasing.
-std::pair<Magnitude, Magnitude> parse_range(const std::string& from_text, const std::string& to_text, const char* from_flag,
-                                            const char* to_flag) {
+std::pair<Magnitude, Magnitude> parse_range(const std::string& from_text, const std::string& to_text,
+                                            const char* from_flag, const char* to_flag) {
   const Magnitude from = Magnitude::parse(from_text, from_flag);
   const Magnitude to = Magnitude::parse(to_text, to_flag);
   if (from.unit != to.unit) {
     throw InputError({to_flag, 0, ""}, std::string(from_flag) + " and " + to_flag + " must have the same unit ('" +
                                            from.unit + "' and '" + to.unit + "')");
   }
-  if (!(to.value > from.value)) throw InputError({to_flag, 0, ""}, std::string(to_flag) + " must be above " + from_flag);
+  if (!(to.value > from.value))
+    throw InputError({to_flag, 0, ""}, std::string(to_flag) + " must be above " + from_flag);
   return {from, to};
 }
 
@@ -271,11 +275,13 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
       record.uncertainty = 0.5 * (hi - lo);
       record.verdict = fmt::format("tipping point at {} ± {} ({})", format_value(record.threshold, from.unit),
                                    format_value(record.uncertainty, from.unit), args.criterion);
-      if (non_monotonic) record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
+      if (non_monotonic)
+        record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
     }
   }
-  std::stable_sort(all.begin(), all.end(),
-                   [](const Point& a, const Point& b) { return a.value < b.value || (a.value == b.value && a.value2 < b.value2); });
+  std::stable_sort(all.begin(), all.end(), [](const Point& a, const Point& b) {
+    return a.value < b.value || (a.value == b.value && a.value2 < b.value2);
+  });
   std::vector<std::pair<std::string, int>> sources;
   for (size_t i = 0; i < all.size(); ++i) {
     const Point& p = all[i];
@@ -298,14 +304,18 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
   std::cout << fmt::format("rapture amplify: {} from {} to {}{}, criterion {}\n", axis.path, args.from, args.to,
                            map ? fmt::format(" x {} from {} to {}", axis2.path, args.from2, args.to2) : "",
                            args.criterion);
-  std::cout << fmt::format("{:>14}{}{:>12}{:>10}{:>11}{:>10}{:>12}\n", "value", map ? fmt::format("{:>14}", "value2") : "",
-                           "measure", "cascade", "unhealthy", "emergent", map ? "region" : "metastable");
+  std::cout << fmt::format("{:>14}{}{:>12}{:>10}{:>11}{:>10}{:>12}\n", "value",
+                           map ? fmt::format("{:>14}", "value2") : "", "measure", "cascade", "unhealthy", "emergent",
+                           map ? "region" : "metastable");
   static constexpr const char* kRegions[] = {"recovered", "degraded", "metastable"};
   for (const auto& p : all) {
     std::cout << fmt::format("{:>14}{}{:>12.4f}{:>10}{:>10.0f}%{:>10}{:>12}\n", format_value(p.value, axis.unit),
                              map ? fmt::format("{:>14}", format_value(p.value2, axis2.unit)) : "", p.measure,
                              p.cascade ? "yes" : "no", 100 * p.digest.peak_unhealthy_share, p.digest.emergent,
-                             map ? kRegions[p.region()] : p.digest.metastable == 1 ? "yes" : p.digest.metastable == 0 ? "no" : "-");
+                             map                        ? kRegions[p.region()]
+                             : p.digest.metastable == 1 ? "yes"
+                             : p.digest.metastable == 0 ? "no"
+                                                        : "-");
   }
   std::cout << record.verdict << "\n";
   if (record.first_cascade >= 0 && !map) print_first_cascade(all[static_cast<size_t>(record.first_cascade)], axis);

@@ -14,17 +14,17 @@ namespace rapture {
 struct AmplifyArgs {
   std::string scenario;
   std::string output;
-  std::optional<std::string> fault;  ///< the fault whose parameter `param` is (else `param` is a scenario path)
-  std::string param;                 ///< e.g. `latency` with --fault, or `workload[0].arrivals.rate`
-  std::string from, to;              ///< the range, with units: `100/s`, `50ms`
+  std::optional<std::string> fault;       ///< the fault whose parameter `param` is (else `param` is a scenario path)
+  std::string param;                      ///< e.g. `latency` with --fault, or `workload[0].arrivals.rate`
+  std::string from, to;                   ///< the range, with units: `100/s`, `50ms`
   std::string criterion = "goodput:0.9";  ///< goodput:F | error_rate:X | unhealthy:F | no_recovery:F@T
-  std::string param2;                ///< map mode: a second magnitude (a scenario path, or a field of `fault`)
-  std::string from2, to2;            ///< map mode: its range
-  int points2 = 4;                   ///< map mode: its points
-  int points = 6;                    ///< ramp points
-  int rounds = 3;                    ///< bisection rounds
-  int jobs = 2;                      ///< processes at once
-  std::vector<std::string> sets;     ///< further --set overrides
+  std::string param2;                     ///< map mode: a second magnitude (a scenario path, or a field of `fault`)
+  std::string from2, to2;                 ///< map mode: its range
+  int points2 = 4;                        ///< map mode: its points
+  int points = 6;                         ///< ramp points
+  int rounds = 3;                         ///< bisection rounds
+  int jobs = 2;                           ///< processes at once
+  std::vector<std::string> sets;          ///< further --set overrides
   std::optional<uint64_t> seed;
 };
 

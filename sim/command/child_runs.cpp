@@ -22,7 +22,8 @@ namespace rapture {
 WorkDir::WorkDir(const std::string& output, const std::string& fallback_name) {
   output_ = std::filesystem::absolute(output.empty() ? fallback_name : output).lexically_normal().string();
   const auto dir = std::filesystem::path(output_).parent_path();
-  if (!std::filesystem::is_directory(dir)) throw OutputError("cannot write results file '" + output_ + "': no such directory");
+  if (!std::filesystem::is_directory(dir))
+    throw OutputError("cannot write results file '" + output_ + "': no such directory");
   std::string pattern = (dir / ".rapture-runs-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw OutputError("cannot write in '" + dir.string() + "'");
   dir_ = pattern;

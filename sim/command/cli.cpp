@@ -44,9 +44,11 @@ int cli_main(int argc, char** argv) {
       ->take_all();
   run->add_flag("-q,--quiet", args.quiet, "Print nothing but errors (and an unmet hypothesis)");
   run->add_option("--dot", args.dot, "Write the propagation graph of the cascade analysis as Graphviz DOT");
-  run->add_flag("--journal", args.journal, "Print the whole signal journal (default: the first entry of each category)");
+  run->add_flag("--journal", args.journal,
+                "Print the whole signal journal (default: the first entry of each category)");
   run->add_flag("--strict", args.strict, "Exit with status 3 when a probe of the scenario's hypothesis is not met");
-  run->add_option("--design", args.design, "Run this design variant of the scenario (see designs:)")->capture_default_str();
+  run->add_option("--design", args.design, "Run this design variant of the scenario (see designs:)")
+      ->capture_default_str();
   run->add_option("--design-dot", args.design_dot, "Write the design's topology as Graphviz DOT");
 
   auto* validate = app.add_subcommand("validate", "Check a scenario and its topology without simulating");
@@ -64,16 +66,22 @@ int cli_main(int argc, char** argv) {
   auto* amplify = app.add_subcommand("amplify", "Ramp one magnitude and find the tipping point where a run cascades");
   amplify->add_option("scenario", amp.scenario, "Scenario file (YAML)")->required();
   amplify->add_option("--fault", fault_name, "The fault whose parameter --param is (else --param is a scenario path)");
-  amplify->add_option("--param", amp.param, "The magnitude: a fault's field (latency, error_rate, factor, size, duration) "
-                                             "or a scenario path such as workload[0].arrivals.rate")->required();
+  amplify
+      ->add_option("--param", amp.param,
+                   "The magnitude: a fault's field (latency, error_rate, factor, size, duration) "
+                   "or a scenario path such as workload[0].arrivals.rate")
+      ->required();
   amplify->add_option("--from", amp.from, "Lower end of the range, with its unit (e.g. 100/s, 20ms)")->required();
   amplify->add_option("--to", amp.to, "Upper end of the range")->required();
-  amplify->add_option("--criterion", amp.criterion,
-                      "goodput:F (served share of the offered load below F), error_rate:X (above X), "
-                      "unhealthy:F (share of services unhealthy at once above F), "
-                      "no_recovery:F@T (served share over the last T below F)")->capture_default_str();
-  amplify->add_option("--param2", amp.param2, "Map mode: a second magnitude; the grid of both is run and each point "
-                                               "marked recovered, degraded or metastable");
+  amplify
+      ->add_option("--criterion", amp.criterion,
+                   "goodput:F (served share of the offered load below F), error_rate:X (above X), "
+                   "unhealthy:F (share of services unhealthy at once above F), "
+                   "no_recovery:F@T (served share over the last T below F)")
+      ->capture_default_str();
+  amplify->add_option("--param2", amp.param2,
+                      "Map mode: a second magnitude; the grid of both is run and each point "
+                      "marked recovered, degraded or metastable");
   amplify->add_option("--from2", amp.from2, "Map mode: lower end of the second range");
   amplify->add_option("--to2", amp.to2, "Map mode: upper end of the second range");
   amplify->add_option("--points2", amp.points2, "Map mode: points of the second range")->capture_default_str();
@@ -85,8 +93,10 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--set", amp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
   PremortemArgs pm;
-  auto* premortem = app.add_subcommand("premortem", "Crash each service in turn and rank them by the harm their loss does");
-  premortem->add_option("scenario", pm.scenario, "Scenario file (YAML); its own faults are replaced by each crash")->required();
+  auto* premortem =
+      app.add_subcommand("premortem", "Crash each service in turn and rank them by the harm their loss does");
+  premortem->add_option("scenario", pm.scenario, "Scenario file (YAML); its own faults are replaced by each crash")
+      ->required();
   premortem->add_option("--start", pm.start, "When each crash starts (default: a third into the measured run)");
   premortem->add_option("--duration", pm.duration, "How long each crash lasts (default: a third of the measured run)");
   premortem->add_option("--services", pm.services, "Only these services (default: all)")->delimiter(',');
@@ -96,11 +106,15 @@ int cli_main(int argc, char** argv) {
   premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
   CompareArgs cmp;
-  auto* compare = app.add_subcommand("compare", "Run the baseline and design variants with the same seeds and faults, "
-                                                "side by side");
+  auto* compare = app.add_subcommand("compare",
+                                     "Run the baseline and design variants with the same seeds and faults, "
+                                     "side by side");
   compare->add_option("scenario", cmp.scenario, "Scenario file (YAML) with designs:")->required();
-  compare->add_option("--designs", cmp.designs, "Designs to compare, the first the reference (default: baseline and "
-                                                "every design of the scenario)")->delimiter(',');
+  compare
+      ->add_option("--designs", cmp.designs,
+                   "Designs to compare, the first the reference (default: baseline and "
+                   "every design of the scenario)")
+      ->delimiter(',');
   compare->add_option("-r,--replications", cmp.replications, "Runs of each design, seeds seed..seed+R-1")
       ->capture_default_str();
   compare->add_option("-j,--jobs", cmp.jobs, "Runs at once (separate processes)")->capture_default_str();

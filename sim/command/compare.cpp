@@ -36,7 +36,8 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   }
   for (size_t i = 0; i < designs.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
-      if (designs[i] == designs[j]) throw InputError({"--designs", 0, ""}, "design '" + designs[i] + "' is named twice");
+      if (designs[i] == designs[j])
+        throw InputError({"--designs", 0, ""}, "design '" + designs[i] + "' is named twice");
     }
   }
   if (designs.size() < 2) throw InputError({"--designs", 0, ""}, "name at least two designs to compare");
@@ -122,10 +123,13 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   const size_t users = index("users_failing"), replicas = index("replicas");
   std::string sentence;
   for (size_t d = 1; d < designs.size(); ++d) {
-    const char* how = verdict[d][users] > 0 ? "fewer" : verdict[d][users] < 0 ? "more" : "not distinguishably different";
-    sentence += fmt::format("{}{}: {} of users failing against {} for {} ({}), {:.0f} replicas against {:.0f}",
-                            sentence.empty() ? "" : "; ", designs[d], text::percent(est[d][users].mean),
-                            text::percent(est[0][users].mean), designs[0], how, est[d][replicas].mean, est[0][replicas].mean);
+    const char* how = verdict[d][users] > 0   ? "fewer"
+                      : verdict[d][users] < 0 ? "more"
+                                              : "not distinguishably different";
+    sentence +=
+        fmt::format("{}{}: {} of users failing against {} for {} ({}), {:.0f} replicas against {:.0f}",
+                    sentence.empty() ? "" : "; ", designs[d], text::percent(est[d][users].mean),
+                    text::percent(est[0][users].mean), designs[0], how, est[d][replicas].mean, est[0][replicas].mean);
   }
   record.verdict = sentence;
   copy_runs(sources, work.output(), RAPTURE_VERSION);

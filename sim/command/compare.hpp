@@ -13,11 +13,11 @@ struct CompareArgs {
   std::string scenario;
   std::vector<std::string> designs;  ///< designs to compare, the first the reference; empty: baseline and every design
   int replications = 5;
-  int jobs = 2;                      ///< processes at once
+  int jobs = 2;  ///< processes at once
   std::string output;
-  std::string dot_dir;               ///< where to write <design>.dot; empty: nowhere
+  std::string dot_dir;  ///< where to write <design>.dot; empty: nowhere
   std::vector<std::string> sets;
-  std::optional<uint64_t> seed;      ///< replication r runs with seed + r
+  std::optional<uint64_t> seed;  ///< replication r runs with seed + r
 };
 
 /// Runs the comparison; returns the process exit code.

@@ -112,13 +112,14 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
   const size_t types = sys.request_types.size();
   for (size_t r = 0; r < order.size(); ++r) {
     const auto& d = digests[order[r]];
-    const std::string recovery = d.metastable == 1 ? "METASTABLE"
+    const std::string recovery = d.metastable == 1  ? "METASTABLE"
                                  : d.recovered == 1 ? fmt::format("{:.1f} s", d.recovery_time)
                                                     : "not seen";
-    std::cout << fmt::format("{:>5}  {:<26}{:>15.2f}%{:>15}{:>10}{:>10.0f}%{:>14}\n", r + 1, targets[order[r]],
-                             100 * d.blast_radius_requests,
-                             fmt::format("{}/{}", std::lround(d.blast_radius_types * static_cast<double>(types)), types),
-                             d.emergent, 100 * d.peak_unhealthy_share, recovery);
+    std::cout << fmt::format(
+        "{:>5}  {:<26}{:>15.2f}%{:>15}{:>10}{:>10.0f}%{:>14}\n", r + 1, targets[order[r]],
+        100 * d.blast_radius_requests,
+        fmt::format("{}/{}", std::lround(d.blast_radius_types * static_cast<double>(types)), types), d.emergent,
+        100 * d.peak_unhealthy_share, recovery);
   }
   std::cout << "results: " << work.output() << "\n";
   return 0;

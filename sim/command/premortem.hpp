@@ -12,10 +12,10 @@ namespace rapture {
 struct PremortemArgs {
   std::string scenario;
   std::string output;
-  std::string start, duration;         ///< the crash's window; empty: the middle third of the measured run
-  std::vector<std::string> services;   ///< only these; empty: every service
-  int jobs = 2;                        ///< processes at once
-  std::vector<std::string> sets;       ///< further --set overrides
+  std::string start, duration;        ///< the crash's window; empty: the middle third of the measured run
+  std::vector<std::string> services;  ///< only these; empty: every service
+  int jobs = 2;                       ///< processes at once
+  std::vector<std::string> sets;      ///< further --set overrides
   std::optional<uint64_t> seed;
 };
 

@@ -32,13 +32,14 @@ void print_summary(const LoadedSystem& l, const RunTotals& totals, const std::st
   const auto& s = totals.summary;
   const auto& sys = l.system;
   std::cout << fmt::format("rapture {}: scenario '{}'{} on topology '{}' ({} services), seed {}\n", RAPTURE_VERSION,
-                           l.scenario.name, l.scenario.design == "baseline" ? "" : ", design '" + l.scenario.design + "'",
+                           l.scenario.name,
+                           l.scenario.design == "baseline" ? "" : ", design '" + l.scenario.design + "'",
                            l.topology.name, sys.services.size(), sys.seed);
-  std::cout << fmt::format("simulated {:.0f} s ({:.0f} s warm-up) in {:.2f} s of wall time, {} events\n",
-                           sys.duration, sys.warmup, s.wall_seconds, s.events);
+  std::cout << fmt::format("simulated {:.0f} s ({:.0f} s warm-up) in {:.2f} s of wall time, {} events\n", sys.duration,
+                           sys.warmup, s.wall_seconds, s.events);
   if (s.stopped_early) std::cout << "STOPPED EARLY: " << s.stop_reason << "\n";
-  std::cout << fmt::format("\n{:<24}{:>10}{:>10}{:>9}{:>11}{:>9}{:>9}{:>9}{:>10}\n", "request type", "ended",
-                           "failed", "error%", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms");
+  std::cout << fmt::format("\n{:<24}{:>10}{:>10}{:>9}{:>11}{:>9}{:>9}{:>9}{:>10}\n", "request type", "ended", "failed",
+                           "error%", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms");
   for (size_t i = 0; i < totals.requests.size(); ++i) {
     const auto& r = totals.requests[i];
     const uint64_t ended = r.successes + r.failures;
@@ -53,9 +54,8 @@ void print_summary(const LoadedSystem& l, const RunTotals& totals, const std::st
   // Retry amplification: the service most visited per request of each type, when above one.
   for (size_t i = 0; i < totals.requests.size(); ++i) {
     const auto& v = totals.requests[i].visits_per_request;
-    const auto top = std::max_element(v.begin(), v.end(), [](double a, double b) {
-      return std::isnan(a) || (!std::isnan(b) && b > a);
-    });
+    const auto top = std::max_element(v.begin(), v.end(),
+                                      [](double a, double b) { return std::isnan(a) || (!std::isnan(b) && b > a); });
     if (top != v.end() && !std::isnan(*top) && *top > 1.0 + 1e-9) {
       std::cout << fmt::format("visits per request ({}): {:.2f} at {}\n", sys.request_types[i].name, *top,
                                sys.services[static_cast<size_t>(top - v.begin())].name);
@@ -70,13 +70,14 @@ void print_summary(const LoadedSystem& l, const RunTotals& totals, const std::st
                              s.degraded, s.wasted_cpu);
   }
   if (!totals.edges.empty()) {
-    std::cout << fmt::format("\n{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "edge (tolerance policies)", "calls",
-                             "retries", "timeouts", "failed", "fallback", "cb-reject", "opens");
+    std::cout << fmt::format("\n{:<34}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "edge (tolerance policies)",
+                             "calls", "retries", "timeouts", "failed", "fallback", "cb-reject", "opens");
     size_t quiet = 0;
     for (size_t e = 0; e < totals.edges.size(); ++e) {
       const auto& t = totals.edges[e];
       if (t.retries + t.timeouts + t.failures + t.fallbacks + t.circuit_rejections + t.bulkhead_rejections +
-              totals.circuit_openings[e] == 0) {
+              totals.circuit_openings[e] ==
+          0) {
         ++quiet;
         continue;
       }

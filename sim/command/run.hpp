@@ -10,10 +10,10 @@
 namespace rapture {
 
 struct RunArgs : DesignArgs {
-  std::string output;   ///< results file; empty: <scenario name>.h5 in the working directory
-  std::string dot;      ///< where to write the propagation graph (DOT); empty: nowhere
-  bool strict = false;  ///< exit 3 when a hypothesis probe is not met
-  bool journal = false; ///< print every journal entry, not only the first of each category
+  std::string output;    ///< results file; empty: <scenario name>.h5 in the working directory
+  std::string dot;       ///< where to write the propagation graph (DOT); empty: nowhere
+  bool strict = false;   ///< exit 3 when a hypothesis probe is not met
+  bool journal = false;  ///< print every journal entry, not only the first of each category
 };
 
 /// Runs the simulation; `simgrid_args` (--cfg=, --log=) go to the engine. Returns the process

@@ -18,10 +18,11 @@ int validate_command(const DesignArgs& args) {
   }
   int64_t replicas = 0;
   for (const auto& s : l.system.services) replicas += s.replicas;
-  std::cout << fmt::format("ok: scenario '{}' on topology '{}': {} services, {} replicas on {} hosts, {} request types, "
-                           "{} workload sources\n",
-                           l.scenario.name, l.topology.name, l.system.services.size(), replicas, l.system.hosts.size(),
-                           l.system.request_types.size(), l.system.workload.size());
+  std::cout << fmt::format(
+      "ok: scenario '{}' on topology '{}': {} services, {} replicas on {} hosts, {} request types, "
+      "{} workload sources\n",
+      l.scenario.name, l.topology.name, l.system.services.size(), replicas, l.system.hosts.size(),
+      l.system.request_types.size(), l.system.workload.size());
   return 0;
 }
 

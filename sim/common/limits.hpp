@@ -7,11 +7,11 @@
 
 namespace rapture::limits {
 
-inline constexpr int64_t kReplicas = 100'000;        ///< replicas of one service, hosts of one group
-inline constexpr int64_t kWorkers = 100'000;         ///< workers of one replica
-inline constexpr int64_t kQueue = 100'000'000;       ///< waiting requests of one replica
-inline constexpr int64_t kUsers = 10'000'000;        ///< closed-loop users, tenants
-inline constexpr int64_t kCallsPerVisit = 10'000;    ///< calls one visit makes on one edge
-inline constexpr double kBins = 1e7;                 ///< time bins of one run
+inline constexpr int64_t kReplicas = 100'000;      ///< replicas of one service, hosts of one group
+inline constexpr int64_t kWorkers = 100'000;       ///< workers of one replica
+inline constexpr int64_t kQueue = 100'000'000;     ///< waiting requests of one replica
+inline constexpr int64_t kUsers = 10'000'000;      ///< closed-loop users, tenants
+inline constexpr int64_t kCallsPerVisit = 10'000;  ///< calls one visit makes on one edge
+inline constexpr double kBins = 1e7;               ///< time bins of one run
 
 }  // namespace rapture::limits

@@ -37,39 +37,55 @@ double with_unit(std::string_view text, const char* what,
   for (const auto& [name, factor] : table) {
     if (unit == name) return value * factor;
   }
-  throw std::invalid_argument("unknown unit '" + std::string(unit) + "' in " + what + " '" +
-                              std::string(trim(text)) + "'");
+  throw std::invalid_argument("unknown unit '" + std::string(unit) + "' in " + what + " '" + std::string(trim(text)) +
+                              "'");
 }
 
 }  // namespace
 
 double parse_duration(std::string_view text) {
-  return with_unit(text, "a duration such as 250ms or 2s",
-                   {{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3}, {"s", 1.0},
-                    {"min", 60.0}, {"m", 60.0}, {"h", 3600.0}});
+  return with_unit(
+      text, "a duration such as 250ms or 2s",
+      {{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3}, {"s", 1.0}, {"min", 60.0}, {"m", 60.0}, {"h", 3600.0}});
 }
 
 double parse_rate(std::string_view text) {
   return with_unit(text, "a rate such as 300/s",
-                   {{"/s", 1.0}, {"/ms", 1e3}, {"/min", 1.0 / 60}, {"/m", 1.0 / 60}, {"/h", 1.0 / 3600},
-                    {"rps", 1.0}, {"qps", 1.0}});
+                   {{"/s", 1.0},
+                    {"/ms", 1e3},
+                    {"/min", 1.0 / 60},
+                    {"/m", 1.0 / 60},
+                    {"/h", 1.0 / 3600},
+                    {"rps", 1.0},
+                    {"qps", 1.0}});
 }
 
 double parse_speed(std::string_view text) {
-  return with_unit(text, "a CPU speed such as 1Gf",
-                   {{"f", 1.0}, {"kf", 1e3}, {"Mf", 1e6}, {"Gf", 1e9}, {"Tf", 1e12}});
+  return with_unit(text, "a CPU speed such as 1Gf", {{"f", 1.0}, {"kf", 1e3}, {"Mf", 1e6}, {"Gf", 1e9}, {"Tf", 1e12}});
 }
 
 double parse_bandwidth(std::string_view text) {
   return with_unit(text, "a bandwidth such as 1Gbps or 125MBps",
-                   {{"bps", 1.0 / 8}, {"kbps", 1e3 / 8}, {"Mbps", 1e6 / 8}, {"Gbps", 1e9 / 8},
-                    {"Bps", 1.0}, {"kBps", 1e3}, {"MBps", 1e6}, {"GBps", 1e9}});
+                   {{"bps", 1.0 / 8},
+                    {"kbps", 1e3 / 8},
+                    {"Mbps", 1e6 / 8},
+                    {"Gbps", 1e9 / 8},
+                    {"Bps", 1.0},
+                    {"kBps", 1e3},
+                    {"MBps", 1e6},
+                    {"GBps", 1e9}});
 }
 
 double parse_bytes(std::string_view text) {
   return with_unit(text, "a size such as 4KiB",
-                   {{"B", 1.0}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"KiB", 1024.0},
-                    {"MiB", 1024.0 * 1024}, {"GiB", 1024.0 * 1024 * 1024}});
+                   {{"B", 1.0},
+                    {"kB", 1e3},
+                    {"KB", 1e3},
+                    {"MB", 1e6},
+                    {"GB", 1e9},
+                    {"KiB", 1024.0},
+                    {"MiB", 1024.0 * 1024},
+                    {"GiB", 1024.0 * 1024 * 1024}});
 }
 
 double parse_number(std::string_view text) {

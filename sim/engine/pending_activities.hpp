@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <optional>
 
-#include <simgrid/s4u/Activity.hpp>
 #include <simgrid/version.h>
+#include <simgrid/s4u/Activity.hpp>
 
 #define RAPTURE_HAS_ACTIVITY_SET (SIMGRID_VERSION >= 33500)
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
-#include <simgrid/s4u.hpp>
 #include <xbt/log.h>
+#include <simgrid/s4u.hpp>
 
 #include "engine/pending_activities.hpp"
 #include "model/simulation.hpp"
@@ -94,7 +94,8 @@ RunTotals run_on_simgrid(const System& system, BinSink& sink, const EngineOption
     // applies to the executions already running.
     std::vector<double> speeds;
     for (double level : h.speed_levels) speeds.push_back(h.speed * level);
-    auto* host = zone->create_host(h.name, speeds)->set_core_count(static_cast<int>(std::min<int64_t>(h.cores, 1 << 30)));
+    auto* host =
+        zone->create_host(h.name, speeds)->set_core_count(static_cast<int>(std::min<int64_t>(h.cores, 1 << 30)));
     host->seal();
     auto* link = zone->create_link(h.name + "-link", bandwidth)->set_latency(system.hop_latency / 2)->seal();
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);

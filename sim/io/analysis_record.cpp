@@ -9,9 +9,9 @@
 #include <deque>
 #include <span>
 #include <stdexcept>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -137,8 +137,8 @@ void write_table(const Check& c, hid_t group, const char* name, std::span<const 
   }
   const std::array<hsize_t, 1> dims{rows.size()};
   Hid space = hdf5::simple_space(c, dims);
-  Hid dset = c.id(H5Dcreate2(group, name, file.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                  what);
+  Hid dset =
+      c.id(H5Dcreate2(group, name, file.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, what);
   if (!rows.empty()) c.status(H5Dwrite(dset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), what);
 }
 
@@ -147,8 +147,8 @@ void text_dataset(const Check& c, hid_t group, const char* name, const std::stri
   const std::string what = std::string("dataset '") + name + "'";
   Hid type = string_type(c);
   Hid space = c.id(H5Screate(H5S_SCALAR), H5Sclose, what);
-  Hid dset = c.id(H5Dcreate2(group, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                  what);
+  Hid dset =
+      c.id(H5Dcreate2(group, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, what);
   const char* text = value.c_str();
   c.status(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text), what);
 }
@@ -170,9 +170,7 @@ Axis open_axis(const Check& c, hid_t run, const char* name) {
   return axis;
 }
 
-[[noreturn]] void misfit(const std::string& what) {
-  throw std::invalid_argument("write_analysis: " + what);
-}
+[[noreturn]] void misfit(const std::string& what) { throw std::invalid_argument("write_analysis: " + what); }
 
 /// Refuses a report that does not describe the run it is written beside.
 void require_fit(const CascadeReport& report, hsize_t bins, size_t services, size_t request_types) {
@@ -233,8 +231,8 @@ void write_hypothesis(const Check& c, hid_t analysis, const HypothesisResult& hy
   std::vector<ProbeRow> rows;
   rows.reserve(hypothesis.probes.size());
   for (const ProbeResult& probe : hypothesis.probes) {
-    rows.push_back({texts.keep(probe.name), texts.keep(probe.tolerance), probe.value, probe.met ? 1 : 0,
-                    texts.keep(probe.note)});
+    rows.push_back(
+        {texts.keep(probe.name), texts.keep(probe.tolerance), probe.value, probe.met ? 1 : 0, texts.keep(probe.note)});
   }
   write_table<ProbeRow>(c, group.get(), "probes", kProbeFields, rows);
 }
@@ -294,11 +292,10 @@ void write_report(const Check& c, hid_t run, const CascadeReport& report, const 
   std::vector<PropagationRow> propagation;
   propagation.reserve(report.propagation.size());
   for (const PropagationNode& node : report.propagation) {
-    propagation.push_back({names[node.service].c_str(), node.onset, texts.keep(to_string(node.worst)),
-                           texts.keep(to_string(node.symptom)), texts.keep(to_string(node.cause)),
-                           texts.keep(to_string(node.mechanism)),
-                           node.parent == kNone ? "" : names[node.parent].c_str(), node.via.c_str(),
-                           node.path.c_str()});
+    propagation.push_back(
+        {names[node.service].c_str(), node.onset, texts.keep(to_string(node.worst)),
+         texts.keep(to_string(node.symptom)), texts.keep(to_string(node.cause)), texts.keep(to_string(node.mechanism)),
+         node.parent == kNone ? "" : names[node.parent].c_str(), node.via.c_str(), node.path.c_str()});
   }
   write_table<PropagationRow>(c, g, "propagation", kPropagationFields, propagation);
 
@@ -341,8 +338,8 @@ std::vector<std::string> service_names(const Check& c, const Axis& services) {
 /// error being unwound matters more). The scales are detached first, so that the run's axes keep
 /// no reference to datasets that no longer exist.
 void drop_analysis(hid_t run, const Axis& time, const Axis& services, const Axis& request_types) {
-  for (const auto& [name, axis] : {std::pair{"analysis/service_health", &services},
-                                   std::pair{"analysis/request_health", &request_types}}) {
+  for (const auto& [name, axis] :
+       {std::pair{"analysis/service_health", &services}, std::pair{"analysis/request_health", &request_types}}) {
     if (H5Lexists(run, "analysis", H5P_DEFAULT) <= 0 || H5Lexists(run, name, H5P_DEFAULT) <= 0) continue;
     const Hid dset(H5Dopen2(run, name, H5P_DEFAULT), H5Dclose);
     if (H5DSis_attached(dset.get(), time.dset.get(), 0) > 0) H5DSdetach_scale(dset.get(), time.dset.get(), 0);
@@ -354,8 +351,8 @@ void drop_analysis(hid_t run, const Axis& time, const Axis& services, const Axis
 
 }  // namespace
 
-void write_analysis(ResultsFile& file, int run_index, const CascadeReport& report,
-                    const HypothesisResult* hypothesis, const DecayReport* decay) {
+void write_analysis(ResultsFile& file, int run_index, const CascadeReport& report, const HypothesisResult* hypothesis,
+                    const DecayReport* decay) {
   const Check c(file.path());
   file.with_finished_run(run_index, [&](int64_t run) {
     const std::string run_name = "run " + std::to_string(run_index);

@@ -1,8 +1,8 @@
 #include "io/comparison_record.hpp"
 
 #include <array>
-#include <mutex>
 #include <cstddef>
+#include <mutex>
 #include <stdexcept>
 
 #include "io/hdf5_support.hpp"
@@ -32,11 +32,11 @@ void require(bool ok, const std::string& what) {
 
 template <class Nested>
 void require_rows(const Nested& rows, size_t count, size_t columns, const std::string& what) {
-  require(rows.size() == count, what + " has " + std::to_string(rows.size()) + " rows, expected " +
-                                    std::to_string(count));
+  require(rows.size() == count,
+          what + " has " + std::to_string(rows.size()) + " rows, expected " + std::to_string(count));
   for (const auto& row : rows) {
-    require(row.size() == columns, what + " has a row of " + std::to_string(row.size()) + ", expected " +
-                                       std::to_string(columns));
+    require(row.size() == columns,
+            what + " has a row of " + std::to_string(row.size()) + ", expected " + std::to_string(columns));
   }
 }
 
@@ -44,8 +44,8 @@ void require_rows(const Nested& rows, size_t count, size_t columns, const std::s
 /// that the datasets written are [D][R][M], [D][M] and [D][R] without a gap.
 void check_fits(const ComparisonRecord& r) {
   const size_t designs = r.designs.size(), replications = r.seeds.size(), metrics = r.input.metrics.size();
-  require(r.input.designs.size() == designs, "input names " + std::to_string(r.input.designs.size()) +
-                                                 " designs, the record " + std::to_string(designs));
+  require(r.input.designs.size() == designs,
+          "input names " + std::to_string(r.input.designs.size()) + " designs, the record " + std::to_string(designs));
   require(r.design_descriptions.size() == designs, "design_descriptions does not have one entry per design");
   require(r.design_dot.size() == designs, "design_dot does not have one entry per design");
   require_rows(r.input.values, designs, replications, "values");
@@ -137,7 +137,8 @@ void write_comparison_record(const std::string& path, const ComparisonRecord& r)
   }
   const std::array<hsize_t, 3> value_dims{designs, replications, metrics};
   const Hid value_set = hdf5::fixed_dataset<double>(check, g, "values", value_dims, values.data());
-  hdf5::attach(check, value_set, {{&design_axis, "design"}, {&replication_axis, "replication"}, {&metric_axis, "metric"}});
+  hdf5::attach(check, value_set,
+               {{&design_axis, "design"}, {&replication_axis, "replication"}, {&metric_axis, "metric"}});
   grid<int32_t>(check, g, "runs", {design_axis, "design", replication_axis, "replication"}, designs, replications,
                 [&](size_t d, size_t i) { return r.runs[d][i]; });
 

@@ -183,12 +183,11 @@ template <class T>
 Hid fixed_dataset(const Check& check, hid_t group, const std::string& name, std::span<const hsize_t> dims,
                   const T* data) {
   Hid space = simple_space(check, dims);
-  Hid dset = check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Dclose, "dataset '" + name + "'");
+  Hid dset =
+      check.id(H5Dcreate2(group, name.c_str(), H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               H5Dclose, "dataset '" + name + "'");
   if (H5Sget_simple_extent_npoints(space.get()) > 0) {
-    check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-                 "dataset '" + name + "'");
+    check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "dataset '" + name + "'");
   }
   return dset;
 }

@@ -26,7 +26,6 @@
 
 namespace rapture {
 
-
 namespace {
 
 /// Rows per chunk of the circuit-breaker event table (18 bytes a row before compression).
@@ -79,9 +78,9 @@ struct Series {
       check.status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr),
                    "selecting rows");
       Hid mem_space = simple_space(check, count);
-      check.status(H5Dwrite(dset.get(), H5Type<T>::mem(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-                            buffer.data()),
-                   "writing a time series");
+      check.status(
+          H5Dwrite(dset.get(), H5Type<T>::mem(), mem_space.get(), file_space.get(), H5P_DEFAULT, buffer.data()),
+          "writing a time series");
     }
     // Rows buffered beyond `rows` (an edge row given ahead of its bin's write_bin) stay.
     const size_t done = std::min<size_t>(rows * row_elems, buffer.size());
@@ -134,9 +133,9 @@ struct RunWriter::Impl {
   double bin_width = 0;
   size_t services = 0, request_types = 0, edges = 0, buckets = 0;
   hsize_t chunk_rows = 0;
-  int64_t bins = 0;          // rows handed to write_bin
-  int64_t edge_bins = 0;     // bins whose edge rows were given (bins + 1 between write_edge_bin and write_bin)
-  hsize_t written_rows = 0;  // rows already in the datasets
+  int64_t bins = 0;            // rows handed to write_bin
+  int64_t edge_bins = 0;       // bins whose edge rows were given (bins + 1 between write_edge_bin and write_bin)
+  hsize_t written_rows = 0;    // rows already in the datasets
   hsize_t written_events = 0;  // circuit events already in the datasets
   bool closed = false;
 
@@ -409,10 +408,12 @@ void RunWriter::Impl::write_totals(const RunTotals& totals) {
   {
     std::vector<uint64_t> histogram;
     histogram.reserve(request_types * buckets);
-    for (const auto& row : totals.requests) histogram.insert(histogram.end(), row.histogram.begin(), row.histogram.end());
+    for (const auto& row : totals.requests)
+      histogram.insert(histogram.end(), row.histogram.begin(), row.histogram.end());
     const std::array<hsize_t, 2> dims{request_types, buckets};
     Hid dset = fixed_dataset<uint64_t>(c, rgroup.get(), "latency_histogram", dims, histogram.data());
-    attr_string(c, dset.get(), "description", "successful requests by end-to-end latency; see ../../latency_bucket_edges");
+    attr_string(c, dset.get(), "description",
+                "successful requests by end-to-end latency; see ../../latency_bucket_edges");
     attach(c, dset, {by_request, by_bucket});
   }
   {

@@ -359,7 +359,8 @@ RunDigest read_run_digest(const std::string& path, int index) {
   digest.requests = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "requests", H5T_NATIVE_UINT64);
   digest.p99 = attr_number<double>(c, summary.get(), summary_name.c_str(), "p99", H5T_NATIVE_DOUBLE);
   digest.users = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "users", H5T_NATIVE_UINT64);
-  digest.users_failing = attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "users_failing", H5T_NATIVE_UINT64);
+  digest.users_failing =
+      attr_number<uint64_t>(c, summary.get(), summary_name.c_str(), "users_failing", H5T_NATIVE_UINT64);
 
   const htri_t analysed = H5Lexists(run.get(), "analysis", H5P_DEFAULT);
   if (analysed < 0) c.fail_hdf5(run_name + " analysis");

@@ -14,9 +14,9 @@ namespace rapture {
 /// One row of a run's analysis/propagation table, as stored: services by name.
 struct PropagationRecord {
   std::string service;
-  double onset = 0;               ///< s
+  double onset = 0;                              ///< s
   std::string worst, symptom, cause, mechanism;  ///< the report's enums, by their to_string names
-  std::string parent;             ///< the service it came from; empty when none
+  std::string parent;                            ///< the service it came from; empty when none
   std::string via, path;
 
   bool operator==(const PropagationRecord&) const = default;

@@ -11,7 +11,8 @@
 
 namespace rapture {
 
-/// Reads a scenario from a YAML file; `overrides` are `--set KEY=VALUE` pairs applied to the YAML tree before it is interpreted.
+/// Reads a scenario from a YAML file; `overrides` are `--set KEY=VALUE` pairs applied to the YAML tree before it is
+/// interpreted.
 Scenario read_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
 
 /// Same from text (`file_name` used in messages and to resolve relative paths, `base_dir` for relative files).

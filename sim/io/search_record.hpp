@@ -9,21 +9,21 @@ namespace rapture {
 
 struct SearchRecord {
   std::string scenario, param, criterion, unit;
-  std::vector<double> values;   ///< the magnitude of each run, by run index
-  std::vector<int> cascades;    ///< 1 when the criterion found a cascade in that run
-  std::vector<double> measure;  ///< what the criterion measured in that run
+  std::vector<double> values;          ///< the magnitude of each run, by run index
+  std::vector<int> cascades;           ///< 1 when the criterion found a cascade in that run
+  std::vector<double> measure;         ///< what the criterion measured in that run
   std::vector<double> peak_unhealthy;  ///< the run's largest share of services unhealthy at once
   std::vector<int64_t> emergent;       ///< the run's emergent failures
   std::vector<int> metastable;         ///< the run's metastable flag (1, 0, -1 cannot tell)
-  int first_cascade = -1;       ///< the run (index in /runs) of the lowest cascading value; -1 none
+  int first_cascade = -1;              ///< the run (index in /runs) of the lowest cascading value; -1 none
   /// Map mode (two magnitudes): the second one's path, unit and value by run, and each run's
   /// region (0 recovered, 1 degraded: cascaded and came back, 2 metastable); empty otherwise.
   std::string param2, unit2;
   std::vector<double> values2;
   std::vector<int> region;
-  bool found = false;           ///< a tipping point lies in the range
+  bool found = false;                     ///< a tipping point lies in the range
   double threshold = 0, uncertainty = 0;  ///< the tipping point: threshold ± uncertainty
-  std::string verdict;          ///< a sentence for the user
+  std::string verdict;                    ///< a sentence for the user
 };
 
 /// Adds /amplify to an existing results file; throws OutputError naming the file.
@@ -37,12 +37,12 @@ namespace rapture {
 /// order of /runs, each run the crash of one service.
 struct PremortemRecord {
   std::string scenario;
-  double start = 0, duration = 0;          ///< the crash's window (seconds)
-  std::vector<std::string> services;       ///< the crashed service of each run
+  double start = 0, duration = 0;     ///< the crash's window (seconds)
+  std::vector<std::string> services;  ///< the crashed service of each run
   std::vector<double> blast_radius_requests, blast_radius_types, peak_unhealthy, recovery_time;
   std::vector<int64_t> emergent;
   std::vector<int> metastable;
-  std::vector<int> rank;                   ///< 1 = where a failure hurts most
+  std::vector<int> rank;  ///< 1 = where a failure hurts most
 };
 
 /// Adds /premortem to an existing results file; throws OutputError naming the file.

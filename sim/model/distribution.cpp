@@ -19,11 +19,10 @@ void require(bool ok, const std::string& message) {
 enum class Form { Const, Exp, Lognormal, Gamma, Erlang, Uniform, Empirical };
 
 // Later names of a form are aliases, accepted but left out of the error message.
-const text::KeywordTable<Form> kForms{{"const", Form::Const},       {"exp", Form::Exp},
-                                      {"lognormal", Form::Lognormal}, {"gamma", Form::Gamma},
-                                      {"erlang", Form::Erlang},     {"uniform", Form::Uniform},
-                                      {"empirical", Form::Empirical}, {"constant", Form::Const},
-                                      {"det", Form::Const},         {"exponential", Form::Exp}};
+const text::KeywordTable<Form> kForms{
+    {"const", Form::Const},   {"exp", Form::Exp},         {"lognormal", Form::Lognormal}, {"gamma", Form::Gamma},
+    {"erlang", Form::Erlang}, {"uniform", Form::Uniform}, {"empirical", Form::Empirical}, {"constant", Form::Const},
+    {"det", Form::Const},     {"exponential", Form::Exp}};
 
 /// The durations of an empirical(FILE) file, one a line; blank lines and `#` comments skipped.
 std::vector<double> read_samples(const std::string& path) {
@@ -151,12 +150,8 @@ Distribution Distribution::parse(std::string_view written, const std::string& ba
                                 text::one_of(text::primary_names(kForms)) + ")");
   }
   switch (*form) {
-    case Form::Const:
-      need(1, "const(DURATION)");
-      return constant(units::parse_duration(args[0]));
-    case Form::Exp:
-      need(1, "exp(MEAN)");
-      return exponential(units::parse_duration(args[0]));
+    case Form::Const: need(1, "const(DURATION)"); return constant(units::parse_duration(args[0]));
+    case Form::Exp: need(1, "exp(MEAN)"); return exponential(units::parse_duration(args[0]));
     case Form::Lognormal:
       need(2, "lognormal(MEAN, SIGMA)");
       return lognormal(units::parse_duration(args[0]), units::parse_number(args[1]));
@@ -201,7 +196,10 @@ Distribution Distribution::scaled(double factor) const {
     case Kind::Exponential: d.a_ *= factor; break;
     case Kind::Lognormal: d.a_ += std::log(factor); break;
     case Kind::Gamma: d.b_ *= factor; break;
-    case Kind::Uniform: d.a_ *= factor; d.b_ *= factor; break;
+    case Kind::Uniform:
+      d.a_ *= factor;
+      d.b_ *= factor;
+      break;
     case Kind::Empirical: {
       auto v = *samples_;
       for (auto& x : v) x *= factor;

@@ -77,9 +77,7 @@ class EventQueue {
   [[nodiscard]] size_t size() const { return heap_.size(); }
 
  private:
-  static bool before(const Event& a, const Event& b) {
-    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
-  }
+  static bool before(const Event& a, const Event& b) { return a.time < b.time || (a.time == b.time && a.seq < b.seq); }
   void sift_up(size_t i) {
     Event e = heap_[i];
     while (i > 0) {

@@ -16,8 +16,8 @@ RandomStream::RandomStream(uint64_t seed, std::string_view component, std::strin
   const uint64_t state_lo = splitmix(seed ^ key);
   const uint64_t state_hi = splitmix(state_lo ^ splitmix(seed));
   const uint64_t stream = splitmix(key);
-  rng_ = pcg64((static_cast<pcg_extras::pcg128_t>(state_hi) << 64) | state_lo,
-               static_cast<pcg_extras::pcg128_t>(stream));
+  rng_ =
+      pcg64((static_cast<pcg_extras::pcg128_t>(state_hi) << 64) | state_lo, static_cast<pcg_extras::pcg128_t>(stream));
 }
 
 double RandomStream::normal() {

@@ -27,13 +27,13 @@ std::string_view to_string(ErrorCause cause);
 
 /// One service during one time bin.
 struct ServiceBinRow {
-  uint64_t arrivals = 0;     ///< visits that reached a replica
-  uint64_t completions = 0;  ///< visits that finished successfully
+  uint64_t arrivals = 0;                        ///< visits that reached a replica
+  uint64_t completions = 0;                     ///< visits that finished successfully
   std::array<uint64_t, kErrorCauses> errors{};  ///< visits that failed, by cause
-  double queue_mean = 0;     ///< time-averaged number waiting (all replicas)
-  uint32_t queue_max = 0;    ///< largest number waiting
-  double busy_mean = 0;      ///< time-averaged busy workers (all replicas)
-  double latency_mean = 0;   ///< response time at the service (arrival to reply), completed visits; NaN if none
+  double queue_mean = 0;                        ///< time-averaged number waiting (all replicas)
+  uint32_t queue_max = 0;                       ///< largest number waiting
+  double busy_mean = 0;                         ///< time-averaged busy workers (all replicas)
+  double latency_mean = 0;  ///< response time at the service (arrival to reply), completed visits; NaN if none
   double latency_p50 = 0, latency_p95 = 0, latency_p99 = 0;  ///< NaN if none
 };
 
@@ -42,29 +42,29 @@ struct RequestBinRow {
   uint64_t arrivals = 0;
   uint64_t successes = 0;
   uint64_t failures = 0;
-  double latency_mean = 0;  ///< end-to-end, successes; NaN if none
+  double latency_mean = 0;                  ///< end-to-end, successes; NaN if none
   double latency_p50 = 0, latency_p99 = 0;  ///< NaN if none
 };
 
 /// One call edge (caller -> callee, with tolerance policies) during one time bin.
 struct EdgeBinRow {
-  uint64_t calls = 0;        ///< logical calls started (one per call, whatever its retries)
-  uint64_t attempts = 0;     ///< tries sent to the callee (first tries and retries)
-  uint64_t retries = 0;      ///< of which retries
-  uint64_t timeouts = 0;     ///< tries the caller stopped waiting for (per-try timeout or deadline)
-  uint64_t failures = 0;     ///< calls that failed after all their tries (fallbacks not counted)
-  uint64_t fallbacks = 0;    ///< calls answered degraded by a fallback
-  uint64_t circuit_rejections = 0;  ///< tries refused by an open (or full half-open) breaker
-  uint64_t bulkhead_rejections = 0; ///< tries refused by the edge's bulkhead
-  uint64_t late_replies = 0;        ///< replies that came after the caller had given up
-  double open_fraction = 0;  ///< share of the caller's replicas whose breaker is not closed at the bin's end
+  uint64_t calls = 0;                ///< logical calls started (one per call, whatever its retries)
+  uint64_t attempts = 0;             ///< tries sent to the callee (first tries and retries)
+  uint64_t retries = 0;              ///< of which retries
+  uint64_t timeouts = 0;             ///< tries the caller stopped waiting for (per-try timeout or deadline)
+  uint64_t failures = 0;             ///< calls that failed after all their tries (fallbacks not counted)
+  uint64_t fallbacks = 0;            ///< calls answered degraded by a fallback
+  uint64_t circuit_rejections = 0;   ///< tries refused by an open (or full half-open) breaker
+  uint64_t bulkhead_rejections = 0;  ///< tries refused by the edge's bulkhead
+  uint64_t late_replies = 0;         ///< replies that came after the caller had given up
+  double open_fraction = 0;          ///< share of the caller's replicas whose breaker is not closed at the bin's end
 };
 
 /// A circuit breaker changing state.
 struct CircuitEvent {
   double time = 0;
-  uint32_t edge = 0;     ///< edge index (RunInfo::edges)
-  uint32_t replica = 0;  ///< the caller replica (within its service) owning the breaker
+  uint32_t edge = 0;         ///< edge index (RunInfo::edges)
+  uint32_t replica = 0;      ///< the caller replica (within its service) owning the breaker
   uint8_t from = 0, to = 0;  ///< 0 closed, 1 open, 2 half-open
 };
 
@@ -131,7 +131,7 @@ struct RunSummary {
   /// Users (tenants) with requests ending during the faults' span, and those of them with more
   /// than the analysis' degraded share failed: the share of users a failure reaches. 0 without faults.
   uint64_t users = 0, users_failing = 0;
-  double error_rate = 0;  ///< failures / requests ended
+  double error_rate = 0;                                         ///< failures / requests ended
   double latency_mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0;  ///< all successes; NaN if none
   bool stopped_early = false;
   std::string stop_reason;  ///< why, when stopped early

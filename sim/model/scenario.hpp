@@ -65,7 +65,7 @@ struct RequestTypeSpec {
 /// rate goes linearly from `rate_start` to `rate_end` (equal for a step or a spike).
 struct RateProfile {
   struct Segment {
-    double start = 0, end = 0;          ///< seconds; [start, end)
+    double start = 0, end = 0;            ///< seconds; [start, end)
     double rate_start = 0, rate_end = 0;  ///< per second
   };
   double base = 0;
@@ -95,8 +95,8 @@ struct WorkloadSpec {
   Kind kind = Kind::Poisson;
   /// Request types and their weights in the mix (one entry for a single type).
   std::vector<std::pair<std::string, double>> mix;
-  RateProfile rate;                 ///< Poisson: arrivals per second over time
-  int64_t users = 0;                ///< Closed: concurrent users
+  RateProfile rate;                   ///< Poisson: arrivals per second over time
+  int64_t users = 0;                  ///< Closed: concurrent users
   std::optional<Distribution> think;  ///< Closed: think time between a response and the next request
   /// Users (tenants) behind the source: each request comes from one, drawn uniformly (Poisson;
   /// default 1000) or is its closed-loop user. A cell router places tenants in cells.
@@ -119,22 +119,21 @@ struct PlatformSpec {
   std::vector<HostSpec> hosts;
   /// Placement: service -> hosts (or host groups); replica i goes to the i-th host, cycling.
   std::vector<std::pair<std::string, std::vector<std::string>>> placement;
-  double hop_latency = 100e-6;  ///< one-way latency of a network hop between two hosts
-  double bandwidth = 0;         ///< bytes/s of each host's link; 0: unlimited (latency only)
-  double reference_speed = 1e9; ///< service times are CPU demands measured on a core of this speed
+  double hop_latency = 100e-6;   ///< one-way latency of a network hop between two hosts
+  double bandwidth = 0;          ///< bytes/s of each host's link; 0: unlimited (latency only)
+  double reference_speed = 1e9;  ///< service times are CPU demands measured on a core of this speed
 };
-
 
 /// Tolerance policies of the synchronous calls on an edge, caller side. Every field is
 /// optional so that defaults (all edges, then by callee kind) and per-edge settings layer.
 struct PolicySpec {
-  std::optional<RetryPolicy> retry;  ///< retries (and a preset's timeouts)
+  std::optional<RetryPolicy> retry;                 ///< retries (and a preset's timeouts)
   std::optional<double> per_try_timeout, deadline;  ///< `timeout:` settings, layered on their own
   std::optional<bool> propagate_deadline, cancel_on_timeout;
   std::optional<RetryBudget> budget;
   std::optional<CircuitBreakerConfig> circuit_breaker;
-  std::optional<bool> fallback;      ///< on failure or open circuit, answer degraded
-  std::optional<int64_t> bulkhead;   ///< max concurrent calls per caller replica; 0 = none
+  std::optional<bool> fallback;     ///< on failure or open circuit, answer degraded
+  std::optional<int64_t> bulkhead;  ///< max concurrent calls per caller replica; 0 = none
   SourceLocation where;
 
   /// Fields set in `over` replace those here.
@@ -168,8 +167,18 @@ struct ProtectionSpec {
 /// A fault on the timeline: what, where, from when to when.
 struct FaultSpec {
   enum class Kind {
-    Crash, Latency, Error, Slowdown, QueueShrink, WorkerShrink, HostFailure, Swallow, LoadSpike,
-    LinkDegradation, Partition, MixShift
+    Crash,
+    Latency,
+    Error,
+    Slowdown,
+    QueueShrink,
+    WorkerShrink,
+    HostFailure,
+    Swallow,
+    LoadSpike,
+    LinkDegradation,
+    Partition,
+    MixShift
   };
   std::string name;
   Kind kind = Kind::Crash;
@@ -181,11 +190,11 @@ struct FaultSpec {
   /// a failure domain); -1: every cell.
   std::optional<int64_t> cell;
   double start = 0;
-  double end = INFINITY;           ///< start + duration (crash: + restart time)
+  double end = INFINITY;                ///< start + duration (crash: + restart time)
   std::optional<Distribution> latency;  ///< latency: added to each visit's processing
-  double error_rate = 0;           ///< error: share of visits failing after computing
-  double factor = 1;               ///< slowdown: CPU speed multiplier (< 1); load_spike: rate multiplier
-  int64_t size = 0;                ///< queue_shrink: queue capacity; worker_shrink: workers per replica
+  double error_rate = 0;                ///< error: share of visits failing after computing
+  double factor = 1;                    ///< slowdown: CPU speed multiplier (< 1); load_spike: rate multiplier
+  int64_t size = 0;                     ///< queue_shrink: queue capacity; worker_shrink: workers per replica
   std::vector<std::pair<std::string, double>> mix;  ///< mix_shift: the request mix while it lasts
   SourceLocation where;
 
@@ -215,7 +224,8 @@ struct AnalysisSpec {
   double metastable_after = 60;   ///< not recovered this long after the trigger ended: metastable
   double retry_spike = 0.1;       ///< retries per call above the baseline's by more than this: a retry spike
   double surge_factor = 1.5;      ///< arrivals above this multiple of the baseline's: a load surge
-  double hot_spot_share = 0.5;    ///< a failing root service on more than this share of the failing request types: a hot spot
+  double hot_spot_share =
+      0.5;  ///< a failing root service on more than this share of the failing request types: a hot spot
   SourceLocation where;
 };
 
@@ -268,9 +278,9 @@ struct Scenario {
   uint64_t seed = 1;
   std::vector<RequestTypeSpec> requests;
   std::vector<WorkloadSpec> workload;
-  std::array<ServiceParams, kServiceKinds> kind_defaults;  ///< indexed by ServiceKind
+  std::array<ServiceParams, kServiceKinds> kind_defaults;       ///< indexed by ServiceKind
   std::vector<std::pair<std::string, ServiceParams>> services;  ///< per-service overrides
-  std::vector<SourceLocation> service_where;  ///< location of each entry of `services`
+  std::vector<SourceLocation> service_where;                    ///< location of each entry of `services`
   std::vector<EdgeOverride> edges;
   PlatformSpec platform;
   Limits limits;
@@ -284,8 +294,8 @@ struct Scenario {
   std::optional<HypothesisSpec> hypothesis;
   std::vector<DesignSpec> designs;  ///< the variants `rapture compare` runs besides the baseline
   // Filled by applying a design (model/design/design), not read from YAML:
-  std::string design = "baseline";     ///< the design this scenario describes
-  int64_t cells = 0;                   ///< cell count of a cell-based design; 0: no cells
+  std::string design = "baseline";  ///< the design this scenario describes
+  int64_t cells = 0;                ///< cell count of a cell-based design; 0: no cells
   bool shuffle_sharding = false;
   std::vector<ServiceDecay> decays;
 };

@@ -29,8 +29,8 @@ uint32_t require_service(const Topology& topology, const std::string& name, cons
                          const char* role) {
   auto v = topology.find(name);
   if (!v) {
-    throw InputError(where, std::string(role) + " '" + name + "' is not a service of topology '" +
-                                topology.name + "' (" + topology.file + ")");
+    throw InputError(where, std::string(role) + " '" + name + "' is not a service of topology '" + topology.name +
+                                "' (" + topology.file + ")");
   }
   return static_cast<uint32_t>(*v);
 }
@@ -222,12 +222,12 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
           auto it = std::find(path.begin(), path.end(), w);
           for (; it != path.end(); ++it) cycle += sys.services[*it].name + " -> ";
           cycle += sys.services[w].name;
-          throw InputError({edges[ei].line ? topology.file : spec.where.file,
-                            edges[ei].line ? edges[ei].line : spec.where.line,
-                            "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
-                           "request type '" + spec.name + "' would call in a cycle " + cycle +
-                               " and recurse without bound; skip one of these edges for it (skip: [\"" +
-                               edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
+          throw InputError(
+              {edges[ei].line ? topology.file : spec.where.file, edges[ei].line ? edges[ei].line : spec.where.line,
+               "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
+              "request type '" + spec.name + "' would call in a cycle " + cycle +
+                  " and recurse without bound; skip one of these edges for it (skip: [\"" +
+                  edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
         }
         if (state[w] == 0) {
           state[w] = 1;
@@ -303,8 +303,8 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
       specific[i] = &spec;
     }
     if (!found) {
-      throw InputError(spec.where, "edge " + edge_name(key.first, key.second) + " is not in topology '" +
-                                       topology.name + "'");
+      throw InputError(spec.where,
+                       "edge " + edge_name(key.first, key.second) + " is not in topology '" + topology.name + "'");
     }
   }
   std::vector<uint32_t> out(descs.size(), kNone);
@@ -318,8 +318,9 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
     if (!p.any() || edges[i].mode == CallMode::InProcess) continue;
     if (edges[i].mode != CallMode::Sync) {
       if (specific[i]) {
-        throw InputError(specific[i]->where, "edge " + edge_name(sys.services[caller].name, sys.services[callee].name) +
-                                                 " is asynchronous: timeouts, retries and breakers apply to sync calls");
+        throw InputError(specific[i]->where,
+                         "edge " + edge_name(sys.services[caller].name, sys.services[callee].name) +
+                             " is asynchronous: timeouts, retries and breakers apply to sync calls");
       }
       continue;
     }
@@ -374,7 +375,8 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
         for (const auto& [name, weight] : f.mix) {
           uint32_t t = 0;
           while (t < sys.request_types.size() && sys.request_types[t].name != name) ++t;
-          if (t == sys.request_types.size()) throw InputError(f.where, "fault '" + f.name + "': unknown request type '" + name + "'");
+          if (t == sys.request_types.size())
+            throw InputError(f.where, "fault '" + f.name + "': unknown request type '" + name + "'");
           if (!(weight > 0)) throw InputError(f.where, "fault '" + f.name + "': mix weights must be > 0");
           c.mix_types.push_back(t);
           c.mix_cumulative.push_back((c.mix_cumulative.empty() ? 0.0 : c.mix_cumulative.back()) + weight);
@@ -434,7 +436,8 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
     for (double t : points) {
       double product = 1;
       for (const auto& f : sys.faults) {
-        if (f.host == h && f.spec.kind == Kind::Slowdown && f.spec.start <= t && t < f.spec.end) product *= f.spec.factor;
+        if (f.host == h && f.spec.kind == Kind::Slowdown && f.spec.start <= t && t < f.spec.end)
+          product *= f.spec.factor;
       }
       auto& levels = sys.hosts[h].speed_levels;
       if (std::find(levels.begin(), levels.end(), product) == levels.end()) levels.push_back(product);
@@ -459,9 +462,8 @@ bool System::any_contended_host() const {
 }
 
 bool System::uses_bandwidth() const {
-  return bandwidth > 0 && std::any_of(calls.begin(), calls.end(), [](const CallConfig& c) {
-           return c.request_bytes > 0 || c.response_bytes > 0;
-         });
+  return bandwidth > 0 && std::any_of(calls.begin(), calls.end(),
+                                      [](const CallConfig& c) { return c.request_bytes > 0 || c.response_bytes > 0; });
 }
 
 System build_system(const Topology& topology, const Scenario& scenario) {
@@ -489,8 +491,8 @@ System build_system(const Topology& topology, const Scenario& scenario) {
   }
   for (size_t i = 0; i < scenario.services.size(); ++i) {
     const auto& [name, over] = scenario.services[i];
-    const SourceLocation where =
-        i < scenario.service_where.size() ? scenario.service_where[i] : scenario_where(scenario, "service '" + name + "'");
+    const SourceLocation where = i < scenario.service_where.size() ? scenario.service_where[i]
+                                                                   : scenario_where(scenario, "service '" + name + "'");
     params[require_service(topology, name, where, "service")].overlay(over);
   }
   int64_t total_replicas = 0;
@@ -527,7 +529,8 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     RequestTypeConfig cfg;
     cfg.name = spec.name;
     cfg.entry = require_service(topology, spec.entry, spec.where, "entry service");
-    for (const auto& e : spec.cell_entries) cfg.cell_entries.push_back(require_service(topology, e, spec.where, "cell entry"));
+    for (const auto& e : spec.cell_entries)
+      cfg.cell_entries.push_back(require_service(topology, e, spec.where, "cell entry"));
     rt_index[spec.name] = static_cast<uint32_t>(sys.request_types.size());
     sys.request_types.push_back(cfg);
   }

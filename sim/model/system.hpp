@@ -18,7 +18,7 @@ namespace rapture {
 struct HostConfig {
   std::string name;
   std::vector<double> speed_levels{1.0};  ///< speed multipliers the faults need (SimGrid pstates); [0] = 1
-  double speed = 1e9;   ///< flop/s per core
+  double speed = 1e9;                     ///< flop/s per core
   int64_t cores = 1;
   int64_t workers = 0;  ///< worker threads of all replicas placed on it
   /// More workers than cores: executions share the cores through SimGrid's CPU model;
@@ -41,10 +41,10 @@ struct ServiceConfig {
   Distribution service_time;
   QueueDiscipline discipline = QueueDiscipline::Fifo;
   Balancer balancer = Balancer::RoundRobin;
-  double error_rate = 0;  ///< share of visits that fail with cause `injected` after computing
-  bool decaying = false;  ///< a decay layer's legacy service: the ramps below apply
-  Ramp decay_error;       ///< share of visits failing over time (on top of error_rate)
-  Ramp decay_latency;     ///< seconds added to each visit over time
+  double error_rate = 0;                ///< share of visits that fail with cause `injected` after computing
+  bool decaying = false;                ///< a decay layer's legacy service: the ramps below apply
+  Ramp decay_error;                     ///< share of visits failing over time (on top of error_rate)
+  Ramp decay_latency;                   ///< seconds added to each visit over time
   std::vector<uint32_t> replica_hosts;  ///< host index of each replica
   ServiceProtection protection;
 };
@@ -53,11 +53,11 @@ struct ServiceConfig {
 struct EdgePolicy {
   std::string name;  ///< "caller -> callee"
   uint32_t caller = 0, callee = 0;
-  RetryPolicy retry;                 ///< max_attempts 1 and no timeouts when not configured
-  std::optional<RetryBudget> budget;  ///< prototype: each caller replica gets its own copy
+  RetryPolicy retry;                                    ///< max_attempts 1 and no timeouts when not configured
+  std::optional<RetryBudget> budget;                    ///< prototype: each caller replica gets its own copy
   std::optional<CircuitBreakerConfig> circuit_breaker;  ///< one breaker per caller replica
   bool fallback = false;
-  int64_t bulkhead = 0;              ///< max concurrent calls per caller replica; 0 = none
+  int64_t bulkhead = 0;  ///< max concurrent calls per caller replica; 0 = none
 };
 
 /// An absent index: no policy on a call, no parent visit, no user, no target of a fault.
@@ -66,13 +66,13 @@ inline constexpr uint32_t kNone = 0xffffffffu;
 /// A fault with its target resolved to indices (kNone where not applicable).
 struct FaultConfig {
   FaultSpec spec;
-  uint32_t service = kNone;  ///< crash, latency, error, queue/worker shrink, swallow
-  uint32_t replica = kNone;  ///< crash of one replica (global index); kNone: all of the service
-  uint32_t host = kNone;     ///< slowdown, host failure
-  uint32_t workload = kNone; ///< load spike or mix shift of one source; kNone: all
-  uint32_t caller = kNone;   ///< latency on an edge: caller and callee services
-  std::vector<uint32_t> mix_types;       ///< mix shift: request types
-  std::vector<double> mix_cumulative;    ///< mix shift: cumulative weights ending at 1
+  uint32_t service = kNone;            ///< crash, latency, error, queue/worker shrink, swallow
+  uint32_t replica = kNone;            ///< crash of one replica (global index); kNone: all of the service
+  uint32_t host = kNone;               ///< slowdown, host failure
+  uint32_t workload = kNone;           ///< load spike or mix shift of one source; kNone: all
+  uint32_t caller = kNone;             ///< latency on an edge: caller and callee services
+  std::vector<uint32_t> mix_types;     ///< mix shift: request types
+  std::vector<double> mix_cumulative;  ///< mix shift: cumulative weights ending at 1
 };
 
 /// One call a service makes during a visit.
@@ -107,12 +107,12 @@ struct RequestTypeConfig {
 /// A workload source with names resolved.
 struct WorkloadConfig {
   WorkloadSpec::Kind kind = WorkloadSpec::Kind::Poisson;
-  std::vector<uint32_t> mix_types;    ///< request type indices
-  std::vector<double> mix_cumulative; ///< cumulative weights, normalised to end at 1
+  std::vector<uint32_t> mix_types;     ///< request type indices
+  std::vector<double> mix_cumulative;  ///< cumulative weights, normalised to end at 1
   RateProfile rate;
   int64_t users = 0;
   Distribution think;
-  std::string label;  ///< for random-stream keys: "workload[i]"
+  std::string label;          ///< for random-stream keys: "workload[i]"
   uint32_t tenants = 1;       ///< users behind the source
   uint32_t first_tenant = 0;  ///< tenant ids are global: this source's are first_tenant + [0, tenants)
 };

@@ -13,8 +13,8 @@ Enum parse_enum(std::string_view text, const std::array<std::string_view, N>& na
   }
   std::string expected;
   for (size_t i = 0; i < N; ++i) expected += (i ? ", " : "") + std::string(names[i]);
-  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(text) + "' (expected " +
-                              expected + ")");
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(text) + "' (expected " + expected +
+                              ")");
 }
 
 constexpr std::array<std::string_view, 5> kKindNames{"frontend", "service", "cache", "db", "queue"};

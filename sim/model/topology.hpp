@@ -44,14 +44,14 @@ Balancer parse_balancer(std::string_view text);
 /// order, to the scenario's per-service override, the topology attribute, the scenario's
 /// per-kind default and the built-in per-kind default (`builtin_defaults`).
 struct ServiceParams {
-  std::optional<int64_t> replicas;        ///< replicas behind the load balancer
-  std::optional<int64_t> workers;         ///< worker threads per replica
-  std::optional<int64_t> queue_capacity;  ///< waiting requests per replica (0: reject when all busy)
+  std::optional<int64_t> replicas;           ///< replicas behind the load balancer
+  std::optional<int64_t> workers;            ///< worker threads per replica
+  std::optional<int64_t> queue_capacity;     ///< waiting requests per replica (0: reject when all busy)
   std::optional<Distribution> service_time;  ///< CPU demand per request on a reference-speed core
-  std::optional<std::string> host;        ///< host or placement group the replicas run on
+  std::optional<std::string> host;           ///< host or placement group the replicas run on
   std::optional<QueueDiscipline> discipline;
   std::optional<Balancer> balancer;
-  std::optional<double> error_rate;       ///< share of visits that fail after computing (a faulty dependency)
+  std::optional<double> error_rate;  ///< share of visits that fail after computing (a faulty dependency)
 
   /// Fields set in `over` replace those here.
   void overlay(const ServiceParams& over);
@@ -64,27 +64,26 @@ const ServiceParams& builtin_defaults(ServiceKind kind);
 struct ServiceNode {
   std::string name;
   ServiceKind kind = ServiceKind::Service;
-  ServiceParams params;                          ///< from the topology file's attributes
+  ServiceParams params;                           ///< from the topology file's attributes
   std::map<std::string, std::string> attributes;  ///< every attribute as written (unknown ones kept)
-  int line = 0;                                  ///< line in the topology file where it is declared
+  int line = 0;                                   ///< line in the topology file where it is declared
 };
 
 /// An edge: calls from the source service to the target service.
 struct CallEdge {
   CallMode mode = CallMode::Sync;
-  double probability = 1.0;  ///< chance that a visit of the caller makes this call
-  int64_t calls = 1;         ///< how many times the call is made when it is made
-  std::string group;         ///< calls of one caller sharing a non-empty group are issued in parallel
-  bool active = true;        ///< false: dead call site (`active="false"`), never taken
-  bool critical = true;      ///< false: the caller tolerates this call failing
-  double request_bytes = 0;  ///< payload caller -> callee (used when the platform has bandwidth)
-  double response_bytes = 0; ///< payload callee -> caller
+  double probability = 1.0;   ///< chance that a visit of the caller makes this call
+  int64_t calls = 1;          ///< how many times the call is made when it is made
+  std::string group;          ///< calls of one caller sharing a non-empty group are issued in parallel
+  bool active = true;         ///< false: dead call site (`active="false"`), never taken
+  bool critical = true;       ///< false: the caller tolerates this call failing
+  double request_bytes = 0;   ///< payload caller -> callee (used when the platform has bandwidth)
+  double response_bytes = 0;  ///< payload callee -> caller
   std::map<std::string, std::string> attributes;
   int line = 0;
 };
 
-using TopologyGraph =
-    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, ServiceNode, CallEdge>;
+using TopologyGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, ServiceNode, CallEdge>;
 using ServiceVertex = TopologyGraph::vertex_descriptor;
 using CallEdgeDesc = TopologyGraph::edge_descriptor;
 

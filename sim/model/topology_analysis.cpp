@@ -14,8 +14,8 @@ CallGraph call_graph(const Topology& topology, bool sync_only) {
 CallComponents call_components(const CallGraph& g) {
   CallComponents c;
   c.of.resize(boost::num_vertices(g));
-  c.count = boost::strong_components(
-      g, boost::make_iterator_property_map(c.of.begin(), boost::get(boost::vertex_index, g)));
+  c.count =
+      boost::strong_components(g, boost::make_iterator_property_map(c.of.begin(), boost::get(boost::vertex_index, g)));
   std::vector<size_t> size(c.count, 0);
   for (auto v : boost::make_iterator_range(boost::vertices(g))) ++size[c.of[v]];
   c.cyclic.assign(c.count, false);

@@ -44,7 +44,8 @@ inline Topology make_topology(const std::vector<std::string>& services, const st
 }
 
 /// A scenario with one open-loop Poisson request type entering at `entry`.
-inline Scenario make_scenario(const std::string& entry, double rate, double duration, double warmup, uint64_t seed = 1) {
+inline Scenario make_scenario(const std::string& entry, double rate, double duration, double warmup,
+                              uint64_t seed = 1) {
   Scenario s;
   s.name = "test";
   s.file = "test.yaml";

@@ -12,10 +12,9 @@ namespace {
 
 using Kind = Transformation::Kind;
 
-const text::KeywordTable<Kind> kSteps{{"merge", Kind::Merge},       {"split", Kind::Split},
-                                      {"async", Kind::Async},       {"remove", Kind::RemoveTier},
-                                      {"buffer", Kind::Buffer},     {"colocate", Kind::Colocate},
-                                      {"separate", Kind::Separate}, {"drop", Kind::DropEdge}};
+const text::KeywordTable<Kind> kSteps{
+    {"merge", Kind::Merge},   {"split", Kind::Split},       {"async", Kind::Async},       {"remove", Kind::RemoveTier},
+    {"buffer", Kind::Buffer}, {"colocate", Kind::Colocate}, {"separate", Kind::Separate}, {"drop", Kind::DropEdge}};
 
 const text::KeywordTable<bool> kCellCapacities{{"split", true}, {"copy", false}};
 

@@ -156,8 +156,8 @@ OutlierConfig read_outlier(const Reader& r, const Item& item) {
   OutlierConfig c = preset(r, item, "outlier ejection", "envoy", kOutlierPresets);
   if (item.node.IsMap()) {
     const MapView m(r, item);
-    m.allow({"preset", "consecutive_5xx", "interval", "base_ejection_time", "max_ejection_percent",
-             "max_ejection_time"});
+    m.allow(
+        {"preset", "consecutive_5xx", "interval", "base_ejection_time", "max_ejection_percent", "max_ejection_time"});
     if (auto v = m.get("consecutive_5xx")) c.consecutive_5xx = r.integer(*v, 0, 1'000'000);
     if (auto v = m.get("interval")) c.interval = r.duration(*v);
     if (auto v = m.get("base_ejection_time")) c.base_ejection_time = r.duration(*v);

@@ -45,8 +45,8 @@ void read_run(const Reader& r, const MapView& top, Scenario& s) {
   if (auto warmup = top.get("warmup")) {
     s.warmup = r.duration(*warmup);
     if (s.warmup >= s.duration) {
-      r.fail(*warmup, "the warmup (" + seconds(s.warmup) + ") must be shorter than the duration (" +
-                          seconds(s.duration) + ")");
+      r.fail(*warmup,
+             "the warmup (" + seconds(s.warmup) + ") must be shorter than the duration (" + seconds(s.duration) + ")");
     }
   }
 
@@ -66,8 +66,8 @@ void read_run(const Reader& r, const MapView& top, Scenario& s) {
     if (s.bin_width <= 0) r.fail(*bin, "the bin width must be > 0, got " + bin->node.Scalar());
   }
   if (s.duration / s.bin_width > limits::kBins) {
-    r.fail(bin ? *bin : duration_item, "duration / bin gives " + text::number(s.duration / s.bin_width) +
-                                           " bins, more than 10^7; use a wider bin");
+    r.fail(bin ? *bin : duration_item,
+           "duration / bin gives " + text::number(s.duration / s.bin_width) + " bins, more than 10^7; use a wider bin");
   }
 }
 
@@ -108,9 +108,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name, c
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) {
-    throw InputError({file_name, root.Mark().line + 1, ""},
-                     "expected a map of keys (topology:, duration:, workload:, ...), got " +
-                         scenario_reader::type_name(root));
+    throw InputError(
+        {file_name, root.Mark().line + 1, ""},
+        "expected a map of keys (topology:, duration:, workload:, ...), got " + scenario_reader::type_name(root));
   }
   try {
     for (const auto& assignment : overrides) scenario_reader::apply_override(root, assignment);

@@ -50,9 +50,7 @@ std::string join_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? path_key(key) : parent + "." + path_key(key);
 }
 
-std::string index_path(const std::string& parent, size_t index) {
-  return parent + "[" + std::to_string(index) + "]";
-}
+std::string index_path(const std::string& parent, size_t index) { return parent + "[" + std::to_string(index) + "]"; }
 
 std::string type_name(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
@@ -119,9 +117,9 @@ void MapView::allow(const std::vector<std::string_view>& allowed) const {
       hint = "did you mean '" + std::string(*near) + "'? ";
     }
     const std::string in = item_.path.empty() ? "at the top level" : "in " + item_.path;
-    throw InputError(reader_.where_key(e.item, "key " + e.item.path),
-                     "unknown key '" + e.name + "' " + in + " (" + hint + "expected one of " + text::one_of(allowed) +
-                         ")");
+    throw InputError(
+        reader_.where_key(e.item, "key " + e.item.path),
+        "unknown key '" + e.name + "' " + in + " (" + hint + "expected one of " + text::one_of(allowed) + ")");
   }
 }
 

@@ -85,13 +85,12 @@ Topology read_topology_dot(const std::string& text, const std::string& name_for_
   const std::string& file = name_for_errors;
   topology_io::DotLayout layout = topology_io::scan_dot(text);
   DotGraph graph;
-  boost::dynamic_properties properties(
-      [&graph](const std::string& name, const boost::any& at,
-               const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
-        if (at.type() == typeid(Vertex)) return boost::make_shared<AttributeMap<Vertex>>(graph, name);
-        if (at.type() == typeid(Edge)) return boost::make_shared<AttributeMap<Edge>>(graph, name);
-        return nullptr;  // graph attributes (rankdir, label, ...) say nothing about services
-      });
+  boost::dynamic_properties properties([&graph](const std::string& name, const boost::any& at,
+                                                const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
+    if (at.type() == typeid(Vertex)) return boost::make_shared<AttributeMap<Vertex>>(graph, name);
+    if (at.type() == typeid(Edge)) return boost::make_shared<AttributeMap<Edge>>(graph, name);
+    return nullptr;  // graph attributes (rankdir, label, ...) say nothing about services
+  });
   try {
     boost::read_graphviz(text, graph, properties, kNodeId);
   } catch (const boost::undirected_graph_error&) {

@@ -158,8 +158,7 @@ class DotScanner {
     }
     try {
       graph();
-    } catch (const Stop&) {
-    }
+    } catch (const Stop&) {}
     return std::move(layout_);
   }
 
@@ -334,8 +333,7 @@ DotLayout scan_dot(std::string_view text) { return DotScanner(text).scan(); }
 
 bool is_dot_keyword(std::string_view word) {
   const std::string low = text::lower(word);
-  return low == "strict" || low == "graph" || low == "digraph" || low == "node" || low == "edge" ||
-         low == "subgraph";
+  return low == "strict" || low == "graph" || low == "digraph" || low == "node" || low == "edge" || low == "subgraph";
 }
 
 }  // namespace rapture::topology_io

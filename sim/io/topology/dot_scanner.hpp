@@ -19,12 +19,12 @@ namespace rapture::topology_io {
 struct DotLayout {
   std::string graph_id;
   int graph_keyword_line = 1;
-  std::vector<std::pair<std::string, int>> first_mentions;  ///< node, line, in file order
-  std::map<std::string, int> declaration_lines;             ///< line of each node's statement
+  std::vector<std::pair<std::string, int>> first_mentions;            ///< node, line, in file order
+  std::map<std::string, int> declaration_lines;                       ///< line of each node's statement
   std::map<std::string, std::map<std::string, int>> attribute_lines;  ///< node -> attribute -> line
-  std::vector<EdgeSite> edge_sites;                         ///< every edge statement, in file order
-  int error_line = 0;  ///< 0: no syntax error seen
-  std::string error;   ///< what was expected there
+  std::vector<EdgeSite> edge_sites;                                   ///< every edge statement, in file order
+  int error_line = 0;                                                 ///< 0: no syntax error seen
+  std::string error;                                                  ///< what was expected there
   int glued_line = 0;  ///< first unquoted number glued to a name (DOT splits it in two); 0: none
   std::string glued_text;
 };

@@ -48,8 +48,7 @@ void put_typed(std::map<std::string, std::string>& attributes, const std::string
   }
   try {
     if (parse(it->second) == value) return;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   it->second = canonical;
 }
 

@@ -27,7 +27,6 @@ std::vector<std::string> expand_hosts(const std::vector<std::string>& names, con
   return out;
 }
 
-
 }  // namespace
 
 std::string cell_copy_name(std::string_view service, int64_t cell) {
@@ -38,7 +37,8 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
                  std::vector<std::string>& notes) {
   const std::string what = "design '" + design + "': cells";
   const int64_t k = cells.count;
-  if (k < 1 || k > 1000) throw InputError(cells.where, what + ": the cell count must be between 1 and 1000, got " + std::to_string(k));
+  if (k < 1 || k > 1000)
+    throw InputError(cells.where, what + ": the cell count must be between 1 and 1000, got " + std::to_string(k));
   if (cells.shuffle_sharding && k < 3) {
     throw InputError(cells.where, what + ": shuffle sharding needs at least 3 cells (each tenant on a pair of them)");
   }
@@ -74,7 +74,8 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     if (!celled.count(c.from) && celled.count(c.to)) {
       throw InputError(cells.where, what + ": shared service '" + c.from + "' calls '" + c.to +
                                         "', which is in the cells; a call out of the shared layer cannot pick a "
-                                        "cell: put '" + c.from + "' in the cells or '" + c.to + "' out of them");
+                                        "cell: put '" +
+                                        c.from + "' in the cells or '" + c.to + "' out of them");
     }
   }
   for (const auto& r : scenario.requests) {
@@ -200,7 +201,8 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     }
     const bool placed = !hosts.empty();
     const auto& declared = scenario.platform.hosts;
-    if (!placed && cap.host && std::any_of(declared.begin(), declared.end(), [&](const HostSpec& h) { return h.name == *cap.host; })) {
+    if (!placed && cap.host &&
+        std::any_of(declared.begin(), declared.end(), [&](const HostSpec& h) { return h.name == *cap.host; })) {
       hosts = expand_hosts({*cap.host}, scenario.platform);
     }
     int64_t offset = 0;
@@ -212,7 +214,8 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
       scenario.service_where.push_back(cells.where);
       if (!hosts.empty()) {
         std::vector<std::string> rotated;
-        for (size_t h = 0; h < hosts.size(); ++h) rotated.push_back(hosts[(h + static_cast<size_t>(offset)) % hosts.size()]);
+        for (size_t h = 0; h < hosts.size(); ++h)
+          rotated.push_back(hosts[(h + static_cast<size_t>(offset)) % hosts.size()]);
         if (!placed) scenario.platform.placement.emplace_back(cell_copy_name(name, i), rotated);
         for (auto& [service, list] : scenario.platform.placement) {
           if (service == cell_copy_name(name, i)) list = rotated;

@@ -10,16 +10,19 @@ void apply_decay(TopologyDraft& draft, Scenario& scenario, const DecaySpec& deca
   const std::string what = "design '" + design + "': decay";
   auto req = std::find_if(scenario.requests.begin(), scenario.requests.end(),
                           [&](const RequestTypeSpec& r) { return r.name == decay.request; });
-  if (req == scenario.requests.end()) throw InputError(decay.where, what + ": unknown request type '" + decay.request + "'");
+  if (req == scenario.requests.end())
+    throw InputError(decay.where, what + ": unknown request type '" + decay.request + "'");
   if (!(decay.share >= 0 && decay.share <= 1)) {
-    throw InputError(decay.where, what + ": the legacy share must be between 0 and 1, got " + std::to_string(decay.share));
+    throw InputError(decay.where,
+                     what + ": the legacy share must be between 0 and 1, got " + std::to_string(decay.share));
   }
   for (const Ramp& r : {decay.error_rate}) {
     if (!(r.start >= 0 && r.start <= 1 && r.end >= 0 && r.end <= 1)) {
       throw InputError(decay.where, what + ": the legacy error rate must stay between 0 and 1");
     }
   }
-  if (!(decay.latency.start >= 0 && decay.latency.end >= 0)) throw InputError(decay.where, what + ": latency must be >= 0");
+  if (!(decay.latency.start >= 0 && decay.latency.end >= 0))
+    throw InputError(decay.where, what + ": latency must be >= 0");
   const std::string modern = decay.service.empty() ? req->entry : decay.service;
   const size_t modern_index = draft.require(modern, decay.where, what);
   if (!draft.visited_by(*req, scenario)[modern_index]) {
@@ -108,11 +111,13 @@ void apply_decay(TopologyDraft& draft, Scenario& scenario, const DecaySpec& deca
     scenario.protections.back().service = legacy;
   }
   for (size_t i = 0, n = scenario.platform.placement.size(); i < n; ++i) {
-    if (scenario.platform.placement[i].first == modern) scenario.platform.placement.emplace_back(legacy, scenario.platform.placement[i].second);
+    if (scenario.platform.placement[i].first == modern)
+      scenario.platform.placement.emplace_back(legacy, scenario.platform.placement[i].second);
   }
   for (size_t i = 0, n = scenario.policy_edges.size(); i < n; ++i) {
     const auto [a, b] = scenario.policy_edges[i].first;
-    if (a == modern || b == modern) scenario.policy_edges.push_back({{to_legacy(a), to_legacy(b)}, scenario.policy_edges[i].second});
+    if (a == modern || b == modern)
+      scenario.policy_edges.push_back({{to_legacy(a), to_legacy(b)}, scenario.policy_edges[i].second});
   }
   for (size_t i = 0, n = scenario.edges.size(); i < n; ++i) {
     if (scenario.edges[i].from != modern && scenario.edges[i].to != modern) continue;

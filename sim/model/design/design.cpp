@@ -17,7 +17,8 @@ const DesignSpec* find_design(const Scenario& scenario, std::string_view name) {
     if (d.name == name) return &d;
     known += ", " + d.name;
   }
-  throw InputError({scenario.file, 0, "designs"}, "no design named '" + std::string(name) + "' (the scenario has " + known + ")");
+  throw InputError({scenario.file, 0, "designs"},
+                   "no design named '" + std::string(name) + "' (the scenario has " + known + ")");
 }
 
 DesignedScenario apply_design(const Topology& topology, const Scenario& scenario, const DesignSpec* design) {
@@ -25,7 +26,8 @@ DesignedScenario apply_design(const Topology& topology, const Scenario& scenario
   if (!design) return out;
   out.scenario.design = design->name;
   TopologyDraft draft = TopologyDraft::from(topology);
-  for (const auto& step : design->recomposition) apply_transformation(draft, out.scenario, step, design->name, out.notes);
+  for (const auto& step : design->recomposition)
+    apply_transformation(draft, out.scenario, step, design->name, out.notes);
   if (design->decay) apply_decay(draft, out.scenario, *design->decay, design->name);
   if (design->cells) apply_cells(draft, out.scenario, *design->cells, design->name, out.notes);
   out.topology = draft.build();

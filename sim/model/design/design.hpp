@@ -13,9 +13,9 @@ namespace rapture {
 
 /// A design applied to the baseline.
 struct DesignedScenario {
-  Topology topology;                ///< the transformed graph
-  Scenario scenario;                ///< settings following the transformed services
-  std::vector<std::string> notes;   ///< what the design changed that a user should know
+  Topology topology;               ///< the transformed graph
+  Scenario scenario;               ///< settings following the transformed services
+  std::vector<std::string> notes;  ///< what the design changed that a user should know
 };
 
 /// The design named `name` in the scenario; nullptr for "baseline". Throws InputError naming the

@@ -33,9 +33,9 @@ struct Transformation {
   std::string from, to;               ///< async, buffer, drop: the edge
   /// split: new service -> the request types it serves; every request type visiting the service is named once
   std::vector<std::pair<std::string, std::vector<std::string>>> parts;
-  std::string queue;                  ///< async, buffer: the inserted queue service (default "<from>-<to>-queue")
-  std::optional<int64_t> capacity;    ///< async, buffer: places in the inserted queue
-  std::optional<int64_t> consumers;   ///< async, buffer: workers draining it
+  std::string queue;                 ///< async, buffer: the inserted queue service (default "<from>-<to>-queue")
+  std::optional<int64_t> capacity;   ///< async, buffer: places in the inserted queue
+  std::optional<int64_t> consumers;  ///< async, buffer: workers draining it
   SourceLocation where;
 };
 
@@ -60,12 +60,12 @@ struct Ramp {
 /// A decay layer: a share of a request type goes through a legacy copy of a service whose errors
 /// and latency worsen over time, alongside the modern path.
 struct DecaySpec {
-  std::string request;      ///< the request type partly routed through the legacy path
-  std::string service;      ///< the service the legacy path replaces (default: the request's entry)
-  std::string legacy;       ///< the legacy service (default "<service>-legacy")
-  double share = 0;         ///< share of the request type on the legacy path, in [0, 1]
-  Ramp error_rate;          ///< share of legacy visits failing
-  Ramp latency;             ///< seconds added to each legacy visit
+  std::string request;              ///< the request type partly routed through the legacy path
+  std::string service;              ///< the service the legacy path replaces (default: the request's entry)
+  std::string legacy;               ///< the legacy service (default "<service>-legacy")
+  double share = 0;                 ///< share of the request type on the legacy path, in [0, 1]
+  Ramp error_rate;                  ///< share of legacy visits failing
+  Ramp latency;                     ///< seconds added to each legacy visit
   std::optional<int64_t> replicas;  ///< legacy replicas (default: the modern service's)
   SourceLocation where;
 };
@@ -74,7 +74,7 @@ struct DecaySpec {
 struct DesignSpec {
   std::string name;
   std::string description;
-  std::vector<std::string> set;                ///< scenario overrides, as `--set KEY=VALUE`
+  std::vector<std::string> set;  ///< scenario overrides, as `--set KEY=VALUE`
   std::vector<Transformation> recomposition;
   std::optional<DecaySpec> decay;
   std::optional<CellSpec> cells;

@@ -189,7 +189,8 @@ void split(const Step& st) {
     if (name.empty()) st.fail("a part of '" + s + "' has no name");
     if (std::find(names.begin(), names.end(), name) != names.end()) st.fail("part '" + name + "' is named twice");
     // A part may keep the split service's name; any other name must be new.
-    if (name != s && st.draft.find(name)) st.fail("service '" + name + "' already exists in topology '" + st.draft.name + "'");
+    if (name != s && st.draft.find(name))
+      st.fail("service '" + name + "' already exists in topology '" + st.draft.name + "'");
     if (types.empty()) st.fail("part '" + name + "' serves no request type");
     names.push_back(name);
     for (const auto& t : types) {
@@ -206,12 +207,14 @@ void split(const Step& st) {
   for (const auto& r : st.scenario.requests) {
     if (!st.draft.visited_by(r, st.scenario)[index]) continue;
     if (!part_of.count(r.name)) {
-      st.fail("request type '" + r.name + "' visits '" + s + "' but no part of the split serves it: it would be unroutable");
+      st.fail("request type '" + r.name + "' visits '" + s +
+              "' but no part of the split serves it: it would be unroutable");
     }
     visiting.insert(r.name);
   }
   for (const auto& [type, part] : part_of) {
-    if (!visiting.count(type)) st.note("request type '" + type + "' never visits '" + s + "': part '" + part + "' does not change its route");
+    if (!visiting.count(type))
+      st.note("request type '" + type + "' never visits '" + s + "': part '" + part + "' does not change its route");
   }
 
   // The graph: a copy of s per part, each with s's callers and callees.
@@ -275,9 +278,12 @@ std::string insert_queue(const Step& st, size_t index, std::optional<CallMode> c
   const auto& t = st.spec;
   const std::string q = t.queue.empty() ? t.from + "-" + t.to + "-queue" : t.queue;
   const int64_t capacity = t.capacity.value_or(1000), consumers = t.consumers.value_or(1);
-  if (capacity < 0 || capacity > 100'000'000) st.fail("the queue capacity must be between 0 and 100000000, got " + std::to_string(capacity));
-  if (consumers < 1 || consumers > 100'000) st.fail("the consumers must be between 1 and 100000, got " + std::to_string(consumers));
-  if (st.draft.find(q)) st.fail("service '" + q + "' already exists in topology '" + st.draft.name + "': name the queue");
+  if (capacity < 0 || capacity > 100'000'000)
+    st.fail("the queue capacity must be between 0 and 100000000, got " + std::to_string(capacity));
+  if (consumers < 1 || consumers > 100'000)
+    st.fail("the consumers must be between 1 and 100000, got " + std::to_string(consumers));
+  if (st.draft.find(q))
+    st.fail("service '" + q + "' already exists in topology '" + st.draft.name + "': name the queue");
   const CallEdge old = st.draft.calls[index].edge;
   ServiceNode node;
   node.name = q;
@@ -311,7 +317,9 @@ std::string insert_queue(const Step& st, size_t index, std::optional<CallMode> c
   remap_calls(st.scenario, through_queue);
   remap_faults(
       st.scenario, [](const std::string& s) { return std::vector<std::string>{s}; },
-      [&](const std::string& a, const std::string& b) { return a == t.from && b == t.to ? Pairs{{q, t.to}} : Pairs{{a, b}}; });
+      [&](const std::string& a, const std::string& b) {
+        return a == t.from && b == t.to ? Pairs{{q, t.to}} : Pairs{{a, b}};
+      });
   return q;
 }
 
@@ -337,7 +345,8 @@ void make_async(const Step& st) {
 void buffer(const Step& st) {
   const size_t index = st.call();
   if (effective_mode(st.scenario, st.draft.calls[index]) == CallMode::InProcess) {
-    st.fail("the call " + st.spec.from + " -> " + st.spec.to + " is in-process (its services are merged): there is no "
+    st.fail("the call " + st.spec.from + " -> " + st.spec.to +
+            " is in-process (its services are merged): there is no "
             "message to buffer");
   }
   // The caller keeps its mode, so a sync caller still waits and its timeouts still apply.
@@ -367,8 +376,8 @@ void remove_tier(const Step& st) {
   const std::string s = st.one_service();
   auto& scenario = st.scenario;
   const auto touches = [&](const std::string& a, const std::string& b) { return a == s || b == s; };
-  remap_entries(scenario, [&](const std::string& x) { return x == s ? std::vector<std::string>{} : std::vector{x}; },
-                st.design);
+  remap_entries(
+      scenario, [&](const std::string& x) { return x == s ? std::vector<std::string>{} : std::vector{x}; }, st.design);
 
   // The scenario's global edge settings through s become the calls' own, so that the chained
   // calls start from what the baseline ran.
@@ -380,7 +389,7 @@ void remove_tier(const Step& st) {
   std::erase_if(scenario.edges, [&](const EdgeOverride& o) { return touches(o.from, o.to); });
 
   struct Chained {
-    Call in, out;  // caller -> s, s -> callee
+    Call in, out;       // caller -> s, s -> callee
     bool kept = false;  // the caller already called the callee: that call stays as it was
   };
   std::vector<Chained> chained;
@@ -396,12 +405,13 @@ void remove_tier(const Step& st) {
     if (leaf) st.note("'" + s + "' calls no other service: the call " + c.from + " -> " + s + " goes with it");
     for (const auto& o : st.draft.calls) {
       if (o.from != s || o.to == s) continue;
-      const bool kept = st.draft.find_call(c.from, o.to) ||
-                        std::any_of(calls.begin(), calls.end(), [&](const Call& x) { return x.from == c.from && x.to == o.to; });
+      const bool kept = st.draft.find_call(c.from, o.to) || std::any_of(calls.begin(), calls.end(), [&](const Call& x) {
+                          return x.from == c.from && x.to == o.to;
+                        });
       chained.push_back({c, o, kept});
       if (kept) {
-        st.note(c.from + " already calls " + o.to + ": that call is kept as it was, in place of " + c.from + " -> " + s +
-                " -> " + o.to);
+        st.note(c.from + " already calls " + o.to + ": that call is kept as it was, in place of " + c.from + " -> " +
+                s + " -> " + o.to);
       } else {
         calls.push_back({c.from, o.to, chain(c.edge, o.edge)});
       }
@@ -428,7 +438,8 @@ void remove_tier(const Step& st) {
         }
         if (!changed) continue;
         const CallEdge e = chain(in, out);
-        own.push_back({ch.in.from, ch.out.to, e.mode, e.probability, e.calls, e.group, e.active, e.critical, st.spec.where});
+        own.push_back(
+            {ch.in.from, ch.out.to, e.mode, e.probability, e.calls, e.group, e.active, e.critical, st.spec.where});
       }
       std::erase_if(r.calls, [&](const EdgeOverride& o) { return touches(o.from, o.to); });
       r.calls.insert(r.calls.end(), own.begin(), own.end());
@@ -483,13 +494,14 @@ void remove_tier(const Step& st) {
     if (!touches(a, b)) return Pairs{{a, b}};
     Pairs out;
     for (const auto& ch : chained) {
-      if (!ch.kept && ((ch.in.from == a && b == s) || (a == s && ch.out.to == b))) out.emplace_back(ch.in.from, ch.out.to);
+      if (!ch.kept && ((ch.in.from == a && b == s) || (a == s && ch.out.to == b)))
+        out.emplace_back(ch.in.from, ch.out.to);
     }
     return out;
   });
   const auto gone = [&](const std::string& x) { return x == s ? std::vector<std::string>{} : std::vector{x}; };
   remap_services(scenario, gone);
-  for (const auto& f : remap_faults(scenario, gone, [&](const std::string& a, const std::string& b) {
+  for (const auto& f : remap_faults(scenario, gone, [&](const std::string&a, const std::string&b) {
          return touches(a, b) ? Pairs{} : Pairs{{a, b}};
        })) {
     st.note("fault '" + f + "' targets '" + s + "' or one of its calls, which design '" + st.design + "' removes");
@@ -520,7 +532,8 @@ void colocate(const Step& st) {
   }
   const auto host = resolved_params(st.service(first), st.scenario).host;
   if (!host) {
-    st.fail("'" + first + "' runs on hosts of its own: place it first (platform.placement or a `host` setting) so that "
+    st.fail("'" + first +
+            "' runs on hosts of its own: place it first (platform.placement or a `host` setting) so that "
             "the others can join it");
   }
   for (size_t i = 1; i < names.size(); ++i) {
@@ -556,8 +569,10 @@ void drop_edge(const Step& st) {
     return a == t.from && b == t.to ? Pairs{} : Pairs{{a, b}};
   };
   remap_calls(st.scenario, without);
-  for (const auto& f : remap_faults(st.scenario, [](const std::string& s) { return std::vector{s}; }, without)) {
-    st.note("fault '" + f + "' targets the call " + t.from + " -> " + t.to + ", which design '" + st.design + "' removes");
+  for (const auto& f : remap_faults(
+           st.scenario, [](const std::string& s) { return std::vector{s}; }, without)) {
+    st.note("fault '" + f + "' targets the call " + t.from + " -> " + t.to + ", which design '" + st.design +
+            "' removes");
   }
   std::erase_if(st.draft.calls, [&](const Call& c) { return c.from == t.from && c.to == t.to; });
 }

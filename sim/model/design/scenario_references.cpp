@@ -84,8 +84,9 @@ void remap_entries(Scenario& scenario, const ServiceMapping& mapping, const std:
   for (auto& r : scenario.requests) {
     const auto to = mapping(r.entry);
     if (to.empty()) {
-      throw InputError(r.where, "design '" + design + "' removes service '" + r.entry + "', the entry of request type '" +
-                                    r.name + "': the request type would be unroutable");
+      throw InputError(r.where, "design '" + design + "' removes service '" + r.entry +
+                                    "', the entry of request type '" + r.name +
+                                    "': the request type would be unroutable");
     }
     r.entry = to.front();
     for (auto& e : r.cell_entries) {

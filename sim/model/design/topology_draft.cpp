@@ -36,8 +36,8 @@ std::optional<size_t> TopologyDraft::find(std::string_view service) const {
 
 size_t TopologyDraft::require(std::string_view service, const SourceLocation& where, std::string_view what) const {
   if (auto i = find(service)) return *i;
-  throw InputError(where, std::string(what) + ": '" + std::string(service) + "' is not a service of topology '" +
-                              name + "' (" + file + ") at this point of the design");
+  throw InputError(where, std::string(what) + ": '" + std::string(service) + "' is not a service of topology '" + name +
+                              "' (" + file + ") at this point of the design");
 }
 
 std::optional<size_t> TopologyDraft::find_call(std::string_view from, std::string_view to) const {

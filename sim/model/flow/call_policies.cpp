@@ -29,8 +29,8 @@ CallPolicies::CallPolicies(const System& system, Scheduler& clock, RunMeter& met
       if (p.circuit_breaker) slot.breaker.emplace(*p.circuit_breaker);
       slot.budget = p.budget;
       if (p.bulkhead > 0) {
-        slot.bulkhead.emplace(BulkheadConfig{static_cast<uint32_t>(
-            std::min<int64_t>(p.bulkhead, std::numeric_limits<uint32_t>::max()))});
+        slot.bulkhead.emplace(
+            BulkheadConfig{static_cast<uint32_t>(std::min<int64_t>(p.bulkhead, std::numeric_limits<uint32_t>::max()))});
       }
       slot.edge = static_cast<uint32_t>(e);
     }
@@ -229,7 +229,7 @@ void CallPolicies::try_timeout(uint32_t call_id, uint32_t gen) {
 void CallPolicies::call_deadline(uint32_t call_id, uint32_t gen) {
   Call& c = calls_[call_id];
   if (c.serial != gen) return;  // the call ended before its deadline
-  abandon_try(c, false);  // the overall deadline is never retried
+  abandon_try(c, false);        // the overall deadline is never retried
   finish_call(call_id, false, ErrorCause::Timeout, false);
 }
 

@@ -41,15 +41,15 @@ class CallPolicies {
  private:
   /// A synchronous call under tolerance policies: its tries, timers and outcome.
   struct Call {
-    uint32_t parent;     ///< caller's visit
-    uint32_t policy;     ///< index into System::edge_policies
-    uint32_t slot;       ///< caller replica's CallSlot on the edge
-    uint32_t current;    ///< the try in flight, kNone while backing off
-    uint32_t attempts;   ///< tries sent so far
-    uint32_t try_gen;    ///< generation of the current try's timeout
-    uint32_t serial;     ///< generation of the call (deadline and retry timers)
+    uint32_t parent;    ///< caller's visit
+    uint32_t policy;    ///< index into System::edge_policies
+    uint32_t slot;      ///< caller replica's CallSlot on the edge
+    uint32_t current;   ///< the try in flight, kNone while backing off
+    uint32_t attempts;  ///< tries sent so far
+    uint32_t try_gen;   ///< generation of the current try's timeout
+    uint32_t serial;    ///< generation of the call (deadline and retry timers)
     const CallConfig* config;
-    bool retry_slot;     ///< holds a retry-budget slot (a retry decided and not yet ended)
+    bool retry_slot;  ///< holds a retry-budget slot (a retry decided and not yet ended)
     double start, deadline_at, try_start, last_backoff;
   };
   /// The policies of one caller replica on one edge: breakers, budgets and bulkheads are per

@@ -22,8 +22,7 @@ class RequestFlow;
 
 class FaultTimeline {
  public:
-  FaultTimeline(const System& system, Scheduler& clock, RunMeter& meter, ResourceBackend* backend,
-                RequestFlow& flow);
+  FaultTimeline(const System& system, Scheduler& clock, RunMeter& meter, ResourceBackend* backend, RequestFlow& flow);
   /// Schedules every fault's start and end within the run.
   void start();
 
@@ -46,8 +45,8 @@ class FaultTimeline {
  private:
   /// What the active faults do to a service's visits.
   struct ServiceFaults {
-    double error_keep = 1;    ///< product of (1 - p) over the active error faults
-    uint32_t swallowing = 0;  ///< active swallow faults: replies are never sent
+    double error_keep = 1;                       ///< product of (1 - p) over the active error faults
+    uint32_t swallowing = 0;                     ///< active swallow faults: replies are never sent
     std::vector<const Distribution*> latencies;  ///< active latency faults
   };
   void on_start(const Event& e) { switch_fault(e.id, true); }

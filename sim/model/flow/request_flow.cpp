@@ -301,8 +301,8 @@ void RequestFlow::on_computed(const Event& e) {
     clock_.at(now + extra, computed_, id);
     return;
   }
-  const double own_error = cfg.decaying ? std::min(1.0, cfg.error_rate + cfg.decay_error.at(now, system_.duration))
-                                        : cfg.error_rate;
+  const double own_error =
+      cfg.decaying ? std::min(1.0, cfg.error_rate + cfg.decay_error.at(now, system_.duration)) : cfg.error_rate;
   const double error_rate = 1.0 - (1.0 - own_error) * faults_->error_keep(v.service);
   if (error_rate > 0 && s.calls_rng.bernoulli(error_rate)) {
     v.failed = true;
@@ -314,7 +314,7 @@ void RequestFlow::on_computed(const Event& e) {
 }
 
 void RequestFlow::advance(uint32_t id) {
-  Visit& v = visits_[id];  // chunks never move, so the reference survives send()
+  Visit& v = visits_[id];      // chunks never move, so the reference survives send()
   if (dead(v) && !v.failed) {  // its replica crashed while it was in service
     v.failed = true;
     v.cause = ErrorCause::Unavailable;

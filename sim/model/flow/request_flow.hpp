@@ -67,10 +67,10 @@ class RequestFlow {
     uint32_t outstanding = 0;  ///< sent to it and not yet answered (least-outstanding balancing)
     bool lifo;
     bool contended;
-    bool down = false;        ///< crashed (a crash or host failure is active)
-    uint32_t epoch = 0;       ///< incremented by each crash: visits of an older epoch died with it
-    uint32_t killed = 0;      ///< visits killed by a crash that have not reached their end yet
-    double time_factor;  ///< seconds of wall time per second of reference CPU demand
+    bool down = false;    ///< crashed (a crash or host failure is active)
+    uint32_t epoch = 0;   ///< incremented by each crash: visits of an older epoch died with it
+    uint32_t killed = 0;  ///< visits killed by a crash that have not reached their end yet
+    double time_factor;   ///< seconds of wall time per second of reference CPU demand
     RingQueue<> queue;
   };
   struct ServiceFlow {

@@ -165,7 +165,8 @@ RunTotals RunMeter::totals(double end, std::span<const uint64_t> in_flight) cons
     rs.degraded = r.degraded;
     const double ended = static_cast<double>(r.successes + r.failures);
     for (size_t s = 0; s < services_.size(); ++s) {
-      rs.visits_per_request.push_back(ended > 0 ? static_cast<double>(visits_[rt * services_.size() + s]) / ended : NAN);
+      rs.visits_per_request.push_back(ended > 0 ? static_cast<double>(visits_[rt * services_.size() + s]) / ended
+                                                : NAN);
     }
     out.summary.degraded += r.degraded;
     all.merge(r.latency);

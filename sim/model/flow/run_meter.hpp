@@ -99,10 +99,10 @@ class RunMeter {
   std::vector<RequestMeter> requests_;
   std::vector<EdgeMeter> edges_;
   std::vector<CircuitEvent> circuit_events_;  ///< since the last bin end
-  std::vector<uint64_t> visits_;  ///< [request type * services + service], after warm-up
+  std::vector<uint64_t> visits_;              ///< [request type * services + service], after warm-up
   double wasted_cpu_ = 0;
   std::vector<uint32_t> tenant_requests_, tenant_failures_;  ///< by tenant, over the faults' span
-  std::vector<ServiceBinRow> service_rows_;  ///< the bin being written
+  std::vector<ServiceBinRow> service_rows_;                  ///< the bin being written
   std::vector<RequestBinRow> request_rows_;
   std::vector<EdgeBinRow> edge_rows_;
   EventKind warmup_end_;

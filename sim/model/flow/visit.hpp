@@ -14,7 +14,7 @@ namespace rapture {
 
 /// One visit of a request to a service.
 struct Visit {
-  uint32_t parent;       ///< caller's visit, kNone for the entry visit
+  uint32_t parent;  ///< caller's visit, kNone for the entry visit
   uint32_t service;
   uint32_t replica;      ///< global replica index
   uint32_t stage;        ///< current call stage
@@ -39,8 +39,8 @@ struct Visit {
   double arrive_time;    ///< at the service
   double request_start;  ///< entry visit only: when the request was sent
   double response_bytes;
-  double demand;         ///< CPU demand of its computation (reference seconds)
-  double deadline;       ///< propagated deadline (absolute time), +inf when none
+  double demand;    ///< CPU demand of its computation (reference seconds)
+  double deadline;  ///< propagated deadline (absolute time), +inf when none
 };
 
 class VisitPool {

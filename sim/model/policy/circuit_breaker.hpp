@@ -13,20 +13,20 @@ namespace rapture {
 
 struct CircuitBreakerConfig {
   enum class Window { CountBased, TimeBased };
-  Window window = Window::CountBased;      ///< slidingWindowType
-  int64_t window_size = 100;               ///< calls (COUNT_BASED) or seconds (TIME_BASED)
-  int64_t minimum_calls = 100;             ///< minimumNumberOfCalls
-  double failure_rate_threshold = 50;      ///< percent
-  double slow_call_duration = 60;          ///< seconds (slowCallDurationThreshold); +inf: no slow-call rule
-  double slow_call_rate_threshold = 100;   ///< percent
-  double wait_in_open = 60;                ///< seconds (waitDurationInOpenState)
+  Window window = Window::CountBased;     ///< slidingWindowType
+  int64_t window_size = 100;              ///< calls (COUNT_BASED) or seconds (TIME_BASED)
+  int64_t minimum_calls = 100;            ///< minimumNumberOfCalls
+  double failure_rate_threshold = 50;     ///< percent
+  double slow_call_duration = 60;         ///< seconds (slowCallDurationThreshold); +inf: no slow-call rule
+  double slow_call_rate_threshold = 100;  ///< percent
+  double wait_in_open = 60;               ///< seconds (waitDurationInOpenState)
   /// >1: the open wait grows by this factor each time it re-opens without closing (the exponential
   /// IntervalFunction of waitIntervalFunctionInOpenState), capped by max_wait_in_open.
   double wait_multiplier = 1;
-  double max_wait_in_open = 0;             ///< 0: no cap
-  bool automatic_half_open = false;        ///< automaticTransitionFromOpenToHalfOpenEnabled
-  int64_t permitted_in_half_open = 10;     ///< permittedNumberOfCallsInHalfOpenState
-  double max_wait_in_half_open = 0;        ///< seconds; 0 = stay half-open until the permitted calls complete
+  double max_wait_in_open = 0;          ///< 0: no cap
+  bool automatic_half_open = false;     ///< automaticTransitionFromOpenToHalfOpenEnabled
+  int64_t permitted_in_half_open = 10;  ///< permittedNumberOfCallsInHalfOpenState
+  double max_wait_in_half_open = 0;     ///< seconds; 0 = stay half-open until the permitted calls complete
 
   /// The library's defaults.
   static CircuitBreakerConfig resilience4j();
@@ -134,10 +134,10 @@ class CircuitBreaker {
   CountWindow closed_count_;
   TimeWindow closed_time_;
   CountWindow half_open_;
-  int64_t attempts_ = 0;       // OPEN periods since the last CLOSED (resilience4j's attempts)
-  double open_until_ = 0;      // OPEN: when the wait has elapsed
+  int64_t attempts_ = 0;   // OPEN periods since the last CLOSED (resilience4j's attempts)
+  double open_until_ = 0;  // OPEN: when the wait has elapsed
   double half_open_since_ = 0;
-  int64_t permits_left_ = 0;   // HALF_OPEN: trial calls still admitted
+  int64_t permits_left_ = 0;  // HALF_OPEN: trial calls still admitted
   std::vector<Transition> transitions_;
 };
 

@@ -20,8 +20,7 @@ bool non_negative(double v) { return v >= 0 && std::isfinite(v); }  // false for
 void CoDelConfig::validate() const {
   require(positive(target), "codel", "target", "must be a finite duration > 0");
   require(positive(interval), "codel", "interval", "must be a finite duration > 0");
-  require(target <= interval, "codel", "target",
-          "must not exceed interval (RFC 8289: target is 5-10 % of interval)");
+  require(target <= interval, "codel", "target", "must not exceed interval (RFC 8289: target is 5-10 % of interval)");
 }
 
 CoDel::CoDel(CoDelConfig config) : config_(config) { config_.validate(); }
@@ -144,9 +143,7 @@ BulkheadConfig BulkheadConfig::preset(std::string_view name) {
   throw std::invalid_argument("unknown bulkhead preset '" + std::string(name) + "' (expected resilience4j or hystrix)");
 }
 
-void BulkheadConfig::validate() const {
-  require(max_concurrent >= 1, "bulkhead", "max_concurrent", "must be >= 1");
-}
+void BulkheadConfig::validate() const { require(max_concurrent >= 1, "bulkhead", "max_concurrent", "must be >= 1"); }
 
 Bulkhead::Bulkhead(BulkheadConfig config) : config_(config) { config_.validate(); }
 

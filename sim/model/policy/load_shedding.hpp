@@ -48,7 +48,7 @@ class CoDel {
   [[nodiscard]] double control_law(double t, uint32_t count) const;
 
   CoDelConfig config_;
-  bool above_ = false;         // first_above_time is set
+  bool above_ = false;  // first_above_time is set
   double first_above_time_ = 0;
   bool dropping_ = false;
   double drop_next_ = 0;
@@ -56,11 +56,13 @@ class CoDel {
 };
 
 struct AdaptiveLifoConfig {
-  double interval = 0.1;           ///< N, seconds: a queue not empty for this long is overloaded
-  double overload_timeout = 0.005; ///< M, seconds: longest wait for a request joining an overloaded queue
-  double normal_timeout = 0.1;     ///< seconds: longest wait otherwise (the paper uses N); 0 = none
-  uint32_t lifo_threshold = 0;     ///< also serve LIFO while at least this many wait (HHVM-style switch); 0 = only when overloaded
-  /// Throws std::invalid_argument naming the field: non-positive or non-finite durations, overload_timeout > normal_timeout.
+  double interval = 0.1;            ///< N, seconds: a queue not empty for this long is overloaded
+  double overload_timeout = 0.005;  ///< M, seconds: longest wait for a request joining an overloaded queue
+  double normal_timeout = 0.1;      ///< seconds: longest wait otherwise (the paper uses N); 0 = none
+  uint32_t lifo_threshold =
+      0;  ///< also serve LIFO while at least this many wait (HHVM-style switch); 0 = only when overloaded
+  /// Throws std::invalid_argument naming the field: non-positive or non-finite durations, overload_timeout >
+  /// normal_timeout.
   void validate() const;
 };
 
@@ -87,9 +89,9 @@ class AdaptiveLifo {
 };
 
 struct AdmissionConfig {
-  uint32_t max_concurrent = 0; ///< requests in flight at the entry; 0 = unlimited
-  double rate = 0;             ///< requests per second through a token bucket; 0 = unlimited
-  double burst = 0;            ///< bucket size in requests; 0 = one second's worth, max(1, rate) (Guava's RateLimiter.create)
+  uint32_t max_concurrent = 0;  ///< requests in flight at the entry; 0 = unlimited
+  double rate = 0;              ///< requests per second through a token bucket; 0 = unlimited
+  double burst = 0;  ///< bucket size in requests; 0 = one second's worth, max(1, rate) (Guava's RateLimiter.create)
   /// Throws std::invalid_argument naming the field: negative or non-finite values, a burst below one request.
   void validate() const;
 };
@@ -113,7 +115,7 @@ class AdmissionControl {
 };
 
 struct BulkheadConfig {
-  uint32_t max_concurrent = 25; ///< concurrent calls on the edge (resilience4j maxConcurrentCalls)
+  uint32_t max_concurrent = 25;  ///< concurrent calls on the edge (resilience4j maxConcurrentCalls)
   /// "resilience4j" (maxConcurrentCalls 25) or "hystrix" (10: coreSize of the thread pool and
   /// maxConcurrentRequests of the semaphore). Throws std::invalid_argument for an unknown name.
   static BulkheadConfig preset(std::string_view name);

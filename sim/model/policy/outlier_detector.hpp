@@ -52,10 +52,10 @@ class OutlierDetector {
 
  private:
   struct Host {
-    int64_t consecutive = 0;     // consecutive server errors since the last success or reset
-    int64_t backoff = 0;         // Envoy's ejectTimeBackoff: the ejection-time multiplier
-    int64_t uneject_tick = -1;   // the tick of the last (or, while ejected, the coming) un-ejection; -1: never ejected
-    double uneject_at = 0;       // while ejected: the time of that tick
+    int64_t consecutive = 0;    // consecutive server errors since the last success or reset
+    int64_t backoff = 0;        // Envoy's ejectTimeBackoff: the ejection-time multiplier
+    int64_t uneject_tick = -1;  // the tick of the last (or, while ejected, the coming) un-ejection; -1: never ejected
+    double uneject_at = 0;      // while ejected: the time of that tick
     uint32_t times = 0;
     bool ejected = false;
   };
@@ -69,8 +69,8 @@ class OutlierDetector {
   double max_time_;
   double start_;
   std::vector<Host> hosts_;
-  uint32_t active_ = 0;     // ejected replicas (as of the last refresh)
-  double next_uneject_;     // the earliest uneject_at among them; +inf if none
+  uint32_t active_ = 0;  // ejected replicas (as of the last refresh)
+  double next_uneject_;  // the earliest uneject_at among them; +inf if none
 };
 
 }  // namespace rapture

@@ -30,13 +30,13 @@ struct RetryBudgetConfig {
   Kind kind = Kind::None;
 
   // Envoy (envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget)
-  double budget_percent = 20;         ///< percent of active + pending requests that may be retries
-  uint32_t min_retry_concurrency = 3; ///< retries always allowed concurrently, however few the requests
+  double budget_percent = 20;          ///< percent of active + pending requests that may be retries
+  uint32_t min_retry_concurrency = 3;  ///< retries always allowed concurrently, however few the requests
 
   // Linkerd (ServiceProfile spec.retryBudget)
-  double retry_ratio = 0.2;            ///< retries per request over the window (retryRatio)
-  uint32_t min_retries_per_second = 10;///< retries allowed on top, per second of ttl (minRetriesPerSecond)
-  double ttl = 10;                     ///< seconds a request or retry is remembered, in [1, 60]
+  double retry_ratio = 0.2;              ///< retries per request over the window (retryRatio)
+  uint32_t min_retries_per_second = 10;  ///< retries allowed on top, per second of ttl (minRetriesPerSecond)
+  double ttl = 10;                       ///< seconds a request or retry is remembered, in [1, 60]
 
   // gRPC (service config retryThrottling)
   uint32_t max_tokens = 10;  ///< bucket size and starting count, in [1, 1000] (maxTokens)

@@ -31,23 +31,24 @@ struct RetryOn {
 struct Backoff {
   enum class Kind { None, Constant, Exponential, FullJitter, DecorrelatedJitter };
   Kind kind = Kind::Exponential;
-  double base = 0.025;   ///< seconds: the first (or constant) delay
-  double multiplier = 2; ///< growth per retry (Exponential, FullJitter)
-  double cap = 0.25;     ///< seconds: no delay exceeds it
-  /// Delay before retry number `retry` (1 = first retry); `previous` = the previous delay (decorrelated jitter uses it).
+  double base = 0.025;    ///< seconds: the first (or constant) delay
+  double multiplier = 2;  ///< growth per retry (Exponential, FullJitter)
+  double cap = 0.25;      ///< seconds: no delay exceeds it
+  /// Delay before retry number `retry` (1 = first retry); `previous` = the previous delay (decorrelated jitter uses
+  /// it).
   double delay(int retry, double previous, RandomStream& rng) const;
   /// Throws std::invalid_argument naming the field: negative or non-finite durations, cap < base, multiplier < 1.
   void validate() const;
 };
 
 struct RetryPolicy {
-  int64_t max_attempts = 1;        ///< total tries including the first (1 = no retry)
+  int64_t max_attempts = 1;  ///< total tries including the first (1 = no retry)
   RetryOn retry_on;
   Backoff backoff;
-  double per_try_timeout = 0;      ///< seconds, 0 = none
-  double deadline = 0;             ///< overall timeout including retries and backoff (Envoy route timeout), 0 = none
-  bool propagate_deadline = false; ///< gRPC style: the callee's calls inherit the remaining deadline
-  bool cancel_on_timeout = false;  ///< the callee stops working on a call its caller gave up on
+  double per_try_timeout = 0;       ///< seconds, 0 = none
+  double deadline = 0;              ///< overall timeout including retries and backoff (Envoy route timeout), 0 = none
+  bool propagate_deadline = false;  ///< gRPC style: the callee's calls inherit the remaining deadline
+  bool cancel_on_timeout = false;   ///< the callee stops working on a call its caller gave up on
 
   /// Named presets, each the library's defaults or its documented typical configuration:
   /// "none"; "envoy" (num_retries 1, retry_on 5xx, 25 ms/250 ms full jitter, route timeout 15 s);
@@ -58,7 +59,8 @@ struct RetryPolicy {
   /// the mapping of each library's failure classes onto RetryOn. Throws std::invalid_argument
   /// for an unknown name, listing the known ones.
   static RetryPolicy preset(std::string_view name);
-  /// Throws std::invalid_argument naming the field: max_attempts < 1 or > 100, per_try_timeout > deadline (when both set), negative durations, cap < base, multiplier < 1, ...
+  /// Throws std::invalid_argument naming the field: max_attempts < 1 or > 100, per_try_timeout > deadline (when both
+  /// set), negative durations, cap < base, multiplier < 1, ...
   void validate() const;
 };
 

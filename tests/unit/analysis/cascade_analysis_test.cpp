@@ -78,7 +78,6 @@ workload: [{request: r, arrivals: {kind: poisson, rate: 100/s}}]
 faults: [{name: c-down, kind: crash, target: c, start: 40s, duration: 20s}]
 )";
 
-
 TEST(CascadeAnalysis, ACrashSpreadsUpTheChainAsDependencies) {
   const System sys = make_system(kChain, kChainScenario);
   const auto series = record(sys, 100, [&](int64_t b, auto& s, auto& r, auto&) {
@@ -141,9 +140,9 @@ TEST(CascadeAnalysis, HealthFollowsErrorsLatencyAndQueueAgainstTheBaseline) {
       fail(s[1], 0.04);  // b's baseline: 4 % errors
       return;
     }
-    if (b == 50) fail(s[0], 0.06);        // a: 6 % > 0 + 5 %: degraded
-    if (b == 51) fail(s[0], 0.6);         // a: failed
-    if (b == 52) fail(s[1], 0.08);        // b: 8 % < 4 % + 5 %: healthy
+    if (b == 50) fail(s[0], 0.06);           // a: 6 % > 0 + 5 %: degraded
+    if (b == 51) fail(s[0], 0.6);            // a: failed
+    if (b == 52) fail(s[1], 0.08);           // b: 8 % < 4 % + 5 %: healthy
     if (b == 53) s[0].latency_mean = 0.031;  // > 3 x 10 ms
     if (b == 54) s[0].latency_mean = 0.029;
     if (b == 55) s[0].completions = 5, s[0].latency_mean = 1.0;  // too few samples to judge

@@ -156,7 +156,7 @@ TEST_F(Decay, FormatNamesTheLegacyPath) {
   const std::string text = format_decay_report(decay_report(system, series));
   EXPECT_NE(text.find("checkout@legacy"), std::string::npos) << text;
   EXPECT_NE(text.find("checkout-legacy"), std::string::npos) << text;
-  EXPECT_NE(text.find("65.0%"), std::string::npos) << text;  // the last window's legacy error rate
+  EXPECT_NE(text.find("65.0%"), std::string::npos) << text;   // the last window's legacy error rate
   EXPECT_EQ(text.find("browse"), std::string::npos) << text;  // a type without a legacy share has no path
 }
 

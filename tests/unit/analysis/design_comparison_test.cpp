@@ -222,7 +222,7 @@ TEST(FormatComparison, ShowsMeansIntervalsDifferencesAndVerdicts) {
   EXPECT_TRUE(contains(table, "error rate during fault"));
   EXPECT_TRUE(contains(table, "12.5 ± 1.2 %"));
   EXPECT_TRUE(contains(table, "245 ± 12/s"));
-  EXPECT_TRUE(contains(table, "830 ± 75 ms"));   // below a second: milliseconds
+  EXPECT_TRUE(contains(table, "830 ± 75 ms"));    // below a second: milliseconds
   EXPECT_TRUE(contains(table, "3.20 ± 0.25 s"));  // above: seconds
   EXPECT_TRUE(contains(table, "6 ± 0"));          // the same in every run
   // cells: fewer errors, more goodput (better), slower (worse), more replicas (higher).

@@ -61,13 +61,20 @@ class Hypothesis : public ::testing::Test {
     report.recovered = true;
     report.recovery_time = 2;
     // Unhealthy services per bin; the warm-up bin 0 is all unhealthy and must never count.
-    const std::vector<std::vector<Health>> health{
-        {Health::Failed, Health::Failed, Health::Degraded, Health::Degraded}, {}, {}, {},
-        {Health::Degraded}, {Health::Degraded, Health::Failed, Health::Failed}, {Health::Failed, Health::Degraded},
-        {Health::Degraded}, {}, {}};
+    const std::vector<std::vector<Health>> health{{Health::Failed, Health::Failed, Health::Degraded, Health::Degraded},
+                                                  {},
+                                                  {},
+                                                  {},
+                                                  {Health::Degraded},
+                                                  {Health::Degraded, Health::Failed, Health::Failed},
+                                                  {Health::Failed, Health::Degraded},
+                                                  {Health::Degraded},
+                                                  {},
+                                                  {}};
     report.service_health.assign(kBins * kServices, 0);
     for (size_t b = 0; b < health.size(); ++b) {
-      for (size_t s = 0; s < health[b].size(); ++s) report.service_health[b * kServices + s] = static_cast<int8_t>(health[b][s]);
+      for (size_t s = 0; s < health[b].size(); ++s)
+        report.service_health[b * kServices + s] = static_cast<int8_t>(health[b][s]);
     }
   }
 
@@ -176,7 +183,8 @@ TEST_F(Hypothesis, FaultWindowsWithoutAFaultAreUnmeasurable) {
     EXPECT_FALSE(r.met);
     EXPECT_NE(r.note.find("no fault in the run"), std::string::npos) << r.note;
   }
-  EXPECT_NE(run(probe(Metric::RecoveryTime, Window::Whole, "", 1, std::nullopt)).note.find("no fault"), std::string::npos);
+  EXPECT_NE(run(probe(Metric::RecoveryTime, Window::Whole, "", 1, std::nullopt)).note.find("no fault"),
+            std::string::npos);
   // The whole run is measured all the same.
   EXPECT_TRUE(run(probe(Metric::ErrorRate, Window::Whole, "checkout", 0.2, std::nullopt)).met);
 }
@@ -255,9 +263,9 @@ TEST_F(Hypothesis, FormatShowsEachProbeAndTheVerdict) {
             "  NOT MET  recovery_time: not recovered by the end of the run (< 90s)\n"
             "hypothesis NOT met: 1 of 1 probe failed\n");
 
-  const HypothesisResult met = evaluate_hypothesis(
-      HypothesisSpec{"t", {probe(Metric::LatencyMean, Window::DuringFault, "", 0.5, std::nullopt)}}, system, series,
-      report);
+  const HypothesisResult met =
+      evaluate_hypothesis(HypothesisSpec{"t", {probe(Metric::LatencyMean, Window::DuringFault, "", 0.5, std::nullopt)}},
+                          system, series, report);
   EXPECT_TRUE(met.met());
   const std::string text = format_hypothesis(met);
   EXPECT_NE(text.find("  met      latency_mean during the fault: "), std::string::npos) << text;

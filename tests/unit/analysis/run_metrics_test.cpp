@@ -100,11 +100,30 @@ TEST(RunMetrics, CompareTableKeepsItsRows) {
   }
   for (const auto& m : design_metrics()) rows.push_back(m.shown.name);
   // The order of compare's table and of its record's metrics axis (docs/results-format.md).
-  const std::vector<std::string> expected{
-      "users_failing", "blast_radius_types", "blast_radius_requests", "error_rate_during", "goodput_during",
-      "error_rate_after", "goodput_after", "p99", "recovery_time", "metastable", "retry_amplification", "emergent",
-      "peak_unhealthy", "legacy_error_last", "legacy_latency_last", "legacy_busy", "replicas", "workers", "hosts",
-      "processes", "calls", "depth", "max_fan_out", "max_betweenness"};
+  const std::vector<std::string> expected{"users_failing",
+                                          "blast_radius_types",
+                                          "blast_radius_requests",
+                                          "error_rate_during",
+                                          "goodput_during",
+                                          "error_rate_after",
+                                          "goodput_after",
+                                          "p99",
+                                          "recovery_time",
+                                          "metastable",
+                                          "retry_amplification",
+                                          "emergent",
+                                          "peak_unhealthy",
+                                          "legacy_error_last",
+                                          "legacy_latency_last",
+                                          "legacy_busy",
+                                          "replicas",
+                                          "workers",
+                                          "hosts",
+                                          "processes",
+                                          "calls",
+                                          "depth",
+                                          "max_fan_out",
+                                          "max_betweenness"};
   EXPECT_EQ(rows, expected);
 }
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "io/topology_reader.hpp"
 #include "analysis/topology_stats.hpp"
+#include "io/topology_reader.hpp"
 
 namespace rapture {
 namespace {
@@ -54,7 +54,8 @@ TEST(StructuralComplexity, HubBetweenCallersAndCalleesIsTheHotSpot) {
 
 TEST(StructuralComplexity, InactiveCallsAreIgnored) {
   // Were the dead shortcut a -> c taken, b would lie on no shortest path.
-  const StructuralComplexity c = structural_complexity(dot("a -> b -> c\n a -> c [active=false]\n c -> d [active=false]"));
+  const StructuralComplexity c =
+      structural_complexity(dot("a -> b -> c\n a -> c [active=false]\n c -> d [active=false]"));
   EXPECT_EQ(c.calls, 2u);
   ASSERT_EQ(c.hot_spots.size(), 1u);
   EXPECT_EQ(c.hot_spots[0].first, "b");

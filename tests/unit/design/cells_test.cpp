@@ -34,16 +34,17 @@ Topology topology() { return read_topology_dot(kDot, "t.dot"); }
 
 /// The request type `order` entering fe, 100 requests/s from 400 tenants, then `more`.
 Scenario scenario(const std::string& more = "") {
-  return parse_scenario("topology: t.dot\n"
-                        "duration: 60s\n"
-                        "requests:\n"
-                        "  order: {entry: fe}\n"
-                        "workload:\n"
-                        "  - request: order\n"
-                        "    arrivals: {rate: 100/s}\n"
-                        "    tenants: 400\n" +
-                            more,
-                        "c.yaml", "/d");
+  return parse_scenario(
+      "topology: t.dot\n"
+      "duration: 60s\n"
+      "requests:\n"
+      "  order: {entry: fe}\n"
+      "workload:\n"
+      "  - request: order\n"
+      "    arrivals: {rate: 100/s}\n"
+      "    tenants: 400\n" +
+          more,
+      "c.yaml", "/d");
 }
 
 CellSpec cells_of(int64_t count, Names shared = {"db"}, Names services = {}) {
@@ -69,7 +70,8 @@ Celled celled(const CellSpec& cells, Scenario s = scenario(), const Topology& t 
 }
 
 /// The message of the InputError apply_cells throws ("(no error)" when none), with its line.
-std::string error_of(const CellSpec& cells, Scenario s = scenario(), const Topology& t = topology(), int* line = nullptr) {
+std::string error_of(const CellSpec& cells, Scenario s = scenario(), const Topology& t = topology(),
+                     int* line = nullptr) {
   try {
     celled(cells, std::move(s), t);
   } catch (const InputError& e) {
@@ -96,7 +98,8 @@ std::set<std::pair<std::string, std::string>> call_set(const TopologyDraft& d) {
 const ServiceNode& node(const TopologyDraft& d, const std::string& name) { return d.services[d.find(name).value()]; }
 
 const ServiceConfig& config(const System& sys, const std::string& name) {
-  auto it = std::find_if(sys.services.begin(), sys.services.end(), [&](const ServiceConfig& c) { return c.name == name; });
+  auto it =
+      std::find_if(sys.services.begin(), sys.services.end(), [&](const ServiceConfig& c) { return c.name == name; });
   if (it == sys.services.end()) throw std::runtime_error("no service " + name);
   return *it;
 }
@@ -118,8 +121,8 @@ TEST(Cells, CopyName) {
 
 TEST(Cells, CelledServicesAreCopiedPerCellAndSharedOnesKept) {
   const auto c = celled(cells_of(4));
-  EXPECT_EQ(service_names(c.draft), (std::set<std::string>{"fe@c0", "fe@c1", "fe@c2", "fe@c3", "api@c0", "api@c1",
-                                                           "api@c2", "api@c3", "db"}));
+  EXPECT_EQ(service_names(c.draft),
+            (std::set<std::string>{"fe@c0", "fe@c1", "fe@c2", "fe@c3", "api@c0", "api@c1", "api@c2", "api@c3", "db"}));
   EXPECT_EQ(c.draft.services.size(), 9u);
   for (int i = 0; i < 4; ++i) {
     const auto& copy = node(c.draft, "api@c" + std::to_string(i));
@@ -299,8 +302,14 @@ TEST(Cells, SettingsPoliciesAndEdgeOverridesFollowEveryCopy) {
   Pairs policy_edges, edge_overrides;
   for (const auto& [e, p] : c.scenario.policy_edges) policy_edges.push_back(e);
   for (const auto& o : c.scenario.edges) edge_overrides.emplace_back(o.from, o.to);
-  EXPECT_EQ(policy_edges, (Pairs{{"fe@c0", "api@c0"}, {"fe@c1", "api@c1"}, {"fe@c2", "api@c2"}, {"fe@c3", "api@c3"},
-                                 {"api@c0", "db"}, {"api@c1", "db"}, {"api@c2", "db"}, {"api@c3", "db"}}));
+  EXPECT_EQ(policy_edges, (Pairs{{"fe@c0", "api@c0"},
+                                 {"fe@c1", "api@c1"},
+                                 {"fe@c2", "api@c2"},
+                                 {"fe@c3", "api@c3"},
+                                 {"api@c0", "db"},
+                                 {"api@c1", "db"},
+                                 {"api@c2", "db"},
+                                 {"api@c3", "db"}}));
   EXPECT_EQ(edge_overrides, (Pairs{{"api@c0", "db"}, {"api@c1", "db"}, {"api@c2", "db"}, {"api@c3", "db"}}));
 
   // And in the built system.

@@ -45,14 +45,15 @@ const std::string kRequests =
     "  q: {entry: fe, edges: [\"fe -> side\"]}\n";
 
 Scenario scenario(const std::string& more = "", const std::string& requests = kRequests) {
-  return parse_scenario("topology: t.dot\n"
-                        "duration: 60s\n" +
-                            requests +
-                            "workload:\n"
-                            "  - mix: {r: 1, q: 2}\n"
-                            "    arrivals: {rate: 100/s}\n" +
-                            more,
-                        "d.yaml", "/d");
+  return parse_scenario(
+      "topology: t.dot\n"
+      "duration: 60s\n" +
+          requests +
+          "workload:\n"
+          "  - mix: {r: 1, q: 2}\n"
+          "    arrivals: {rate: 100/s}\n" +
+          more,
+      "d.yaml", "/d");
 }
 
 DecaySpec decay_of(double share = 0.25, const std::string& service = "svc") {
@@ -101,7 +102,8 @@ Pairs calls(const TopologyDraft& d) {
 }
 
 const RequestTypeSpec& request(const Scenario& s, const std::string& name) {
-  auto it = std::find_if(s.requests.begin(), s.requests.end(), [&](const RequestTypeSpec& r) { return r.name == name; });
+  auto it =
+      std::find_if(s.requests.begin(), s.requests.end(), [&](const RequestTypeSpec& r) { return r.name == name; });
   if (it == s.requests.end()) throw std::runtime_error("no request type " + name);
   return *it;
 }
@@ -138,7 +140,8 @@ Names callees(const System& sys, const std::string& request_name, const std::str
   Names out;
   for (uint32_t s = 0; s < plan.stage_count; ++s) {
     const auto& stage = sys.stages[plan.first_stage + s];
-    for (uint32_t c = 0; c < stage.call_count; ++c) out.push_back(sys.services[sys.calls[stage.first_call + c].callee].name);
+    for (uint32_t c = 0; c < stage.call_count; ++c)
+      out.push_back(sys.services[sys.calls[stage.first_call + c].callee].name);
   }
   return out;
 }

@@ -133,7 +133,8 @@ std::vector<std::string> fault_targets(const Scenario& s) {
 System built(const TopologyDraft& d, const Scenario& s) { return build_system(d.build(), s); }
 
 const ServiceConfig& service_config(const System& sys, const std::string& name) {
-  return *std::find_if(sys.services.begin(), sys.services.end(), [&](const ServiceConfig& c) { return c.name == name; });
+  return *std::find_if(sys.services.begin(), sys.services.end(),
+                       [&](const ServiceConfig& c) { return c.name == name; });
 }
 
 TEST(Recomposition, KindNames) {
@@ -277,8 +278,10 @@ TEST(Recomposition, SplitMayKeepTheServiceNameForOnePart) {
 
 TEST(Recomposition, SplitRejectsARequestTypeLeftUnroutable) {
   SplitFixture f;
-  const auto e = error_of(f.d, f.s, SplitFixture::split({{"catalog-browse", {"browse"}}, {"catalog-search", {"search"}}}));
-  EXPECT_TRUE(has(e, "request type 'direct' visits 'catalog' but no part of the split serves it: it would be unroutable"))
+  const auto e =
+      error_of(f.d, f.s, SplitFixture::split({{"catalog-browse", {"browse"}}, {"catalog-search", {"search"}}}));
+  EXPECT_TRUE(
+      has(e, "request type 'direct' visits 'catalog' but no part of the split serves it: it would be unroutable"))
       << e;
 }
 
@@ -442,7 +445,7 @@ TEST(Recomposition, RemoveTierRepointsCallersToCallees) {
   EXPECT_EQ(gu.response_bytes, 10);
   EXPECT_EQ(edge(d, "web", "users").probability, 0.25);
   EXPECT_EQ(edge(d, "web", "orders").mode, CallMode::Async);  // api did not wait for orders
-  EXPECT_TRUE(edge(d, "gw", "orders").group.empty());  // the existing call is kept as it was
+  EXPECT_TRUE(edge(d, "gw", "orders").group.empty());         // the existing call is kept as it was
   EXPECT_TRUE(any_has(notes, "gw already calls orders"));
 
   // Routes: w followed web -> api -> users only; r skipped api -> users.
@@ -501,8 +504,8 @@ TEST(Recomposition, ColocateCopiesThePlacementOfTheFirst) {
   s.platform.hosts.push_back({"big", 1e9, 8, 2, {}});
   s.platform.placement = {{"a", {"big"}}, {"c", {"elsewhere"}}};
   apply(d, s, on_services(Kind::Colocate, {"a", "b", "c"}));
-  EXPECT_EQ(s.platform.placement,
-            (std::vector<std::pair<std::string, std::vector<std::string>>>{{"a", {"big"}}, {"b", {"big"}}, {"c", {"big"}}}));
+  EXPECT_EQ(s.platform.placement, (std::vector<std::pair<std::string, std::vector<std::string>>>{
+                                      {"a", {"big"}}, {"b", {"big"}}, {"c", {"big"}}}));
   const System sys = built(d, s);
   EXPECT_EQ(service_config(sys, "b").replica_hosts, service_config(sys, "a").replica_hosts);
 }

@@ -25,13 +25,13 @@ namespace rapture {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::run_checker;
-using testing::TempDir;
-using testing::Handle;
-using testing::shape;
-using testing::texts;
 using testing::attribute;
+using testing::Handle;
+using testing::run_checker;
+using testing::shape;
+using testing::TempDir;
 using testing::text_attribute;
+using testing::texts;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kBins = 6;
@@ -160,7 +160,6 @@ void write_file(const fs::path& path, int index, F&& analyse) {
 
 // ---- reading back with the HDF5 C API ----------------------------------------------------------
 
-
 struct JournalRow {
   double time, magnitude, baseline;
   char *category, *signal, *place, *note;
@@ -251,8 +250,8 @@ TEST(AnalysisRecord, RoundTripsAndPassesTheChecker) {
   // Propagation, through the reader: names, not indices.
   const std::vector<PropagationRecord> propagation = read_propagation(path.string(), 2);
   ASSERT_EQ(propagation.size(), 2U);
-  EXPECT_EQ(propagation[0], (PropagationRecord{"db", 1, "failed", "errors", "fault", "none", "", "db-down",
-                                               "fault 'db-down' -> db"}));
+  EXPECT_EQ(propagation[0],
+            (PropagationRecord{"db", 1, "failed", "errors", "fault", "none", "", "db-down", "fault 'db-down' -> db"}));
   EXPECT_EQ(propagation[1], (PropagationRecord{"frontend", 1.5, "degraded", "latency", "emergent", "shared_host", "db",
                                                "host app-1", "fault 'db-down' -> db -> [host app-1] -> frontend"}));
 

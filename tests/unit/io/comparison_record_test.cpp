@@ -18,12 +18,12 @@
 namespace rapture {
 namespace {
 
-using testing::TempDir;
+using testing::attribute;
 using testing::Handle;
 using testing::shape;
-using testing::texts;
-using testing::attribute;
+using testing::TempDir;
 using testing::text_attribute;
+using testing::texts;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -75,7 +75,6 @@ std::vector<std::string> texts(hid_t group, const char* name) {
   return texts(dset.id);
 }
 
-
 bool has_compare(const std::string& path) {
   const Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
   return H5Lexists(file.id, "compare", H5P_DEFAULT) > 0;
@@ -116,8 +115,8 @@ TEST(ComparisonRecord, WritesEveryPartReadableWithTheCApi) {
   EXPECT_EQ(shape(values_set.id), (std::vector<hsize_t>{2, 3, 2}));
   const std::vector<double> values = numbers<double>(g, "values", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE);
   ASSERT_EQ(values.size(), 12U);
-  EXPECT_DOUBLE_EQ(values[0], 0.12);  // baseline, seed 11, error rate
-  EXPECT_TRUE(std::isnan(values[3]));  // baseline, seed 12, recovery time
+  EXPECT_DOUBLE_EQ(values[0], 0.12);                   // baseline, seed 11, error rate
+  EXPECT_TRUE(std::isnan(values[3]));                  // baseline, seed 12, recovery time
   EXPECT_DOUBLE_EQ(values[1 * 3 * 2 + 2 * 2 + 1], 6);  // cells, seed 13, recovery time
 
   const Handle runs_set{H5Dopen2(g, "runs", H5P_DEFAULT), H5Dclose};
@@ -146,8 +145,8 @@ TEST(ComparisonRecord, WritesEveryPartReadableWithTheCApi) {
       EXPECT_EQ(verdict[i], c.verdict[d][m]);
     }
   }
-  EXPECT_EQ(n[1], 2U);        // baseline's recovery time: measured in 2 of 3 runs
-  EXPECT_EQ(verdict[2], 1);   // cells: fewer errors, better
+  EXPECT_EQ(n[1], 2U);       // baseline's recovery time: measured in 2 of 3 runs
+  EXPECT_EQ(verdict[2], 1);  // cells: fewer errors, better
   EXPECT_NEAR(mean[0], 0.12, 1e-12);
 
   // The axes are dimension scales, attached and labelled.

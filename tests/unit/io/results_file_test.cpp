@@ -2,18 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include "support/checker.hpp"
-#include "support/temp_dir.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
+#include "support/checker.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -232,7 +232,7 @@ RunInfo make_info(int index, uint64_t seed) {
 
 /// What the synthetic run should read back as: the sums of what was streamed, and the totals.
 struct Expected {
-  std::vector<ServiceTotals> series;       // summed time series, by service
+  std::vector<ServiceTotals> series;        // summed time series, by service
   std::vector<RequestBinRow> request_sums;  // summed request series
   std::vector<EdgeBinRow> edge_sums;        // summed edge series (open_fraction: the sum too)
   std::vector<uint64_t> events_per_edge;    // circuit breaker transitions, by edge
@@ -334,8 +334,7 @@ std::vector<RequestBinRow> idle_requests(size_t n) {
 
 /// Streams `bins` bins of run `info.index`; `in_flight` visits of each service are left open at
 /// the end (taken from the last bin's completions). With `finish`, writes consistent totals.
-Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool finish = true,
-                   uint64_t in_flight = 2) {
+Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool finish = true, uint64_t in_flight = 2) {
   const size_t n_s = info.services.size(), n_r = info.request_types.size();
   Expected expected;
   expected.series.resize(n_s);
@@ -371,7 +370,8 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
       auto& sum = expected.series[s];
       sum.arrivals += services[s].arrivals;
       sum.completions += services[s].completions;
-      for (int k = 0; k < kErrorCauses; ++k) sum.errors[static_cast<size_t>(k)] += services[s].errors[static_cast<size_t>(k)];
+      for (int k = 0; k < kErrorCauses; ++k)
+        sum.errors[static_cast<size_t>(k)] += services[s].errors[static_cast<size_t>(k)];
     }
     for (size_t r = 0; r < n_r; ++r) {
       requests[r] = request_row(info.index, bin, r);
@@ -414,8 +414,7 @@ Expected write_run(ResultsFile& file, const RunInfo& info, int64_t bins, bool fi
     q.histogram = {q.successes / 4, q.successes / 4, q.successes / 4, q.successes / 8, 0};
     q.degraded = q.successes / 10;
     for (size_t s = 0; s < n_s; ++s) {
-      q.visits_per_request.push_back(q.successes + q.failures == 0 ? kNaN
-                                                                   : 1.0 + 0.25 * static_cast<double>(s + r));
+      q.visits_per_request.push_back(q.successes + q.failures == 0 ? kNaN : 1.0 + 0.25 * static_cast<double>(s + r));
     }
     summary.successes += q.successes;
     summary.failures += q.failures;
@@ -961,8 +960,7 @@ TEST(ResultsFile, CheckerRejectsBrokenConservation) {
   write_one_bin_run(extra_completion, [](std::vector<ServiceBinRow>& rows) { rows[1].completions += 1; });
   result = run_checker(extra_completion, "--json");
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("service 'cart': time series break conservation"), std::string::npos)
-      << result.output;
+  EXPECT_NE(result.output.find("service 'cart': time series break conservation"), std::string::npos) << result.output;
 
   // A visit is left in flight by the time series but the totals say none is.
   const fs::path lost_in_flight = dir.path() / "lost_in_flight.h5";
@@ -992,9 +990,9 @@ TEST(ResultsFile, CheckerRejectsInconsistentEdgesAndEvents) {
   }
   const CheckerResult result = run_checker(path, "");
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  for (const char* problem : {"edge 0 'frontend -> cart': more retries than attempts so far",
-                              "edges/open_fraction is not within [0, 1]", "events are not in time order",
-                              "from == to"}) {
+  for (const char* problem :
+       {"edge 0 'frontend -> cart': more retries than attempts so far", "edges/open_fraction is not within [0, 1]",
+        "events are not in time order", "from == to"}) {
     EXPECT_NE(result.output.find(problem), std::string::npos) << problem << " in " << result.output;
   }
 }
@@ -1009,10 +1007,11 @@ TEST(ResultsFile, CheckerRejectsAFileThatIsNotResults) {
 }
 
 TEST(ErrorCause, NamesAreTheDocumentedOnes) {
-  const std::vector<std::string> names{"queue_overflow", "downstream",  "timeout",  "circuit_open",
+  const std::vector<std::string> names{"queue_overflow", "downstream",  "timeout", "circuit_open",
                                        "rejected",       "unavailable", "injected"};
   ASSERT_EQ(names.size(), static_cast<size_t>(kErrorCauses));
-  for (int k = 0; k < kErrorCauses; ++k) EXPECT_EQ(to_string(static_cast<ErrorCause>(k)), names[static_cast<size_t>(k)]);
+  for (int k = 0; k < kErrorCauses; ++k)
+    EXPECT_EQ(to_string(static_cast<ErrorCause>(k)), names[static_cast<size_t>(k)]);
 }
 
 }  // namespace

@@ -286,15 +286,16 @@ TEST(ResultsReader, DigestsReadBackAndMergedFilePassesTheChecker) {
   EXPECT_TRUE(read_run_digest(merged.string(), 1) == digest_b);
 
   // The root attributes are ResultsFile's; each run keeps its provenance and its scales.
-  const CheckerResult attrs = run_python(
-      merged,
-      "import sys, h5py\n"
-      "f = h5py.File(sys.argv[1], 'r')\n"
-      "print(f.attrs['format'], f.attrs['format_version'], f.attrs['format_version'].dtype, f.attrs['rapture_version'])\n"
-      "print(sorted(f['runs'], key=int), f['runs/1'].attrs['seed'], f['runs/1'].attrs['design'])\n"
-      "e = f['runs/1/edges/calls']\n"
-      "print([d.label for d in e.dims], e.dims[1][0].name, list(e.dims[1][0].asstr()[:]))\n"
-      "print(f['runs/1/events/circuit/to'].dims[0][0].name, len(f['runs/1/events/circuit/time']))\n");
+  const CheckerResult attrs =
+      run_python(merged,
+                 "import sys, h5py\n"
+                 "f = h5py.File(sys.argv[1], 'r')\n"
+                 "print(f.attrs['format'], f.attrs['format_version'], f.attrs['format_version'].dtype, "
+                 "f.attrs['rapture_version'])\n"
+                 "print(sorted(f['runs'], key=int), f['runs/1'].attrs['seed'], f['runs/1'].attrs['design'])\n"
+                 "e = f['runs/1/edges/calls']\n"
+                 "print([d.label for d in e.dims], e.dims[1][0].name, list(e.dims[1][0].asstr()[:]))\n"
+                 "print(f['runs/1/events/circuit/to'].dims[0][0].name, len(f['runs/1/events/circuit/time']))\n");
   EXPECT_EQ(attrs.exit_code, 0) << attrs.output;
   EXPECT_EQ(attrs.output,
             "rapture-results 1 int32 9.9.9-merge\n"
@@ -340,15 +341,15 @@ TEST(ResultsReader, MergedRunsKeepTheirAnalysisOnTheirOwnAxes) {
   EXPECT_TRUE(read_propagation(merged.string(), 1).empty());
 
   // The health series point at the scales of the run they were copied into, not the source's.
-  const CheckerResult scales = run_python(
-      merged,
-      "import sys, h5py\n"
-      "f = h5py.File(sys.argv[1], 'r')\n"
-      "for run in ('0', '2'):\n"
-      "    for name in ('service_health', 'request_health'):\n"
-      "        d = f['runs/' + run + '/analysis/' + name]\n"
-      "        print(run, name, [dim.label for dim in d.dims], d.dims[0][0].name, d.dims[1][0].name)\n"
-      "print(f['runs/2/analysis/propagation']['service'][1].decode(), 'analysis' in f['runs/1'])\n");
+  const CheckerResult scales =
+      run_python(merged,
+                 "import sys, h5py\n"
+                 "f = h5py.File(sys.argv[1], 'r')\n"
+                 "for run in ('0', '2'):\n"
+                 "    for name in ('service_health', 'request_health'):\n"
+                 "        d = f['runs/' + run + '/analysis/' + name]\n"
+                 "        print(run, name, [dim.label for dim in d.dims], d.dims[0][0].name, d.dims[1][0].name)\n"
+                 "print(f['runs/2/analysis/propagation']['service'][1].decode(), 'analysis' in f['runs/1'])\n");
   EXPECT_EQ(scales.exit_code, 0) << scales.output;
   EXPECT_EQ(scales.output,
             "0 service_health ['time', 'service'] /runs/0/time /runs/0/service\n"
@@ -372,7 +373,11 @@ TEST(ResultsReader, MissingFileRunOrFormatIsAnOutputErrorNamingTheFile) {
   EXPECT_NE(message.find("no run 5"), std::string::npos) << message;
 
   const fs::path text = dir.path() / "text.h5";
-  { std::FILE* f = std::fopen(text.c_str(), "w"); std::fputs("not hdf5\n", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(text.c_str(), "w");
+    std::fputs("not hdf5\n", f);
+    std::fclose(f);
+  }
   message = output_error([&] { read_run_digest(text.string()); });
   EXPECT_NE(message.find(text.string()), std::string::npos) << message;
   EXPECT_NE(message.find("not an HDF5 file"), std::string::npos) << message;

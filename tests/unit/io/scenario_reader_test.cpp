@@ -222,12 +222,13 @@ TEST(ScenarioReader, MinimalUsesDefaults) {
 
 // `{service_time: lognormal(20ms, 0.6)}` is split by YAML at the comma; the reader rejoins it.
 TEST(ScenarioReader, DistributionWithCommaInFlowMap) {
-  const std::string text = "topology: t.dot\nduration: 1s\n"
-                           "workload: [{request: a, entry: f, arrivals: {kind: closed, users: 2, think: gamma(1s, 2)}}]\n"
-                           "services:\n"
-                           "  a: {service_time: lognormal(20ms, 0.6), replicas: 3}\n"
-                           "  b: {service_time: \"uniform(1ms, 3ms)\", workers: 2}\n"
-                           "  c: {service_time: erlang(3,9ms)}\n";
+  const std::string text =
+      "topology: t.dot\nduration: 1s\n"
+      "workload: [{request: a, entry: f, arrivals: {kind: closed, users: 2, think: gamma(1s, 2)}}]\n"
+      "services:\n"
+      "  a: {service_time: lognormal(20ms, 0.6), replicas: 3}\n"
+      "  b: {service_time: \"uniform(1ms, 3ms)\", workers: 2}\n"
+      "  c: {service_time: erlang(3,9ms)}\n";
   const Scenario s = parse_scenario(text, "c.yaml", "/d", {"services.d={service_time: lognormal(1ms, 0.5)}"});
   EXPECT_EQ(s.workload[0].think->kind(), Distribution::Kind::Gamma);
   EXPECT_DOUBLE_EQ(s.workload[0].think->mean(), 1.0);
@@ -243,13 +244,14 @@ TEST(ScenarioReader, DistributionWithCommaInFlowMap) {
 }
 
 TEST(ScenarioReader, RequestCallsOverrideEdgesForOneRequestType) {
-  const std::string text = "topology: t.dot\nduration: 1s\n"
-                           "requests:\n"
-                           "  checkout:\n"
-                           "    entry: frontend\n"
-                           "    calls:\n"
-                           "      \"frontend -> checkout\": {probability: 1, calls: 2}\n"
-                           "workload: [{request: checkout, arrivals: {rate: 1/s}}]\n";
+  const std::string text =
+      "topology: t.dot\nduration: 1s\n"
+      "requests:\n"
+      "  checkout:\n"
+      "    entry: frontend\n"
+      "    calls:\n"
+      "      \"frontend -> checkout\": {probability: 1, calls: 2}\n"
+      "workload: [{request: checkout, arrivals: {rate: 1/s}}]\n";
   const Scenario s = parse_scenario(text, "c.yaml", "/d");
   ASSERT_EQ(s.requests.size(), 1u);
   ASSERT_EQ(s.requests[0].calls.size(), 1u);
@@ -272,9 +274,10 @@ TEST(ScenarioReader, ParseFromTextResolvesAgainstBaseDir) {
   EXPECT_EQ(s.name, "run");
   EXPECT_EQ(s.topology_path, "/data/scenarios/shop.dot");
 
-  const Scenario abs = parse_scenario("topology: /t/shop.dot\nduration: 1s\n"
-                                      "workload: [{request: a, entry: f, arrivals: {rate: 1/s}}]\n",
-                                      "a.yaml", "/elsewhere");
+  const Scenario abs = parse_scenario(
+      "topology: /t/shop.dot\nduration: 1s\n"
+      "workload: [{request: a, entry: f, arrivals: {rate: 1/s}}]\n",
+      "a.yaml", "/elsewhere");
   EXPECT_EQ(abs.topology_path, "/t/shop.dot");
 }
 
@@ -355,9 +358,10 @@ TEST(ScenarioReader, AnalysisAndHypothesis) {
   EXPECT_EQ(h.probes[5].where.line, 24);
 
   // Without the sections: the default analysis and no hypothesis.
-  const Scenario plain = parse_scenario("topology: t.dot\nduration: 60s\n"
-                                        "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
-                                        "p.yaml", "/d");
+  const Scenario plain = parse_scenario(
+      "topology: t.dot\nduration: 60s\n"
+      "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
+      "p.yaml", "/d");
   EXPECT_DOUBLE_EQ(plain.analysis.failed_error, AnalysisSpec{}.failed_error);
   EXPECT_EQ(plain.analysis.onset_bins, AnalysisSpec{}.onset_bins);
   EXPECT_FALSE(plain.hypothesis.has_value());
@@ -373,9 +377,10 @@ TEST(ScenarioReader, OverridesReachProbesAndAnalysis) {
   EXPECT_EQ(s.hypothesis->title, "other title");
 
   // A whole hypothesis from the command line.
-  const Scenario added = parse_scenario("topology: t.dot\nduration: 60s\n"
-                                        "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
-                                        "p.yaml", "/d", {"hypothesis={probes: [{metric: p99, below: 1s}]}"});
+  const Scenario added = parse_scenario(
+      "topology: t.dot\nduration: 60s\n"
+      "workload: [{request: buy, entry: f, arrivals: {rate: 1/s}}]\n",
+      "p.yaml", "/d", {"hypothesis={probes: [{metric: p99, below: 1s}]}"});
   ASSERT_TRUE(added.hypothesis.has_value());
   ASSERT_EQ(added.hypothesis->probes.size(), 1u);
   EXPECT_DOUBLE_EQ(*added.hypothesis->probes[0].below, 1);
@@ -404,7 +409,7 @@ struct BadCase {
 };
 
 const std::string kHead = "topology: shop.dot\nduration: 60s\n";  // lines 1-2
-const std::string kWork =                                           // lines 3-6 after kHead
+const std::string kWork =                                         // lines 3-6 after kHead
     "workload:\n"
     "  - request: buy\n"
     "    entry: frontend\n"
@@ -444,8 +449,9 @@ std::vector<BadCase> bad_cases() {
        "key workload[0].arrivals.rate", "missing required key 'rate'"},
       {"unknown arrival kind", kHead + "workload:\n  - request: buy\n    entry: f\n    arrivals: {kind: burst}\n", 6,
        "key workload[0].arrivals.kind", "expected poisson or closed"},
-      {"key of the other kind", kHead + "workload:\n  - request: b\n    entry: f\n    arrivals: {rate: 1/s, users: 3}\n",
-       6, "key workload[0].arrivals.users", "unknown key 'users'"},
+      {"key of the other kind",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals: {rate: 1/s, users: 3}\n", 6,
+       "key workload[0].arrivals.users", "unknown key 'users'"},
       {"workload typo", kHead + "workload:\n  - request: buy\n    entry: f\n    arivals: {rate: 1/s}\n", 6,
        "key workload[0].arivals", "did you mean 'arrivals'"},
       {"workload not a list", kHead + "workload: {request: buy}\n", 3, "key workload", "expected a list"},
@@ -463,8 +469,8 @@ std::vector<BadCase> bad_cases() {
        "weight must be > 0"},
       {"negative mix weight", kHead + kWork + "  - mix:\n      buy: -2\n    arrivals: {rate: 1/s}\n", 8,
        "key workload[1].mix.buy", "weight must be > 0"},
-      {"conflicting entry",
-       kHead + "requests: {buy: {entry: web}}\n" + kWork, 6, "key workload[0].entry", "with entry 'web'"},
+      {"conflicting entry", kHead + "requests: {buy: {entry: web}}\n" + kWork, 6, "key workload[0].entry",
+       "with entry 'web'"},
       {"closed users 0", kHead + kWork + "  - request: buy\n    arrivals: {kind: closed, users: 0}\n", 8,
        "key workload[1].arrivals.users", "from 1 to 10000000"},
       {"closed users too many", kHead + kWork + "  - request: buy\n    arrivals: {kind: closed, users: 20000000}\n", 8,
@@ -501,8 +507,8 @@ std::vector<BadCase> bad_cases() {
        "key services.payment.replicas", "expected a whole number"},
       {"negative queue", kHead + kWork + "services:\n  payment: {queue: -1}\n", 8, "key services.payment.queue",
        "from 0 to 100000000"},
-      {"queue too large", kHead + kWork + "services:\n  payment: {queue: 100000001}\n", 8,
-       "key services.payment.queue", "from 0 to 100000000"},
+      {"queue too large", kHead + kWork + "services:\n  payment: {queue: 100000001}\n", 8, "key services.payment.queue",
+       "from 0 to 100000000"},
       {"services typo", kHead + kWork + "services:\n  payment:\n    replcas: 3\n", 9, "key services.payment.replcas",
        "unknown key 'replcas' in services.payment (did you mean 'replicas'?"},
       {"bad distribution", kHead + kWork + "services:\n  payment: {service_time: expo(5ms)}\n", 8,
@@ -537,11 +543,12 @@ std::vector<BadCase> bad_cases() {
        10, "key platform.placement.pay[1]", "unknown host 'huge'"},
       {"zero bandwidth", kHead + kWork + "platform:\n  network: {bandwidth: 0Gbps}\n", 8,
        "key platform.network.bandwidth", "must be > 0"},
-      {"negative latency", kHead + kWork + "platform:\n  network: {latency: -1ms}\n", 8,
-       "key platform.network.latency", "negative"},
+      {"negative latency", kHead + kWork + "platform:\n  network: {latency: -1ms}\n", 8, "key platform.network.latency",
+       "negative"},
       {"max_in_flight 0", kHead + kWork + "limits: {max_in_flight: 0}\n", 7, "key limits.max_in_flight", "from 1"},
-      {"unbalanced distribution in a flow map", kHead + kWork + "services:\n  pay: {service_time: lognormal(20ms, 0.6}\n",
-       8, "key services.pay.\"0.6\"", "unknown key '0.6'"},
+      {"unbalanced distribution in a flow map",
+       kHead + kWork + "services:\n  pay: {service_time: lognormal(20ms, 0.6}\n", 8, "key services.pay.\"0.6\"",
+       "unknown key '0.6'"},
       {"limits typo", kHead + kWork + "limits: {max_inflight: 5}\n", 7, "key limits.max_inflight",
        "did you mean 'max_in_flight'"},
       // analysis: how the run is judged
@@ -583,8 +590,9 @@ std::vector<BadCase> bad_cases() {
       {"unknown metric", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p95, below: 1s}\n", 9,
        "key hypothesis.probes[0].metric",
        "unknown metric 'p95' (expected error_rate, goodput, p99, latency_mean, recovery_time or unhealthy_share)"},
-      {"unknown window", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, window: during, below: 1s}\n",
-       9, "key hypothesis.probes[0].window", "unknown window 'during' (expected whole, steady, during_fault or after_fault)"},
+      {"unknown window", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, window: during, below: 1s}\n", 9,
+       "key hypothesis.probes[0].window",
+       "unknown window 'during' (expected whole, steady, during_fault or after_fault)"},
       {"probe typo", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, belw: 1s}\n", 9,
        "key hypothesis.probes[0].belw", "did you mean 'below'"},
       {"unknown request", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, request: sell, below: 1s}\n", 9,
@@ -594,14 +602,18 @@ std::vector<BadCase> bad_cases() {
        "key hypothesis.probes[0].request", "applies to error_rate, goodput, p99 and latency_mean only"},
       {"no tolerance", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, window: whole}\n", 9,
        "key hypothesis.probes[0]", "needs a tolerance"},
-      {"contradicting bounds", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 1%, above: 5%}\n",
-       9, "key hypothesis.probes[0].below", "no value is below 1% and above 5%"},
-      {"equal bounds", kHead + kWork + "hypothesis:\n  probes:\n    - metric: p99\n      above: 1s\n      below: 1000ms\n",
-       11, "key hypothesis.probes[0].below", "no value is below 1000ms and above 1s"},
-      {"share tolerance above 1", kHead + kWork + "hypothesis:\n  probes:\n    - metric: error_rate\n      below: 200%\n",
-       10, "key hypothesis.probes[0].below", "share from 0 to 1"},
-      {"share tolerance as a duration", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 5ms}\n",
-       9, "key hypothesis.probes[0].below", "expected a share"},
+      {"contradicting bounds",
+       kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 1%, above: 5%}\n", 9,
+       "key hypothesis.probes[0].below", "no value is below 1% and above 5%"},
+      {"equal bounds",
+       kHead + kWork + "hypothesis:\n  probes:\n    - metric: p99\n      above: 1s\n      below: 1000ms\n", 11,
+       "key hypothesis.probes[0].below", "no value is below 1000ms and above 1s"},
+      {"share tolerance above 1",
+       kHead + kWork + "hypothesis:\n  probes:\n    - metric: error_rate\n      below: 200%\n", 10,
+       "key hypothesis.probes[0].below", "share from 0 to 1"},
+      {"share tolerance as a duration",
+       kHead + kWork + "hypothesis:\n  probes:\n    - {metric: error_rate, below: 5ms}\n", 9,
+       "key hypothesis.probes[0].below", "expected a share"},
       {"duration tolerance as a share", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: p99, below: 5%}\n", 9,
        "key hypothesis.probes[0].below", "unknown unit"},
       {"rate tolerance not a rate", kHead + kWork + "hypothesis:\n  probes:\n    - {metric: goodput, above: fast}\n", 9,
@@ -625,8 +637,8 @@ std::vector<BadCase> bad_cases() {
       {"unknown breaker preset", kHead + kWork + "policies:\n  defaults:\n    circuit_breaker: sentinel\n", 9,
        "key policies.defaults.circuit_breaker",
        "unknown circuit breaker preset 'sentinel' (expected resilience4j or hystrix)"},
-      {"unknown breaker window: aliases left out", kHead + kWork +
-       "policies:\n  defaults:\n    circuit_breaker: {window: sliding}\n", 9,
+      {"unknown breaker window: aliases left out",
+       kHead + kWork + "policies:\n  defaults:\n    circuit_breaker: {window: sliding}\n", 9,
        "key policies.defaults.circuit_breaker.window", "unknown window 'sliding' (expected count_based or time_based)"},
       {"unknown outlier preset", kHead + kWork + "protection:\n  cart: {outlier_ejection: istio}\n", 8,
        "key protection.cart.outlier_ejection", "unknown outlier ejection preset 'istio' (expected envoy)"},
@@ -670,19 +682,20 @@ TEST(ScenarioReader, BadInputIsLocated) {
 }
 
 TEST(ScenarioReader, KeywordsAndTheirAliasesAreRead) {
-  const Scenario s = parse_scenario(kHead + kWork +
-                                        "policies:\n"
-                                        "  defaults:\n"
-                                        "    retry: {retry_on: [overflow, circuit_open], backoff: {kind: full_jitter}}\n"
-                                        "    circuit_breaker: {window: time, window_size: 10s}\n"
-                                        "  by_kind:\n"
-                                        "    db: {circuit_breaker: {preset: hystrix, window: count}}\n"
-                                        "protection:\n"
-                                        "  cart: {shedding: adaptive_lifo}\n"
-                                        "faults:\n"
-                                        "  - {kind: latency, target: \" a->b \", latency: 5ms, start: 1s, end: 2s}\n"
-                                        "  - {kind: latency, target: cart, latency: 5ms, start: 1s, end: 2s}\n",
-                                    "s.yaml", "/d");
+  const Scenario s =
+      parse_scenario(kHead + kWork +
+                         "policies:\n"
+                         "  defaults:\n"
+                         "    retry: {retry_on: [overflow, circuit_open], backoff: {kind: full_jitter}}\n"
+                         "    circuit_breaker: {window: time, window_size: 10s}\n"
+                         "  by_kind:\n"
+                         "    db: {circuit_breaker: {preset: hystrix, window: count}}\n"
+                         "protection:\n"
+                         "  cart: {shedding: adaptive_lifo}\n"
+                         "faults:\n"
+                         "  - {kind: latency, target: \" a->b \", latency: 5ms, start: 1s, end: 2s}\n"
+                         "  - {kind: latency, target: cart, latency: 5ms, start: 1s, end: 2s}\n",
+                     "s.yaml", "/d");
   ASSERT_TRUE(s.policy_all.retry.has_value());
   const RetryOn on = s.policy_all.retry->retry_on;
   EXPECT_FALSE(on.timeout);
@@ -842,52 +855,52 @@ TEST(ScenarioReader, LaterOverridesWin) {
 namespace designs {
 
 const std::string kDesigns =
-    "topology: shop.dot\n"                                                                   // 1
-    "duration: 60s\n"                                                                        // 2
-    "workload:\n"                                                                            // 3
-    "  - request: buy\n"                                                                     // 4
-    "    entry: frontend\n"                                                                  // 5
-    "    arrivals: {kind: poisson, rate: 50/s}\n"                                            // 6
-    "    tenants: 250\n"                                                                     // 7
-    "  - request: buy\n"                                                                     // 8
-    "    arrivals: {kind: closed, users: 20}\n"                                              // 9
-    "faults:\n"                                                                              // 10
-    "  - {name: a, kind: crash, target: api, start: 1s, duration: 1s, cell: 2}\n"            // 11
-    "  - {name: b, kind: crash, target: api, start: 1s, duration: 1s, cell: all}\n"          // 12
-    "  - {name: c, kind: crash, target: api, start: 1s, duration: 1s}\n"                     // 13
-    "  - {name: d, kind: crash, target: api, start: 1s, duration: 1s, cell: 0}\n"            // 14
-    "designs:\n"                                                                             // 15
-    "  - name: cells\n"                                                                      // 16
-    "    description: four cells\n"                                                          // 17
-    "    cells: {count: 4, shared: [db, cache], shuffle_sharding: true, capacity: copy}\n"   // 18
-    "  - name: some\n"                                                                       // 19
-    "    cells:\n"                                                                           // 20
-    "      count: 3\n"                                                                       // 21
-    "      services: [frontend, api]\n"                                                      // 22
-    "      capacity: split\n"                                                                // 23
-    "  - name: recomposed\n"                                                                 // 24
-    "    set:\n"                                                                             // 25
-    "      services.api.replicas: 3\n"                                                       // 26
-    "      platform.hosts: [{name: app, count: 2}]\n"                                        // 27
-    "    recompose:\n"                                                                       // 28
-    "      - merge: [pricing, pricing-cache]\n"                                              // 29
-    "      - merge: {services: [a, b, c], into: abc}\n"                                      // 30
-    "      - split: {service: catalog, parts: {catalog-read: [browse, search], catalog-write: buy}}\n"  // 31
-    "      - async: \"checkout -> email\"\n"                                                 // 32
-    "      - async: {call: \"checkout -> sms\", queue: smsq, capacity: 100, consumers: 4}\n"  // 33
-    "      - buffer: {call: \"payment -> gateway\", capacity: 500, consumers: 50}\n"         // 34
-    "      - remove: proxy\n"                                                                // 35
-    "      - colocate: [x, y]\n"                                                             // 36
-    "      - separate: [recommendations, reviews]\n"                                         // 37
-    "      - separate: ads\n"                                                                // 38
-    "      - drop: \"checkout -> recommendations\"\n"                                        // 39
-    "      - drop: {call: \"cart -> ads\"}\n"                                                // 40
-    "  - name: legacy\n"                                                                     // 41
-    "    decay: {request: buy, service: payment, share: 20%, error_rate: {from: 1%, to: 20%},\n"  // 42
-    "            latency: {from: 0ms, to: 100ms}}\n"                                         // 43
-    "  - name: legacy2\n"                                                                    // 44
+    "topology: shop.dot\n"                                                                                  // 1
+    "duration: 60s\n"                                                                                       // 2
+    "workload:\n"                                                                                           // 3
+    "  - request: buy\n"                                                                                    // 4
+    "    entry: frontend\n"                                                                                 // 5
+    "    arrivals: {kind: poisson, rate: 50/s}\n"                                                           // 6
+    "    tenants: 250\n"                                                                                    // 7
+    "  - request: buy\n"                                                                                    // 8
+    "    arrivals: {kind: closed, users: 20}\n"                                                             // 9
+    "faults:\n"                                                                                             // 10
+    "  - {name: a, kind: crash, target: api, start: 1s, duration: 1s, cell: 2}\n"                           // 11
+    "  - {name: b, kind: crash, target: api, start: 1s, duration: 1s, cell: all}\n"                         // 12
+    "  - {name: c, kind: crash, target: api, start: 1s, duration: 1s}\n"                                    // 13
+    "  - {name: d, kind: crash, target: api, start: 1s, duration: 1s, cell: 0}\n"                           // 14
+    "designs:\n"                                                                                            // 15
+    "  - name: cells\n"                                                                                     // 16
+    "    description: four cells\n"                                                                         // 17
+    "    cells: {count: 4, shared: [db, cache], shuffle_sharding: true, capacity: copy}\n"                  // 18
+    "  - name: some\n"                                                                                      // 19
+    "    cells:\n"                                                                                          // 20
+    "      count: 3\n"                                                                                      // 21
+    "      services: [frontend, api]\n"                                                                     // 22
+    "      capacity: split\n"                                                                               // 23
+    "  - name: recomposed\n"                                                                                // 24
+    "    set:\n"                                                                                            // 25
+    "      services.api.replicas: 3\n"                                                                      // 26
+    "      platform.hosts: [{name: app, count: 2}]\n"                                                       // 27
+    "    recompose:\n"                                                                                      // 28
+    "      - merge: [pricing, pricing-cache]\n"                                                             // 29
+    "      - merge: {services: [a, b, c], into: abc}\n"                                                     // 30
+    "      - split: {service: catalog, parts: {catalog-read: [browse, search], catalog-write: buy}}\n"      // 31
+    "      - async: \"checkout -> email\"\n"                                                                // 32
+    "      - async: {call: \"checkout -> sms\", queue: smsq, capacity: 100, consumers: 4}\n"                // 33
+    "      - buffer: {call: \"payment -> gateway\", capacity: 500, consumers: 50}\n"                        // 34
+    "      - remove: proxy\n"                                                                               // 35
+    "      - colocate: [x, y]\n"                                                                            // 36
+    "      - separate: [recommendations, reviews]\n"                                                        // 37
+    "      - separate: ads\n"                                                                               // 38
+    "      - drop: \"checkout -> recommendations\"\n"                                                       // 39
+    "      - drop: {call: \"cart -> ads\"}\n"                                                               // 40
+    "  - name: legacy\n"                                                                                    // 41
+    "    decay: {request: buy, service: payment, share: 20%, error_rate: {from: 1%, to: 20%},\n"            // 42
+    "            latency: {from: 0ms, to: 100ms}}\n"                                                        // 43
+    "  - name: legacy2\n"                                                                                   // 44
     "    decay: {request: buy, legacy: old-pay, share: 0.5, error_rate: 5%, latency: 30ms, replicas: 2}\n"  // 45
-    "  - name: same\n";                                                                      // 46
+    "  - name: same\n";                                                                                     // 46
 
 using Kind = Transformation::Kind;
 
@@ -1078,8 +1091,8 @@ TEST(ScenarioReaderDesigns, BadDesignsAreLocated) {
        "the number of cells must be at least 1, got 0"},
       {"negative cells count", kBase + "designs:\n  - name: c\n    cells: {count: -2}\n", 9,
        "key designs[0].cells.count", "at least 1"},
-      {"cells without count", kBase + "designs:\n  - name: c\n    cells: {shared: [db]}\n", 9, "key designs[0].cells.count",
-       "missing required key 'count'"},
+      {"cells without count", kBase + "designs:\n  - name: c\n    cells: {shared: [db]}\n", 9,
+       "key designs[0].cells.count", "missing required key 'count'"},
       {"unknown key in cells", kBase + "designs:\n  - name: c\n    cells: {count: 2, sharde: [db]}\n", 9,
        "key designs[0].cells.sharde", "did you mean 'shared'"},
       {"bad capacity", kBase + "designs:\n  - name: c\n    cells: {count: 2, capacity: half}\n", 9,
@@ -1108,8 +1121,8 @@ TEST(ScenarioReaderDesigns, BadDesignsAreLocated) {
        "did you mean 'cells'"},
       {"decay share 150%", kBase + "designs:\n  - name: l\n    decay:\n      request: buy\n      share: 150%\n", 11,
        "key designs[0].decay.share", "expected a share from 0 to 1"},
-      {"decay without share", kBase + "designs:\n  - name: l\n    decay: {request: buy}\n", 9, "key designs[0].decay.share",
-       "missing required key 'share'"},
+      {"decay without share", kBase + "designs:\n  - name: l\n    decay: {request: buy}\n", 9,
+       "key designs[0].decay.share", "missing required key 'share'"},
       {"unknown key in decay", kBase + "designs:\n  - name: l\n    decay: {request: buy, share: 10%, eror_rate: 1%}\n",
        9, "key designs[0].decay.eror_rate", "did you mean 'error_rate'"},
       {"unknown key in a ramp",

@@ -573,8 +573,7 @@ TEST(TopologyReader, GarbageNeverCrashes) {
   for (const auto& text : texts) {
     try {
       read_topology_dot(text, "garbage.dot");
-    } catch (const InputError&) {
-    }
+    } catch (const InputError&) {}
   }
   for (const std::string text : {"", "<", "<graphml>", "<graphml><graph/></graphml>",
                                  "<graphml><graph edgedefault='directed'><node/></graph></graphml>",
@@ -582,8 +581,7 @@ TEST(TopologyReader, GarbageNeverCrashes) {
                                  "<graphml><key id='k' for='nonsense'/><graph edgedefault='directed'/></graphml>"}) {
     try {
       read_topology_graphml(text, "garbage.graphml");
-    } catch (const InputError&) {
-    }
+    } catch (const InputError&) {}
   }
 }
 

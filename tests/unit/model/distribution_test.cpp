@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
 #include <unistd.h>
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -471,8 +471,9 @@ void expect_same_service(const ServiceTotals& x, const ServiceTotals& y, size_t 
 /// Cells with shuffle sharding, an in-process call, a decaying shared service and a crash.
 CellSetup busy_design(uint64_t seed) {
   auto s = cell_setup(3, 200, true, seed);
-  s.topo = make_topology({"fe0", "fe1", "fe2", "db", "lib"},
-                         {{"fe0", "db", {}}, {"fe1", "db", {}}, {"fe2", "db", {}}, {"db", "lib", edge_of(CallMode::InProcess)}});
+  s.topo = make_topology(
+      {"fe0", "fe1", "fe2", "db", "lib"},
+      {{"fe0", "db", {}}, {"fe1", "db", {}}, {"fe2", "db", {}}, {"db", "lib", edge_of(CallMode::InProcess)}});
   s.sc.services.push_back({"lib", params(1, 1, 0, Distribution::exponential(1e-3))});
   s.sc.decays.push_back(ServiceDecay{"db", Ramp{0, 0.3}, Ramp{0, 5e-3}});
   s.sc.faults.push_back(crash("fe1", 5, 12));

@@ -38,7 +38,9 @@ TEST(Faults, ACrashRefusesCallsAndTheServiceRestartsOnTime) {
   sc.services.push_back({"s", params(2, 8, 100, Distribution::exponential(5e-3))});
   sc.faults.push_back(fault(Kind::Crash, "s", 10, 20));
   const auto out = run_model(topo, sc);
-  const auto unavailable = [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Unavailable)); };
+  const auto unavailable = [](const ServiceBinRow& r) {
+    return static_cast<double>(errors(r, ErrorCause::Unavailable));
+  };
   const auto arrivals = [](const ServiceBinRow& r) { return static_cast<double>(r.arrivals); };
   EXPECT_EQ(sum_bins(out, 0, 0, 10, unavailable), 0);
   EXPECT_EQ(sum_bins(out, 0, 11, 20, unavailable), sum_bins(out, 0, 11, 20, arrivals));
@@ -58,8 +60,10 @@ TEST(Faults, ACrashOfOneReplicaLeavesTheOthersServing) {
   f.replica = 0;
   sc.faults.push_back(f);
   const auto out = run_model(topo, sc);
-  const double refused = sum_bins(out, 0, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Unavailable)); });
-  const double arrived = sum_bins(out, 0, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(r.arrivals); });
+  const double refused = sum_bins(
+      out, 0, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Unavailable)); });
+  const double arrived =
+      sum_bins(out, 0, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(r.arrivals); });
   EXPECT_NEAR(refused / arrived, 0.25, 0.01);  // round robin: exactly one call in four
 }
 
@@ -87,11 +91,15 @@ TEST(Faults, ErrorInjectionFailsItsShareOfVisits) {
   f.error_rate = 0.3;
   sc.faults.push_back(f);
   const auto out = run_model(topo, sc);
-  const double failed = sum_bins(out, 0, 11, 29, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Injected)); });
-  const double ended = failed + sum_bins(out, 0, 11, 29, [](const ServiceBinRow& r) { return static_cast<double>(r.completions); });
+  const double failed = sum_bins(
+      out, 0, 11, 29, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Injected)); });
+  const double ended =
+      failed + sum_bins(out, 0, 11, 29, [](const ServiceBinRow& r) { return static_cast<double>(r.completions); });
   // Binomial: 4 standard deviations.
   EXPECT_NEAR(failed / ended, 0.3, 4 * std::sqrt(0.3 * 0.7 / ended));
-  EXPECT_EQ(sum_bins(out, 0, 0, 10, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Injected)); }), 0);
+  EXPECT_EQ(sum_bins(out, 0, 0, 10,
+                     [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Injected)); }),
+            0);
 }
 
 TEST(Faults, AHostSlowdownSlowsOnlyTheReplicasOnThatHost) {
@@ -126,7 +134,9 @@ TEST(Faults, QueueAndWorkerShrinksLastAsLongAsTheFault) {
   sc.faults.push_back(q);
   sc.faults.push_back(w);
   const auto out = run_model(topo, sc);
-  const auto overflow = [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::QueueOverflow)); };
+  const auto overflow = [](const ServiceBinRow& r) {
+    return static_cast<double>(errors(r, ErrorCause::QueueOverflow));
+  };
   EXPECT_EQ(sum_bins(out, 0, 0, 5, overflow), 0);
   EXPECT_GT(sum_bins(out, 0, 6, 10, overflow), 300);
   EXPECT_EQ(sum_bins(out, 0, 11, 30, overflow), 0);
@@ -146,7 +156,8 @@ TEST(Faults, AHostFailureTakesDownEveryReplicaOnIt) {
   sc.faults.push_back(fault(Kind::HostFailure, "shared", 10, 20));
   const auto out = run_model(topo, sc);
   const auto share = [&](size_t s) {
-    return sum_bins(out, s, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Unavailable)); }) /
+    return sum_bins(out, s, 11, 20,
+                    [](const ServiceBinRow& r) { return static_cast<double>(errors(r, ErrorCause::Unavailable)); }) /
            sum_bins(out, s, 11, 20, [](const ServiceBinRow& r) { return static_cast<double>(r.arrivals); });
   };
   EXPECT_DOUBLE_EQ(share(0), 1.0);
@@ -251,7 +262,8 @@ TEST(Faults, APartitionDropsMessagesOnlyTimeoutsNotice) {
   EXPECT_GT(a.errors[static_cast<size_t>(ErrorCause::Timeout)], 400u);
   // b sees nothing during the partition, and reports nothing wrong.
   double b_during = 0;
-  for (int bin = 11; bin < 20; ++bin) b_during += static_cast<double>(out.sink.service_bins[static_cast<size_t>(bin)][1].arrivals);
+  for (int bin = 11; bin < 20; ++bin)
+    b_during += static_cast<double>(out.sink.service_bins[static_cast<size_t>(bin)][1].arrivals);
   EXPECT_EQ(b_during, 0);
   uint64_t b_errors = 0;
   for (auto v : out.totals.services[1].errors) b_errors += v;

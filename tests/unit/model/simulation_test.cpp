@@ -73,8 +73,11 @@ TEST(Simulation, MMcKBlockingProbabilityMatchesClosedForm) {
   EXPECT_NEAR(p.value, expected, 4 * p.std_error) << "SE " << p.std_error;
   EXPECT_GT(expected, 0.1);  // a regime where blocking is substantial
   // Only overflow errors, and every request that overflowed failed end to end.
-  EXPECT_EQ(out.totals.services[0].errors[static_cast<size_t>(ErrorCause::QueueOverflow)],
-            [&] { uint64_t e = 0; for (const auto& b : out.sink.service_bins) e += errors_of(b[0]); return e; }());
+  EXPECT_EQ(out.totals.services[0].errors[static_cast<size_t>(ErrorCause::QueueOverflow)], [&] {
+    uint64_t e = 0;
+    for (const auto& b : out.sink.service_bins) e += errors_of(b[0]);
+    return e;
+  }());
 }
 
 TEST(Simulation, LittlesLawHoldsPerService) {

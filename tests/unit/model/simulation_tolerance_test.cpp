@@ -37,7 +37,8 @@ TEST(Tolerance, RetriesAtEveryHopMultiplyAttemptsAtTheFailingService) {
   // visit: (r + 1)^d = 27 visits of it per request.
   auto topo = make_topology({"s0", "s1", "s2", "s3"}, {{"s0", "s1", {}}, {"s1", "s2", {}}, {"s2", "s3", {}}});
   auto sc = make_scenario("s0", 20, 50, 0);
-  for (auto& s : {"s0", "s1", "s2", "s3"}) sc.services.push_back({s, params(1, 1000, 1000, Distribution::constant(1e-4))});
+  for (auto& s : {"s0", "s1", "s2", "s3"})
+    sc.services.push_back({s, params(1, 1000, 1000, Distribution::constant(1e-4))});
   sc.services.back().second.error_rate = 1.0;
   for (auto [a, b] : {std::pair{"s0", "s1"}, {"s1", "s2"}, {"s2", "s3"}}) on_edge(sc, a, b, retries(3));
   const auto out = run_model(topo, sc);
@@ -324,8 +325,8 @@ TEST(Tolerance, AdaptiveLifoServesFreshRequestsUnderOverload) {
   };
   const auto fifo = run(false);
   const auto lifo = run(true);
-  EXPECT_GT(fifo.totals.services[0].latency_mean, 5.0);   // FIFO: everyone waits behind the backlog
-  EXPECT_LT(lifo.totals.services[0].latency_mean, 0.1);   // served fresh, stale ones shed
+  EXPECT_GT(fifo.totals.services[0].latency_mean, 5.0);  // FIFO: everyone waits behind the backlog
+  EXPECT_LT(lifo.totals.services[0].latency_mean, 0.1);  // served fresh, stale ones shed
   EXPECT_GT(lifo.totals.services[0].errors[static_cast<size_t>(ErrorCause::Rejected)], 3000u);
 }
 

@@ -26,11 +26,11 @@ TEST(CoDel, DoesNotDropBelowTarget) {
 }
 
 TEST(CoDel, CoDelDropsOnlyAfterSojournAboveTargetForAnInterval) {
-  CoDel q;  // target 5 ms, interval 100 ms
-  EXPECT_FALSE(q.on_dequeue(1.0, 0.010));    // first above target: the interval starts
+  CoDel q;                                 // target 5 ms, interval 100 ms
+  EXPECT_FALSE(q.on_dequeue(1.0, 0.010));  // first above target: the interval starts
   EXPECT_FALSE(q.on_dequeue(1.05, 0.010));
   EXPECT_FALSE(q.on_dequeue(1.0999, 0.010));
-  EXPECT_TRUE(q.on_dequeue(1.1, 0.010));     // above for a whole interval
+  EXPECT_TRUE(q.on_dequeue(1.1, 0.010));  // above for a whole interval
   EXPECT_TRUE(q.dropping());
   EXPECT_EQ(q.count(), 1u);
 }
@@ -94,11 +94,11 @@ TEST(CoDel, NeverDropsTheLastRequest) {
 TEST(CoDel, ReentrySoonAfterResumesTheDropRate) {
   CoDel q;
   q.on_dequeue(0.0, 0.010);
-  ASSERT_TRUE(q.on_dequeue(0.1, 0.010));   // count 1
-  ASSERT_TRUE(q.on_dequeue(0.2, 0.010));   // 2
-  ASSERT_TRUE(q.on_dequeue(0.271, 0.010)); // 3
-  ASSERT_TRUE(q.on_dequeue(0.33, 0.010));  // 4
-  ASSERT_FALSE(q.on_dequeue(0.34, 0.001)); // leaves dropping
+  ASSERT_TRUE(q.on_dequeue(0.1, 0.010));    // count 1
+  ASSERT_TRUE(q.on_dequeue(0.2, 0.010));    // 2
+  ASSERT_TRUE(q.on_dequeue(0.271, 0.010));  // 3
+  ASSERT_TRUE(q.on_dequeue(0.33, 0.010));   // 4
+  ASSERT_FALSE(q.on_dequeue(0.34, 0.001));  // leaves dropping
   ASSERT_FALSE(q.on_dequeue(0.35, 0.010));
   ASSERT_TRUE(q.on_dequeue(0.45, 0.010));  // re-enters within 16 intervals
   EXPECT_EQ(q.count(), 3u);                // count - lastcount = 4 - 1, not 1
@@ -173,7 +173,7 @@ TEST(AdaptiveLifo, ShrinksTheQueueTimeoutUnderOverload) {
 TEST(AdaptiveLifo, KeepsTheTimeoutSetWhenTheRequestJoined) {
   AdaptiveLifo q;
   q.on_enqueue(0, 0);
-  q.on_enqueue(0.05, 1);  // joins while the queue is healthy: 100 ms to wait
+  q.on_enqueue(0.05, 1);                // joins while the queue is healthy: 100 ms to wait
   EXPECT_FALSE(q.expired(0.14, 0.09));  // though the queue is overloaded by now
   EXPECT_TRUE(q.expired(0.16, 0.11));
   q.on_enqueue(0.12, 5);  // joins an overloaded queue: 5 ms to wait
@@ -186,8 +186,8 @@ TEST(AdaptiveLifo, ZeroNormalTimeoutMeansNoTimeoutWhileHealthy) {
   c.normal_timeout = 0;
   AdaptiveLifo q(c);
   q.on_enqueue(0, 0);
-  EXPECT_FALSE(q.expired(10.0, 9.95));   // joined at 0.05, healthy: never expires
-  EXPECT_TRUE(q.expired(10.0, 0.01));    // joined at 9.99, overloaded: 5 ms
+  EXPECT_FALSE(q.expired(10.0, 9.95));  // joined at 0.05, healthy: never expires
+  EXPECT_TRUE(q.expired(10.0, 0.01));   // joined at 9.99, overloaded: 5 ms
 }
 
 TEST(AdaptiveLifo, LengthThresholdSwitchesToLifo) {

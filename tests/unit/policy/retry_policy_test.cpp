@@ -69,8 +69,8 @@ TEST(Backoff, ExponentialGrowsByTheMultiplierFromTheBase) {
 TEST(Backoff, ExponentialBackoffIsCapped) {
   RandomStream rng(1, "t", "b");
   const Backoff b = backoff(Backoff::Kind::Exponential, 0.025, 2, 0.25);
-  EXPECT_DOUBLE_EQ(b.delay(4, 0, rng), 0.2);  // 25 ms * 2^3, below the cap
-  EXPECT_DOUBLE_EQ(b.delay(5, 0, rng), 0.25); // 400 ms capped
+  EXPECT_DOUBLE_EQ(b.delay(4, 0, rng), 0.2);      // 25 ms * 2^3, below the cap
+  EXPECT_DOUBLE_EQ(b.delay(5, 0, rng), 0.25);     // 400 ms capped
   EXPECT_DOUBLE_EQ(b.delay(2000, 0, rng), 0.25);  // pow overflows to inf: still the cap
 }
 
