@@ -13,8 +13,9 @@
 #include <cstdint>
 #include <optional>
 
-#include <simgrid/version.h>
 #include <simgrid/s4u/Activity.hpp>
+// After an s4u header: version.h uses the macros of xbt/base.h without including it.
+#include <simgrid/version.h>
 
 #define RAPTURE_HAS_ACTIVITY_SET (SIMGRID_VERSION >= 33500)
 
