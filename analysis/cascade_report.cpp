@@ -100,8 +100,13 @@ struct Context {
 
   [[nodiscard]] double t(int64_t bin) const { return static_cast<double>(bin) * sys.bin_width; }
   [[nodiscard]] const std::string& name(uint32_t s) const { return sys.services[s].name; }
-  [[nodiscard]] const std::string& fault_name(uint32_t s) const {
-    return sys.faults[static_cast<size_t>(graph.touched_by[s])].spec.name;
+  [[nodiscard]] const Trigger& trigger_of(uint32_t s) const {
+    return graph.triggers[static_cast<size_t>(graph.touched_by[s])];
+  }
+  /// The root of a path through a touched service: "fault 'x' -> s" or "load 'profile spike 60-70 s' -> s".
+  [[nodiscard]] std::string root(uint32_t s) const {
+    const Trigger& t = trigger_of(s);
+    return (t.load_change ? "load '" : "fault '") + t.name + "' -> " + name(s);
   }
   [[nodiscard]] int64_t onset(uint32_t s) const { return health.service_onset[s]; }
   [[nodiscard]] bool unhealthy_by(uint32_t s, int64_t bin) const { return onset(s) >= 0 && onset(s) <= bin; }
@@ -122,7 +127,7 @@ struct Context {
   }
   /// The path text of a service that stayed healthy: a root when a fault touched it.
   [[nodiscard]] std::string path_to(uint32_t s) const {
-    if (graph.touched(s)) return "fault '" + fault_name(s) + "' -> " + name(s);
+    if (graph.touched(s)) return root(s);
     return name(s);
   }
 };
@@ -175,7 +180,8 @@ void build_propagation(Context& c) {
     node.symptom = static_cast<Symptom>(c.health.service_symptom[static_cast<size_t>(at) * n + s]);
     if (c.graph.touched(s)) {
       node.cause = Cause::Fault;
-      node.via = c.fault_name(s);
+      node.via = c.trigger_of(s).name;
+      node.load_change = c.trigger_of(s).load_change;
     } else {
       int64_t callee = -1;
       for (const auto d : c.graph.sync_callees[s]) {
@@ -278,7 +284,7 @@ void build_propagation(Context& c) {
     if (c.node_of[s] < 0) return c.path_to(s);  // healthy: a touched root, or just its name
     const auto i = static_cast<size_t>(c.node_of[s]);
     const PropagationNode& node = c.report.propagation[i];
-    if (node.cause == Cause::Fault) return "fault '" + node.via + "' -> " + c.name(s);
+    if (node.cause == Cause::Fault) return c.root(s);
     if (node.parent == kNone || visiting[s]) return links[i] + c.name(s);
     visiting[s] = 1;
     std::string text = path(node.parent) + links[i] + c.name(s);
@@ -337,10 +343,14 @@ void journal_onsets(Context& c) {
     }
     std::string why;
     switch (node.cause) {
-      case Cause::Fault: why = "fault '" + node.via + "' targets it"; break;
+      case Cause::Fault:
+        why = c.trigger_of(node.service).load_change ? "the load change '" + node.via + "' reaches it"
+                                                     : "fault '" + node.via + "' targets it";
+        break;
       case Cause::Dependency: why = "its call " + node.via + " failed first"; break;
       case Cause::Emergent:
-        why = "no call path from the fault reaches it; ";
+        why = c.graph.has_load_change() ? "no call path from the trigger reaches it; "
+                                        : "no call path from the fault reaches it; ";
         switch (node.mechanism) {
           case Mechanism::SharedHost: why += "it shares " + node.via + " with " + c.name(node.parent); break;
           case Mechanism::Retries: why += "retries on " + node.via + " spiked"; break;
@@ -566,7 +576,7 @@ std::string build_dot(const Context& c) {
   dot += "  label=" +
          text::dot_quote(
              std::isnan(r.trigger_start)
-                 ? std::string("no fault")
+                 ? std::string("no trigger: no fault, no change of offered load")
                  : fmt::format("trigger {:.1f}-{:.1f} s; red: touched by the fault, orange: dependency, purple: "
                                "emergent; onset times in seconds",
                                r.trigger_start, r.trigger_end)) +
@@ -608,14 +618,21 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
   CascadeReport report;
   report.bin_width = sys.bin_width;
   report.metastable_after = spec.metastable_after;
-  for (const auto& f : sys.faults) {
-    report.trigger_start =
-        std::isnan(report.trigger_start) ? f.spec.start : std::min(report.trigger_start, f.spec.start);
-    report.trigger_end = std::isnan(report.trigger_end) ? f.spec.end : std::max(report.trigger_end, f.spec.end);
+  SystemGraph graph = build_system_graph(sys);
+  // Faults and changes of offered load alike: the baseline ends where the first one starts.
+  for (const auto& t : graph.triggers) {
+    report.trigger_start = std::isnan(report.trigger_start) ? t.start : std::min(report.trigger_start, t.start);
+    report.trigger_end = std::isnan(report.trigger_end) ? t.end : std::max(report.trigger_end, t.end);
   }
-  Context c{sys,    spec, series, build_system_graph(sys), classify_health(sys, spec, series, report.trigger_start),
+  Context c{sys,    spec, series, std::move(graph), classify_health(sys, spec, series, report.trigger_start),
             report, {},   {}};
-  const auto& h = c.health;
+  auto& h = c.health;
+  if (c.graph.triggers.empty()) {
+    // Nothing changed the system from outside: a bin out of the whole run's band has no cause
+    // to be traced to, so no onset is explained (and nothing called emergent).
+    std::fill(h.service_onset.begin(), h.service_onset.end(), -1);
+    std::fill(h.request_onset.begin(), h.request_onset.end(), -1);
+  }
   report.bins = h.bins;
   report.has_baseline = h.has_baseline;
   report.baseline_from = c.t(h.first_bin);
@@ -636,12 +653,14 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
   }
 
   build_propagation(c);
-  journal_onsets(c);
-  journal_requests(c);
-  journal_services(c);
-  journal_edges(c);
-  measure_recovery(c);
-  journal_hot_spots(c);
+  if (!c.graph.triggers.empty()) {
+    journal_onsets(c);
+    journal_requests(c);
+    journal_services(c);
+    journal_edges(c);
+    measure_recovery(c);
+    journal_hot_spots(c);
+  }
   std::stable_sort(report.journal.begin(), report.journal.end(),
                    [](const JournalEntry& a, const JournalEntry& b) { return a.time < b.time; });
 
@@ -682,7 +701,9 @@ CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const
 std::string format_cascade_report(const System& sys, const CascadeReport& r, bool whole_journal) {
   std::string out = "\ncascade analysis";
   if (std::isnan(r.trigger_start)) {
-    out += " (no fault in the scenario: every bin judged against the whole measured run)\n";
+    out +=
+        " (no trigger: no fault and no change of offered load in the scenario; every bin judged against the whole "
+        "measured run, no onset traced)\n";
   } else {
     out +=
         fmt::format(" (trigger {:.1f}-{:.1f} s; baseline {:.1f}-{:.1f} s{})\n", r.trigger_start, r.trigger_end,
@@ -693,7 +714,9 @@ std::string format_cascade_report(const System& sys, const CascadeReport& r, boo
   } else {
     out += fmt::format("  {:<24}{:>10}{:>10}  {:<12}{}\n", "service", "state", "onset s", "cause", "through");
     for (const auto& n : r.propagation) {
-      const std::string cause = n.cause == Cause::Emergent ? "EMERGENT" : std::string(to_string(n.cause));
+      const std::string cause = n.cause == Cause::Emergent ? "EMERGENT"
+                                : n.load_change            ? "load"
+                                                           : std::string(to_string(n.cause));
       std::string through = n.via;
       if (n.cause == Cause::Emergent && n.mechanism != Mechanism::Unexplained) {
         through = std::string(to_string(n.mechanism)) + ": " + n.via;
@@ -723,7 +746,7 @@ std::string format_cascade_report(const System& sys, const CascadeReport& r, boo
     }
     out += "\n";
   }
-  if (r.emergent > 0) out += fmt::format("emergent failures: {} (no dependency path from the fault)\n", r.emergent);
+  if (r.emergent > 0) out += fmt::format("emergent failures: {} (no dependency path from the trigger)\n", r.emergent);
   std::array<int, kCategories> counts{};
   for (const auto& e : r.journal) ++counts[static_cast<int>(e.category)];
   out += fmt::format("signal journal: {} entries", r.journal.size());

@@ -1,9 +1,9 @@
 #pragma once
 /// The cascade analysis of one run: a health state per service and request type per bin
-/// against the run's own pre-fault baseline, the propagation graph (which services turned
-/// unhealthy, when, and why: the fault itself, a dependency path, or an emergent coupling),
-/// the blast radius, time to detect, time to recover, the metastable flag and the signal
-/// journal. Computed from the recorded bins after a run; no SimGrid, no HDF5.
+/// against the run's own baseline (the bins before the first trigger: a fault or a change of offered load), the
+/// propagation graph (which services turned unhealthy, when, and why: the fault itself, a dependency path, or an
+/// emergent coupling), the blast radius, time to detect, time to recover, the metastable flag and the signal journal.
+/// Computed from the recorded bins after a run; no SimGrid, no HDF5.
 
 #include <cstdint>
 #include <string>
@@ -23,7 +23,7 @@ std::string_view to_string(Health health);
 
 /// Why a service first turned unhealthy.
 enum class Cause : uint8_t {
-  Fault,       ///< a fault targets it directly (its service, its host, its traffic)
+  Fault,       ///< a trigger touches it directly: a fault on its service, host or traffic, or a load change
   Dependency,  ///< a service it calls synchronously turned unhealthy first
   Emergent,    ///< no dependency path from the fault explains it
 };
@@ -90,6 +90,7 @@ struct PropagationNode {
   Health worst = Health::Degraded;
   Symptom symptom = Symptom::None;  ///< what put it out of band at the onset
   Cause cause = Cause::Fault;
+  bool load_change = false;  ///< cause Fault: the trigger is a change of offered load (a rate profile), not a fault
   Mechanism mechanism = Mechanism::None;
   uint32_t parent = kNone;  ///< the service it came from (dependency, shared host, retries...); kNone: none
   std::string via;          ///< the fault's name, the edge "a -> b", or the host
@@ -99,15 +100,15 @@ struct PropagationNode {
 /// The whole analysis of one run.
 struct CascadeReport {
   double baseline_from = 0, baseline_to = 0;      ///< the bins the baseline comes from (seconds)
-  bool has_baseline = false;                      ///< false: too few pre-fault bins, latency not judged
-  double trigger_start = NAN, trigger_end = NAN;  ///< the faults' span; NaN: no fault
+  bool has_baseline = false;                      ///< false: too few bins before the trigger, latency not judged
+  double trigger_start = NAN, trigger_end = NAN;  ///< the span of the faults and load changes; NaN: none
   int64_t bins = 0;
   double bin_width = 1;
   std::vector<int8_t> service_health;        ///< [bin * services + service], Health values
   std::vector<int8_t> request_health;        ///< [bin * request types + type]
   std::vector<PropagationNode> propagation;  ///< by onset
   std::vector<JournalEntry> journal;         ///< by time
-  std::vector<uint32_t> touched;             ///< services a fault targets directly
+  std::vector<uint32_t> touched;             ///< services a fault or a load change touches directly
   double blast_radius_requests = 0;          ///< failed / ended requests from the trigger's start to the end
   double blast_radius_types = 0;             ///< share of request types unhealthy at some point after the trigger
   double time_to_detect = NAN;               ///< first onset - trigger start

@@ -1,8 +1,7 @@
 #pragma once
 /// Health per service and per request type per bin, judged against each one's own baseline
-/// (its measured bins before the first fault), and the onset of each one's first unhealthy
-/// episode. The rules and their thresholds are AnalysisSpec's, documented in
-/// docs/scenario-format.md.
+/// (its measured bins before the first trigger: a fault or a change of offered load), and the onset of each one's first
+/// unhealthy episode. The rules and their thresholds are AnalysisSpec's, documented in docs/scenario-format.md.
 
 #include <cmath>
 #include <cstdint>
@@ -49,7 +48,7 @@ struct HealthTimeline {
   [[nodiscard]] Health request(int64_t bin, size_t r) const;
 };
 
-/// Classifies every bin; `trigger_start` is the first fault's start (NaN: no fault, the whole
+/// Classifies every bin; `trigger_start` is the first trigger's start (NaN: no trigger, the whole
 /// measured run is the baseline).
 HealthTimeline classify_health(const System& system, const AnalysisSpec& spec, const RunSeries& series,
                                double trigger_start);

@@ -113,7 +113,8 @@ const std::vector<RunMetric>& run_metrics() {
       {{"p99", "p99 latency (whole run)", Unit::Seconds, -1}, [](const RunDigest& d) { return d.p99; }},
       {{"recovery_time", "recovery time", Unit::Seconds, -1}, [](const RunDigest& d) { return d.recovery_time; }},
       {{"metastable", "metastable runs", Unit::Ratio, -1}, [](const RunDigest& d) { return known(d.metastable); }},
-      {{"retry_amplification", "tries per call during fault", Unit::Plain, -1}, retry_amplification},
+      // No better direction: a breaker that refuses calls lowers it as surely as a tighter budget does.
+      {{"retry_amplification", "tries per call during fault", Unit::Plain, 0}, retry_amplification},
       {{"emergent", "emergent failures", Unit::Count, -1}, [](const RunDigest& d) { return known(d.emergent); }},
       {{"peak_unhealthy", "peak share of services unhealthy", Unit::Ratio, -1},
        [](const RunDigest& d) { return d.peak_unhealthy_share; }},

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace rapture {
 
 namespace {
@@ -10,19 +12,56 @@ void add_unique(std::vector<uint32_t>& list, uint32_t value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
-/// Request types a workload fault changes: those of its source's mix (all sources when it
-/// names none), and for a mix shift those of the new mix.
-std::vector<uint32_t> fault_request_types(const System& sys, const FaultConfig& f) {
+/// Request types whose traffic a load change of `workload` changes (kNone: every source).
+std::vector<uint32_t> workload_request_types(const System& sys, uint32_t workload) {
   std::vector<uint32_t> types;
-  if (f.spec.kind == FaultSpec::Kind::MixShift) return f.mix_types;
   for (uint32_t w = 0; w < sys.workload.size(); ++w) {
-    if (f.workload != kNone && f.workload != w) continue;
+    if (workload != kNone && workload != w) continue;
     for (const auto t : sys.workload[w].mix_types) add_unique(types, t);
   }
   return types;
 }
 
+/// Request types a workload fault changes: those of its source's mix (all sources when it
+/// names none), and for a mix shift those of the new mix.
+std::vector<uint32_t> fault_request_types(const System& sys, const FaultConfig& f) {
+  if (f.spec.kind == FaultSpec::Kind::MixShift) return f.mix_types;
+  return workload_request_types(sys, f.workload);
+}
+
+/// The spans where a source's rate differs from its base rate, each a trigger: consecutive
+/// segments off the base are one change (a step up and back down is one spike-shaped change).
+std::vector<Trigger> load_changes(const RateProfile& rate, const std::string& source) {
+  std::vector<Trigger> changes;
+  bool ramp = false;
+  size_t segments = 0;
+  auto name = [&](Trigger& t) {
+    const std::string kind = ramp ? "ramp" : std::isinf(t.end) ? "step" : segments == 1 ? "spike" : "change";
+    t.name = source + "profile " + kind + " " + text::number(t.start) +
+             (std::isinf(t.end) ? " s on" : "-" + text::number(t.end) + " s");
+  };
+  for (const auto& seg : rate.segments) {
+    if (seg.rate_start == rate.base && seg.rate_end == rate.base) continue;
+    if (!changes.empty() && seg.start <= changes.back().end) {
+      changes.back().end = std::max(changes.back().end, seg.end);
+    } else {
+      if (!changes.empty()) name(changes.back());
+      changes.push_back({"", seg.start, seg.end, true});
+      ramp = false;
+      segments = 0;
+    }
+    ramp |= seg.rate_start != seg.rate_end;
+    ++segments;
+  }
+  if (!changes.empty()) name(changes.back());
+  return changes;
+}
+
 }  // namespace
+
+bool SystemGraph::has_load_change() const {
+  return std::any_of(triggers.begin(), triggers.end(), [](const Trigger& t) { return t.load_change; });
+}
 
 bool SystemGraph::calls(uint32_t caller, uint32_t callee) const {
   const auto& c = sync_callees[caller];
@@ -74,8 +113,17 @@ SystemGraph build_system_graph(const System& sys) {
   auto touch = [&](uint32_t s, size_t f) {
     if (g.touched_by[s] < 0) g.touched_by[s] = static_cast<int32_t>(f);
   };
+  // Extra or shifted traffic lands on every service those requests visit.
+  auto touch_visited = [&](const std::vector<uint32_t>& types, size_t f) {
+    for (const auto t : types) {
+      for (uint32_t s = 0; s < n; ++s) {
+        if (g.reaches[t][s]) touch(s, f);
+      }
+    }
+  };
   for (size_t f = 0; f < sys.faults.size(); ++f) {
     const FaultConfig& fc = sys.faults[f];
+    g.triggers.push_back({fc.spec.name, fc.spec.start, fc.spec.end, false});
     switch (fc.spec.kind) {
       case Kind::Slowdown:
       case Kind::HostFailure:
@@ -84,18 +132,19 @@ SystemGraph build_system_graph(const System& sys) {
         for (const auto s : g.on_host[fc.host]) touch(s, f);
         break;
       case Kind::LoadSpike:
-      case Kind::MixShift:
-        // Extra or shifted traffic lands on every service those requests visit.
-        for (const auto t : fault_request_types(sys, fc)) {
-          for (uint32_t s = 0; s < n; ++s) {
-            if (g.reaches[t][s]) touch(s, f);
-          }
-        }
-        break;
+      case Kind::MixShift: touch_visited(fault_request_types(sys, fc), f); break;
       default:
         // A latency on an edge is felt by the caller, which waits for it.
         touch(fc.caller != kNone ? fc.caller : fc.service, f);
         break;
+    }
+  }
+  // A change of offered load is a trigger like a load_spike fault, and touches the same services.
+  for (uint32_t w = 0; w < sys.workload.size(); ++w) {
+    const std::string source = sys.workload.size() > 1 ? sys.workload[w].label + " " : "";
+    for (auto& change : load_changes(sys.workload[w].rate, source)) {
+      g.triggers.push_back(std::move(change));
+      touch_visited(workload_request_types(sys, w), g.triggers.size() - 1);
     }
   }
   return g;

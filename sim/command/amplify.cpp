@@ -12,6 +12,7 @@
 
 #include "analysis/run_metrics.hpp"
 #include "command/child_runs.hpp"
+#include "command/outputs.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
@@ -218,8 +219,10 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
       build_system(read_topology(s.topology_path), s);
     }
   }
-  WorkDir work(args.output, (base.name.empty() ? "rapture" : base.name) + "-amplify.h5");
+  WorkDir work(args.output.empty() ? default_output(base.name, "-amplify.h5") : args.output);
   const std::string& out = work.output();
+  AmplifyArgs run_args = args;  // with the job count the machine allows
+  run_args.jobs = job_count(args.jobs, static_cast<size_t>(map ? args.points * args.points2 : args.points));
 
   SearchRecord record;
   record.scenario = args.scenario;
@@ -237,7 +240,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         all.push_back(Point{v, v2, {}, 0, false, {}});
       }
     }
-    run_points(all, args, axis, &axis2, criterion, self, work);
+    run_points(all, run_args, axis, &axis2, criterion, self, work);
     std::array<int, 3> regions{};
     for (const auto& p : all) ++regions[static_cast<size_t>(p.region())];
     record.verdict = fmt::format("map of {} points: {} recovered, {} degraded, {} metastable ({})", all.size(),
@@ -247,7 +250,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     std::vector<Point> ramp(static_cast<size_t>(args.points));
     const auto values = linspace(from.value, to.value, args.points);
     for (size_t i = 0; i < ramp.size(); ++i) ramp[i].value = values[i];
-    run_points(ramp, args, axis, nullptr, criterion, self, work);
+    run_points(ramp, run_args, axis, nullptr, criterion, self, work);
     all = ramp;
     const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
     bool non_monotonic = false;
@@ -260,10 +263,10 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     } else {
       double lo = (first - 1)->value, hi = first->value;
       for (int r = 0; r < args.rounds; ++r) {
-        const int inner = std::max(1, args.jobs);
+        const int inner = run_args.jobs;
         std::vector<Point> mid(static_cast<size_t>(inner));
         for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
-        run_points(mid, args, axis, nullptr, criterion, self, work);
+        run_points(mid, run_args, axis, nullptr, criterion, self, work);
         all.insert(all.end(), mid.begin(), mid.end());
         const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
         if (turn != mid.end()) hi = turn->value;
@@ -298,8 +301,9 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     }
     if (p.cascade && record.first_cascade < 0) record.first_cascade = static_cast<int>(i);
   }
-  copy_runs(sources, out, RAPTURE_VERSION);
-  write_search_record(out, record);
+  copy_runs(sources, work.merged_file(), RAPTURE_VERSION);
+  write_search_record(work.merged_file(), record);
+  work.publish();
 
   std::cout << fmt::format("rapture amplify: {} from {} to {}{}, criterion {}\n", axis.path, args.from, args.to,
                            map ? fmt::format(" x {} from {} to {}", axis2.path, args.from2, args.to2) : "",

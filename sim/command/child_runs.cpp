@@ -6,27 +6,34 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "command/interrupts.hpp"
 #include "common/error.hpp"
+#include "io/results_file.hpp"
 
 extern char** environ;
 
 namespace rapture {
 
-WorkDir::WorkDir(const std::string& output, const std::string& fallback_name) {
-  output_ = std::filesystem::absolute(output.empty() ? fallback_name : output).lexically_normal().string();
+WorkDir::WorkDir(const std::string& output) : output_(std::filesystem::absolute(output).lexically_normal().string()) {
+  // The output is checked before any run: never an input, a device or a directory.
+  require_writable_results(output_);
   const auto dir = std::filesystem::path(output_).parent_path();
-  if (!std::filesystem::is_directory(dir))
-    throw OutputError("cannot write results file '" + output_ + "': no such directory");
   std::string pattern = (dir / ".rapture-runs-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw OutputError("cannot write in '" + dir.string() + "'");
   dir_ = pattern;
+  guard_ = std::make_unique<interrupts::RemovedOnSignal>(dir_.string());
 }
 
 WorkDir::~WorkDir() {
@@ -35,6 +42,24 @@ WorkDir::~WorkDir() {
 }
 
 std::string WorkDir::next_file() { return (dir_ / fmt::format("run-{}.h5", counter_++)).string(); }
+
+std::string WorkDir::merged_file() const { return (dir_ / "merged.h5").string(); }
+
+void WorkDir::publish() {
+  const std::string merged = merged_file();
+  if (std::rename(merged.c_str(), output_.c_str()) != 0) {
+    throw OutputError("cannot write results file '" + output_ + "': renaming '" + merged +
+                      "': " + std::strerror(errno));
+  }
+}
+
+int job_count(int requested, size_t runs) {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int most = std::max(1, std::min(4 * cores, static_cast<int>(std::min<size_t>(runs, 1 << 20))));
+  if (requested <= most) return requested;
+  std::cerr << fmt::format("rapture: note: -j {} lowered to {} (at most the runs, and 4 per core)\n", requested, most);
+  return most;
+}
 
 void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs,
                   const std::function<void(size_t)>& done) {
@@ -47,6 +72,12 @@ void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs
       argv.insert(argv.end(), run.args.begin(), run.args.end());
       argv.insert(argv.end(), {"-q", "-o", run.file});
       const std::string log = run.file + ".log";
+      posix_spawnattr_t attributes;
+      posix_spawnattr_init(&attributes);
+      sigset_t mask;
+      interrupts::unblocked_mask(&mask);
+      posix_spawnattr_setsigmask(&attributes, &mask);
+      posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
       posix_spawn_file_actions_t actions;
       posix_spawn_file_actions_init(&actions);
       posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -55,8 +86,13 @@ void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs
       cargv.push_back(nullptr);
       pid_t pid = 0;
       int status = -1;
-      if (posix_spawn(&pid, self.c_str(), &actions, nullptr, cargv.data(), environ) == 0) waitpid(pid, &status, 0);
+      if (posix_spawn(&pid, self.c_str(), &actions, &attributes, cargv.data(), environ) == 0) {
+        interrupts::child_started(pid);
+        waitpid(pid, &status, 0);
+        interrupts::child_ended(pid);
+      }
       posix_spawn_file_actions_destroy(&actions);
+      posix_spawnattr_destroy(&attributes);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::ifstream in(log);
         std::string first;

@@ -5,18 +5,22 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "command/interrupts.hpp"
 
 namespace rapture {
 
 /// A directory for the children's files beside the final output, removed with everything in it
-/// when the object goes away.
+/// when the object goes away or the command is interrupted (interrupts.hpp). The merged file is
+/// made inside it and renamed to the output only when complete.
 class WorkDir {
  public:
-  /// Resolves `output` (empty: `fallback_name` in the working directory) and creates the
-  /// directory beside it; throws OutputError when the output's directory is missing or not writable.
-  WorkDir(const std::string& output, const std::string& fallback_name);
+  /// Checks `output` (require_writable_results: never an input, a device or a directory) and
+  /// creates the directory beside it; throws OutputError naming the file.
+  explicit WorkDir(const std::string& output);
   ~WorkDir();
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
@@ -25,12 +29,21 @@ class WorkDir {
   [[nodiscard]] const std::string& output() const { return output_; }
   /// A fresh results file name in the directory.
   std::string next_file();
+  /// Where the runs are merged and the record written, before publish().
+  [[nodiscard]] std::string merged_file() const;
+  /// Renames the complete merged file to the output.
+  void publish();
 
  private:
   std::string output_;
   std::filesystem::path dir_;
+  std::unique_ptr<interrupts::RemovedOnSignal> guard_;
   int counter_ = 0;
 };
+
+/// The processes to run at once for `requested` (at least 1, checked by the command line):
+/// at most `runs` and 4 per core, with a note on stderr when lowered.
+int job_count(int requested, size_t runs);
 
 /// One child: `rapture run <args> -q -o <file>`.
 struct ChildRun {

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdint>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +14,7 @@
 
 #include "command/amplify.hpp"
 #include "command/compare.hpp"
+#include "command/interrupts.hpp"
 #include "command/premortem.hpp"
 #include "command/run.hpp"
 #include "command/topology.hpp"
@@ -18,7 +23,40 @@
 
 namespace rapture {
 
+namespace {
+
+/// Usage errors (a missing or unknown subcommand or option, a value that does not parse or is out
+/// of range) exit with this status, whatever CLI11's own code for the case.
+constexpr int kUsageExit = 2;
+
+/// `--seed`: the range YAML's `seed:` accepts, a whole number in [0, 2^64).
+void add_seed_option(CLI::App* command, std::optional<uint64_t>& seed, const char* help) {
+  command->add_option_function<std::string>(
+      "--seed",
+      [&seed](const std::string& text) {
+        uint64_t value = 0;
+        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+          throw CLI::ValidationError("--seed",
+                                     "the seed must be a non-negative whole number below 2^64, got '" + text + "'");
+        }
+        seed = value;
+      },
+      help);
+}
+
+/// `-j`: at least one process (job_count() lowers too many, with a note).
+void add_jobs_option(CLI::App* command, int& jobs) {
+  command->add_option("-j,--jobs", jobs, "Runs at once (separate processes)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+}
+
+}  // namespace
+
 int cli_main(int argc, char** argv) {
+  // Before any thread exists: an interrupt removes temporary files and stops the child runs.
+  interrupts::install();
   // SimGrid's own options (--cfg=..., --log=...) pass through to the engine; CLI11 sees the rest.
   std::vector<std::string> simgrid_args;
   std::vector<std::string> rest;
@@ -39,7 +77,7 @@ int cli_main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Simulate a scenario and write its results to an HDF5 file");
   run->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
   run->add_option("-o,--output", args.output, "Results file (default: <scenario name>.h5 in the current directory)");
-  run->add_option("--seed", args.seed, "Seed, replacing the scenario's");
+  add_seed_option(run, args.seed, "Seed, replacing the scenario's");
   run->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE (e.g. services.payment.replicas=3)")
       ->take_all();
   run->add_flag("-q,--quiet", args.quiet, "Print nothing but errors (and an unmet hypothesis)");
@@ -87,9 +125,9 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--points2", amp.points2, "Map mode: points of the second range")->capture_default_str();
   amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
   amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
-  amplify->add_option("-j,--jobs", amp.jobs, "Runs at once (separate processes)")->capture_default_str();
+  add_jobs_option(amplify, amp.jobs);
   amplify->add_option("-o,--output", amp.output, "Results file (default: <scenario name>-amplify.h5)");
-  amplify->add_option("--seed", amp.seed, "Seed, replacing the scenario's");
+  add_seed_option(amplify, amp.seed, "Seed, replacing the scenario's");
   amplify->add_option("--set", amp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
   PremortemArgs pm;
@@ -100,9 +138,9 @@ int cli_main(int argc, char** argv) {
   premortem->add_option("--start", pm.start, "When each crash starts (default: a third into the measured run)");
   premortem->add_option("--duration", pm.duration, "How long each crash lasts (default: a third of the measured run)");
   premortem->add_option("--services", pm.services, "Only these services (default: all)")->delimiter(',');
-  premortem->add_option("-j,--jobs", pm.jobs, "Runs at once (separate processes)")->capture_default_str();
+  add_jobs_option(premortem, pm.jobs);
   premortem->add_option("-o,--output", pm.output, "Results file (default: <scenario name>-premortem.h5)");
-  premortem->add_option("--seed", pm.seed, "Seed, replacing the scenario's");
+  add_seed_option(premortem, pm.seed, "Seed, replacing the scenario's");
   premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
   CompareArgs cmp;
@@ -117,16 +155,18 @@ int cli_main(int argc, char** argv) {
       ->delimiter(',');
   compare->add_option("-r,--replications", cmp.replications, "Runs of each design, seeds seed..seed+R-1")
       ->capture_default_str();
-  compare->add_option("-j,--jobs", cmp.jobs, "Runs at once (separate processes)")->capture_default_str();
+  add_jobs_option(compare, cmp.jobs);
   compare->add_option("-o,--output", cmp.output, "Results file (default: <scenario name>-compare.h5)");
   compare->add_option("--dot-dir", cmp.dot_dir, "Write each design's topology as <design>.dot in this directory");
-  compare->add_option("--seed", cmp.seed, "First seed, replacing the scenario's");
+  add_seed_option(compare, cmp.seed, "First seed, replacing the scenario's");
   compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
   try {
     app.parse(rest);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are successes; every other parse error is a usage error.
+    const int code = app.exit(e);
+    return code == static_cast<int>(CLI::ExitCodes::Success) ? code : kUsageExit;
   }
   try {
     if (*run) return run_command(args, simgrid_args);

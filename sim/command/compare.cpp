@@ -13,6 +13,7 @@
 #include "analysis/structural_complexity.hpp"
 #include "command/child_runs.hpp"
 #include "command/design_loader.hpp"
+#include "command/outputs.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/comparison_record.hpp"
@@ -42,7 +43,14 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   }
   if (designs.size() < 2) throw InputError({"--designs", 0, ""}, "name at least two designs to compare");
 
-  // Every design is transformed and checked here, before any run starts.
+  // Every output is checked and every design transformed and checked here, before any run starts.
+  WorkDir work(args.output.empty() ? default_output(base.name, "-compare.h5") : args.output);
+  if (!args.dot_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.dot_dir, ec);
+    if (ec) throw OutputError("cannot write in --dot-dir '" + args.dot_dir + "': " + ec.message());
+    for (const auto& name : designs) require_text_output(args.dot_dir + "/" + name + ".dot", {args.scenario});
+  }
   ComparisonRecord record;
   record.scenario = args.scenario;
   std::vector<std::vector<double>> fixed;  // [d]: the design metrics
@@ -60,15 +68,11 @@ int compare_command(const CompareArgs& args, const std::string& self) {
     record.design_dot.push_back(dot.str());
     std::cout << fmt::format("{:<14}{}\n", name, format_structural_complexity(facts.structure));
     for (const auto& note : d.notes) std::cout << fmt::format("{:<14}note: {}\n", "", note);
-    if (!args.dot_dir.empty()) {
-      std::filesystem::create_directories(args.dot_dir);
-      write_text_file(args.dot_dir + "/" + name + ".dot", dot.str());
-    }
+    if (!args.dot_dir.empty()) write_text_file(args.dot_dir + "/" + name + ".dot", dot.str());
   }
 
   const uint64_t seed0 = args.seed.value_or(base.seed);
   for (int r = 0; r < args.replications; ++r) record.seeds.push_back(seed0 + static_cast<uint64_t>(r));
-  WorkDir work(args.output, (base.name.empty() ? "rapture" : base.name) + "-compare.h5");
   const size_t reps = static_cast<size_t>(args.replications);
   std::vector<ChildRun> runs(designs.size() * reps);
   std::vector<RunDigest> digests(runs.size());
@@ -82,7 +86,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
     }
   }
   const RunMetric& users_failing = run_metric("users_failing");
-  run_children(self, runs, args.jobs, [&](size_t i) {
+  run_children(self, runs, job_count(args.jobs, runs.size()), [&](size_t i) {
     digests[i] = read_run_digest(runs[i].file, 0);
     std::cerr << fmt::format("rapture compare: {}: users failing {}, requests failed {}\n", runs[i].label,
                              text::percent(users_failing.measure(digests[i])),
@@ -132,8 +136,9 @@ int compare_command(const CompareArgs& args, const std::string& self) {
                     text::percent(est[0][users].mean), designs[0], how, est[d][replicas].mean, est[0][replicas].mean);
   }
   record.verdict = sentence;
-  copy_runs(sources, work.output(), RAPTURE_VERSION);
-  write_comparison_record(work.output(), record);
+  copy_runs(sources, work.merged_file(), RAPTURE_VERSION);
+  write_comparison_record(work.merged_file(), record);
+  work.publish();
 
   std::cout << fmt::format("\nrapture compare: '{}', {} designs x {} replications (seeds {}..{}), same faults\n\n",
                            base.name, designs.size(), reps, record.seeds.front(), record.seeds.back());

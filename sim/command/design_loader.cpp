@@ -35,6 +35,7 @@ LoadedSystem load_system(const DesignArgs& args) {
   if (!args.design_dot.empty()) {
     std::ostringstream dot;
     write_topology_dot(l.topology, dot);
+    require_text_output(args.design_dot, {args.scenario, l.topology.file});
     write_text_file(args.design_dot, dot.str());
   }
   return l;

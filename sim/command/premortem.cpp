@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "command/child_runs.hpp"
+#include "command/outputs.hpp"
 #include "common/error.hpp"
 #include "common/units.hpp"
 #include "io/results_reader.hpp"
@@ -58,7 +59,7 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     }
   }
 
-  WorkDir work(args.output, (base.name.empty() ? "rapture" : base.name) + "-premortem.h5");
+  WorkDir work(args.output.empty() ? default_output(base.name, "-premortem.h5") : args.output);
   std::vector<ChildRun> runs(targets.size());
   std::vector<RunDigest> digests(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -69,7 +70,7 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     runs[i].args.insert(runs[i].args.end(), {"--set", crash_override(targets[i], start, duration)});
     if (args.seed) runs[i].args.insert(runs[i].args.end(), {"--seed", std::to_string(*args.seed)});
   }
-  run_children(self, runs, args.jobs, [&](size_t i) {
+  run_children(self, runs, job_count(args.jobs, runs.size()), [&](size_t i) {
     digests[i] = read_run_digest(runs[i].file, 0);
     std::cerr << fmt::format("rapture premortem: {}: {:.2f}% of requests failed, {} emergent\n", runs[i].label,
                              100 * digests[i].blast_radius_requests, digests[i].emergent);
@@ -102,8 +103,9 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     record.emergent.push_back(digests[i].emergent);
     record.metastable.push_back(digests[i].metastable);
   }
-  copy_runs(sources, work.output(), RAPTURE_VERSION);
-  write_premortem_record(work.output(), record);
+  copy_runs(sources, work.merged_file(), RAPTURE_VERSION);
+  write_premortem_record(work.merged_file(), record);
+  work.publish();
 
   std::cout << fmt::format("rapture premortem: '{}', each service crashed from {:.6g} s for {:.6g} s; worst first\n",
                            base.name, start, duration);

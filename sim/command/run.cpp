@@ -12,6 +12,8 @@
 #include "analysis/decay_report.hpp"
 #include "analysis/hypothesis.hpp"
 #include "analysis/run_series.hpp"
+#include "command/interrupts.hpp"
+#include "command/outputs.hpp"
 #include "engine/simgrid_engine.hpp"
 #include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
@@ -106,11 +108,20 @@ void print_summary(const LoadedSystem& l, const RunTotals& totals, const std::st
 }  // namespace
 
 int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
+  // Every output is checked before anything is written or simulated: never an input, a device
+  // or a directory (the results file is replaced only when it is an earlier rapture result).
+  if (!args.output.empty()) require_writable_results(std::filesystem::absolute(args.output).string());
+  if (!args.dot.empty()) require_text_output(args.dot, {args.scenario});
   LoadedSystem l = load_system(args);
-  std::string out = args.output;
-  if (out.empty()) out = (l.scenario.name.empty() ? std::string("rapture") : l.scenario.name) + ".h5";
-  out = std::filesystem::absolute(out).lexically_normal().string();
+  if (!args.dot.empty()) require_text_output(args.dot, {args.scenario, l.topology.file});
+  const std::string out =
+      std::filesystem::absolute(args.output.empty() ? default_output(l.scenario.name, ".h5") : args.output)
+          .lexically_normal()
+          .string();
+  require_writable_results(out);
   ResultsFile file(out);  // fails now, before simulating, if the path cannot be written
+  const interrupts::RemovedOnSignal partial_results(file.temp_path());
+  const interrupts::RemovedOnSignal partial_dot(args.dot.empty() ? std::string() : text_temp_path(args.dot));
 
   RunInfo info;
   info.index = 0;

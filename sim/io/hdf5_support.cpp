@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 
 namespace rapture::hdf5 {
@@ -51,8 +52,44 @@ std::string unwritable_reason(const std::string& final_path) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     return "directory '" + dir.string() + "' is not writable: " + std::strerror(errno);
   }
-  if (fs::is_directory(fs::status(path, ec))) return "it is a directory";
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::is_directory(status)) return "it is a directory";
   return {};
+}
+
+std::string unreplaceable_reason(const std::string& final_path) {
+  if (std::string reason = unwritable_reason(final_path); !reason.empty()) return reason;
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(final_path, ec);
+  if (!std::filesystem::exists(status)) return {};
+  if (!std::filesystem::is_regular_file(status)) return "it exists and is not a regular file";
+  if (!is_rapture_results(final_path)) return "it exists and is not a rapture results file (refusing to replace it)";
+  return {};
+}
+
+bool is_rapture_results(const std::string& path) {
+  // The signature first: H5Fopen on an arbitrary file would parse it.
+  static constexpr std::array<char, 8> kSignature{'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  std::array<char, 8> head{};
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(head.data(), head.size()) || head != kSignature) return false;
+  }
+  silence();
+  const Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  bool ours = false;
+  if (file.valid() && H5Aexists(file.get(), "format") > 0) {
+    const Hid attr(H5Aopen(file.get(), "format", H5P_DEFAULT), H5Aclose);
+    const Hid type(H5Aget_type(attr.get()), H5Tclose);
+    char* value = nullptr;
+    if (attr.valid() && type.valid() && H5Tis_variable_str(type.get()) > 0 &&
+        H5Aread(attr.get(), type.get(), static_cast<void*>(&value)) >= 0 && value != nullptr) {
+      ours = std::string_view(value) == "rapture-results";
+      H5free_memory(value);
+    }
+  }
+  H5Eclear2(H5E_DEFAULT);
+  return ours;
 }
 
 namespace {

@@ -38,6 +38,15 @@ std::string error_detail();
 /// directory in the way), found before any work is spent; empty if it can.
 std::string unwritable_reason(const std::string& final_path);
 
+/// unwritable_reason(), and anything at `final_path` but an earlier rapture results file (an
+/// input, another file, a device, a FIFO): what a command's output may replace. Caller holds
+/// library_mutex().
+std::string unreplaceable_reason(const std::string& final_path);
+
+/// True when `path` is an HDF5 file with rapture's root attribute `format` = "rapture-results".
+/// Caller holds library_mutex().
+bool is_rapture_results(const std::string& path);
+
 /// Owns one hid_t and closes it with the matching H5?close.
 class Hid {
  public:

@@ -602,6 +602,12 @@ using hdf5::unwritable_reason;
 
 }  // namespace
 
+void require_writable_results(const std::string& final_path) {
+  const std::lock_guard lock(hdf5::library_mutex());
+  hdf5::silence();
+  if (std::string reason = hdf5::unreplaceable_reason(final_path); !reason.empty()) Check(final_path).fail(reason, "");
+}
+
 ResultsFile::ResultsFile(std::string final_path) : state_(std::make_shared<State>()) {
   const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
@@ -712,5 +718,7 @@ void ResultsFile::commit() {
 }
 
 const std::string& ResultsFile::path() const { return state_->final_path; }
+
+const std::string& ResultsFile::temp_path() const { return state_->temp_path; }
 
 }  // namespace rapture

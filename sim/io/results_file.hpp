@@ -18,6 +18,11 @@ inline constexpr int kResultsFormatVersion = 1;
 
 class RunWriter;
 
+/// OutputError "cannot write results file '<path>': <reason>" when `final_path` cannot be written
+/// or holds anything but an earlier rapture results file (an input, another file, a device, a
+/// FIFO, a directory): every command checks its results file so before any run starts.
+void require_writable_results(const std::string& final_path);
+
 /// One results file. Written under a temporary name beside the final path (final + ".tmp-<pid>")
 /// and renamed to the final path by commit(); destroyed without commit() it removes the temporary
 /// file, so an interrupted run never leaves a half file under the final name.
@@ -44,6 +49,8 @@ class ResultsFile {
   void commit();
   /// The final path.
   [[nodiscard]] const std::string& path() const;
+  /// The temporary path written until commit() (what an interrupt must remove).
+  [[nodiscard]] const std::string& temp_path() const;
 
   struct State;  ///< shared with the writers, so either may be destroyed first
 

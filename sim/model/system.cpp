@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace rapture {
 
@@ -19,8 +20,6 @@ constexpr double kMaxExpectedRequests = 1e10;
 SourceLocation topology_where(const Topology& t, const ServiceNode& node) {
   return {t.file, node.line, "service '" + node.name + "'"};
 }
-
-std::string edge_name(const std::string& from, const std::string& to) { return from + " -> " + to; }
 
 /// Scenario locations of services that carry no location of their own.
 SourceLocation scenario_where(const Scenario& s, const std::string& element) { return {s.file, 0, element}; }
@@ -55,7 +54,8 @@ void apply_overrides(const Topology& topology, const std::vector<EdgeOverride>& 
       o.apply_to(edges[i]);
     }
     if (!found) {
-      throw InputError(o.where, "edge " + edge_name(o.from, o.to) + " is not in topology '" + topology.name + "'");
+      throw InputError(o.where,
+                       "edge " + text::edge_name(o.from, o.to) + " is not in topology '" + topology.name + "'");
     }
   }
 }
@@ -181,7 +181,7 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
       const auto from = require_service(topology, a, spec.where, "caller");
       const auto to = require_service(topology, b, spec.where, "callee");
       if (!by_pair.count({from, to})) {
-        throw InputError(spec.where, "request type '" + spec.name + "': edge " + edge_name(a, b) +
+        throw InputError(spec.where, "request type '" + spec.name + "': edge " + text::edge_name(a, b) +
                                          " is not in topology '" + topology.name + "'");
       }
       out.insert({from, to});
@@ -224,10 +224,10 @@ void build_plans(const Topology& topology, const Scenario& scenario, const Reque
           cycle += sys.services[w].name;
           throw InputError(
               {edges[ei].line ? topology.file : spec.where.file, edges[ei].line ? edges[ei].line : spec.where.line,
-               "edge " + edge_name(sys.services[v].name, sys.services[w].name)},
+               "edge " + text::edge_name(sys.services[v].name, sys.services[w].name)},
               "request type '" + spec.name + "' would call in a cycle " + cycle +
                   " and recurse without bound; skip one of these edges for it (skip: [\"" +
-                  edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
+                  text::edge_name(sys.services[v].name, sys.services[w].name) + "\"])");
         }
         if (state[w] == 0) {
           state[w] = 1;
@@ -303,8 +303,8 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
       specific[i] = &spec;
     }
     if (!found) {
-      throw InputError(spec.where,
-                       "edge " + edge_name(key.first, key.second) + " is not in topology '" + topology.name + "'");
+      throw InputError(
+          spec.where, "edge " + text::edge_name(key.first, key.second) + " is not in topology '" + topology.name + "'");
     }
   }
   std::vector<uint32_t> out(descs.size(), kNone);
@@ -319,13 +319,13 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
     if (edges[i].mode != CallMode::Sync) {
       if (specific[i]) {
         throw InputError(specific[i]->where,
-                         "edge " + edge_name(sys.services[caller].name, sys.services[callee].name) +
+                         "edge " + text::edge_name(sys.services[caller].name, sys.services[callee].name) +
                              " is asynchronous: timeouts, retries and breakers apply to sync calls");
       }
       continue;
     }
     EdgePolicy ep;
-    ep.name = edge_name(sys.services[caller].name, sys.services[callee].name);
+    ep.name = text::edge_name(sys.services[caller].name, sys.services[callee].name);
     ep.caller = caller;
     ep.callee = callee;
     if (p.retry) ep.retry = *p.retry;

@@ -3,18 +3,18 @@
 #include <array>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace rapture {
 
 namespace {
 template <typename Enum, size_t N>
-Enum parse_enum(std::string_view text, const std::array<std::string_view, N>& names, const char* what) {
+Enum parse_enum(std::string_view name, const std::array<std::string_view, N>& names, const char* what) {
   for (size_t i = 0; i < N; ++i) {
-    if (text == names[i]) return static_cast<Enum>(i);
+    if (name == names[i]) return static_cast<Enum>(i);
   }
-  std::string expected;
-  for (size_t i = 0; i < N; ++i) expected += (i ? ", " : "") + std::string(names[i]);
-  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(text) + "' (expected " + expected +
-                              ")");
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(name) + "' (expected " +
+                              text::one_of({names.begin(), names.end()}) + ")");
 }
 
 constexpr std::array<std::string_view, 5> kKindNames{"frontend", "service", "cache", "db", "queue"};

@@ -5,8 +5,10 @@ The outcomes are read from the time series of successful requests (goodput per s
 before, during and long after the trigger."""
 
 import os
+import re
 import unittest
 
+import test_cascade
 from harness import SOURCE_DIR, RaptureTest, read_run
 
 SCENARIO = os.path.join(SOURCE_DIR, "scenarios", "metastable-retry-storm.yaml")
@@ -39,6 +41,27 @@ class MetastabilityTest(RaptureTest):
     def test_without_retries_the_system_recovers(self):
         g, _, _ = self.goodput(["--set", 'policies.edges."gateway -> api".retry.max_attempts=1'])
         self.assertGreater(g["after"], 0.95 * g["before"], g)
+
+    def test_the_analysis_takes_the_profile_spike_as_the_trigger_and_flags_metastability(self):
+        # The trigger is the workload profile's spike, not a fault: read its window from the scenario.
+        with open(SCENARIO) as f:
+            spike = re.search(r"kind: spike, at: (\d+)s, duration: (\d+)s", f.read())
+        start, end = float(spike[1]), float(spike[1]) + float(spike[2])
+        out = self.path("ms.h5")
+        stdout, _ = self.run_ok(["run", SCENARIO, "-o", out])
+        self.assertIn(f"trigger {start:.1f}-{end:.1f} s; baseline 0.0-{start:.1f} s", stdout)
+        self.assertIn("METASTABLE", stdout)
+        self.assertNotIn("EMERGENT", stdout)
+        propagation, journal, touched, attrs = test_cascade.analysis(out)
+        self.assertEqual((attrs["trigger_start"], attrs["trigger_end"]), (start, end))
+        self.assertEqual(attrs["metastable"], 1)
+        self.assertEqual(attrs["emergent"], 0)
+        # The burst enters at the gateway: it is touched by the load change, not emergent.
+        self.assertIn("gateway", touched)
+        gateway = next(row for row in propagation if row["service"] == "gateway")
+        self.assertEqual(gateway["cause"], "fault")
+        self.assertTrue(gateway["path"].startswith(f"load 'profile spike {start:g}-{end:g} s' -> gateway"), gateway)
+        self.assertIn("metastable_loop", [row["category"] for row in journal])
 
 
 if __name__ == "__main__":

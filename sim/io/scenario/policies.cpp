@@ -17,7 +17,8 @@ const text::KeywordTable<Backoff::Kind> kBackoffs{{"none", Backoff::Kind::None},
                                                   {"constant", Backoff::Kind::Constant},
                                                   {"exponential", Backoff::Kind::Exponential},
                                                   {"full_jitter", Backoff::Kind::FullJitter},
-                                                  {"decorrelated_jitter", Backoff::Kind::DecorrelatedJitter}};
+                                                  {"decorrelated_jitter", Backoff::Kind::DecorrelatedJitter},
+                                                  {"proportional_jitter", Backoff::Kind::ProportionalJitter}};
 
 const text::KeywordTable<CircuitBreakerConfig (*)()> kBreakerPresets{
     {"resilience4j", &CircuitBreakerConfig::resilience4j}, {"hystrix", &CircuitBreakerConfig::hystrix}};
@@ -81,11 +82,12 @@ RetryPolicy read_retry(const Reader& r, const Item& item) {
     }
     if (auto v = m.get("backoff")) {
       const MapView b(r, *v);
-      b.allow({"kind", "base", "multiplier", "cap"});
+      b.allow({"kind", "base", "multiplier", "cap", "jitter"});
       if (auto k = b.get("kind")) p.backoff.kind = r.keyword(*k, "backoff", kBackoffs);
       if (auto x = b.get("base")) p.backoff.base = r.duration(*x);
       if (auto x = b.get("multiplier")) p.backoff.multiplier = r.number(*x);
       if (auto x = b.get("cap")) p.backoff.cap = r.duration(*x);
+      if (auto x = b.get("jitter")) p.backoff.jitter = r.share(*x);
     }
     if (auto v = m.get("per_try_timeout")) p.per_try_timeout = r.duration(*v);
     if (auto v = m.get("deadline")) p.deadline = r.duration(*v);
@@ -94,6 +96,8 @@ RetryPolicy read_retry(const Reader& r, const Item& item) {
   } else if (!item.node.IsScalar()) {
     r.fail(item, "expected a preset name or a map");
   }
+  // gRPC lowers maxAttempts above 5 rather than refuse it; RetryPolicy::note() keeps what was written.
+  p.limit_attempts();
   r.validated(item, p);
   return p;
 }

@@ -516,7 +516,11 @@ void RequestFlow::end_request(const Visit& v) {
   meter_.request_end(v.request_type, v.tenant, v.failed, v.degraded, now - v.request_start);
   if (v.user != kNone) {
     const uint32_t source = user_source_[v.user];
-    clock_.at(now + system_.workload[source].think.sample(sources_[source].think_rng), user_wake_, v.user);
+    double wait = system_.workload[source].think.sample(sources_[source].think_rng);
+    // A client backs off after an error instead of resending at once: without this, more users
+    // than the entry holds and no think time resend their rejected requests forever at one instant.
+    if (v.failed) wait = std::max(wait, kClosedLoopErrorBackoff);
+    clock_.at(now + wait, user_wake_, v.user);
   }
 }
 

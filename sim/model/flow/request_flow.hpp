@@ -24,6 +24,10 @@ namespace rapture {
 class CallPolicies;
 class FaultTimeline;
 
+/// Least wait of a closed-loop user after a failed request before its next one (its think time
+/// when longer): a client's back-off after an error (docs/scenario-format.md, `closed`).
+inline constexpr double kClosedLoopErrorBackoff = 10e-3;
+
 class RequestFlow {
  public:
   RequestFlow(const System& system, Scheduler& clock, RunMeter& meter, CalleeProtection& protection,

@@ -17,6 +17,21 @@ void require(bool ok, const char* field, const char* what) {
   if (!ok) throw std::invalid_argument(std::string("circuit breaker: ") + field + " " + what);
 }
 bool percent(double v) { return v > 0 && v <= 100; }  // false for NaN too
+
+/// Duration.toMillis(): whole milliseconds, truncated, of a duration first rounded to the
+/// nanosecond (the scenario's "290ms" is 0.29 s, a little below it in binary).
+double whole_millis(double seconds) { return std::floor(std::round(seconds * 1e9) / 1e6); }
+
+/// Java's (long) of a non-negative double: truncated, saturating at Long.MAX_VALUE.
+double java_long(double v) { return std::min(std::trunc(v), 9.223372036854775807e18); }
+
+/// resilience4j's rate test (SnapshotImpl.getFailureRate / getSlowCallRate, then
+/// CircuitBreakerMetrics.checkIfThresholdsExceeded): count * 100.0f / calls in float, compared
+/// with the float threshold.
+bool rate_reached(int64_t count, int64_t calls, double threshold) {
+  const float rate = static_cast<float>(count) * 100.0F / static_cast<float>(calls);
+  return rate >= static_cast<float>(threshold);
+}
 }  // namespace
 
 CircuitBreakerConfig CircuitBreakerConfig::resilience4j() { return CircuitBreakerConfig{}; }
@@ -44,11 +59,13 @@ void CircuitBreakerConfig::validate() const {
   require(percent(failure_rate_threshold), "failure_rate_threshold", "must be a percentage in (0, 100]");
   require(percent(slow_call_rate_threshold), "slow_call_rate_threshold", "must be a percentage in (0, 100]");
   require(slow_call_duration > 0, "slow_call_duration", "must be > 0 (infinite disables the slow-call rule)");
-  require(wait_in_open > 0 && std::isfinite(wait_in_open), "wait_in_open", "must be finite and > 0");
+  // IntervalFunction.checkInterval refuses an interval below one millisecond.
+  require(whole_millis(wait_in_open) >= 1 && std::isfinite(wait_in_open), "wait_in_open",
+          "must be finite and at least 1 ms (resilience4j counts it in whole milliseconds)");
   require(wait_multiplier >= 1 && std::isfinite(wait_multiplier), "wait_multiplier", "must be finite and >= 1");
   require(max_wait_in_open >= 0 && std::isfinite(max_wait_in_open), "max_wait_in_open",
           "must be finite and >= 0 (0: no cap)");
-  require(max_wait_in_open == 0 || max_wait_in_open >= wait_in_open, "max_wait_in_open",
+  require(max_wait_in_open == 0 || whole_millis(max_wait_in_open) >= whole_millis(wait_in_open), "max_wait_in_open",
           "must not be below wait_in_open (it would shorten the first wait)");
   require(permitted_in_half_open >= 1 && permitted_in_half_open <= kMaxWindow, "permitted_in_half_open",
           "must be in [1, 1000000]");
@@ -138,22 +155,26 @@ CircuitBreaker::View CircuitBreaker::metrics() const {
 double CircuitBreaker::failure_rate() const {
   const View v = metrics();
   if (v.calls == 0 || v.calls < v.minimum) return -1;
-  return 100.0 * static_cast<double>(v.failed) / static_cast<double>(v.calls);
+  return static_cast<float>(v.failed) * 100.0F / static_cast<float>(v.calls);  // float, as resilience4j
 }
 
 double CircuitBreaker::slow_call_rate() const {
   const View v = metrics();
   if (v.calls == 0 || v.calls < v.minimum) return -1;
-  return 100.0 * static_cast<double>(v.slow) / static_cast<double>(v.calls);
+  return static_cast<float>(v.slow) * 100.0F / static_cast<float>(v.calls);  // float, as resilience4j
 }
 
-double CircuitBreaker::open_wait(int64_t attempts) const {
-  // IntervalFunction.ofExponentialBackoff(wait, multiplier, max).apply(attempts): the first
-  // OPEN period waits `wait_in_open`, each re-open from HALF_OPEN multiplies it.
-  double wait = config_.wait_in_open;
-  if (config_.wait_multiplier != 1) wait *= std::pow(config_.wait_multiplier, static_cast<double>(attempts - 1));
-  if (config_.max_wait_in_open > 0) wait = std::min(wait, config_.max_wait_in_open);
-  return wait;
+double CircuitBreaker::open_wait() {
+  // IntervalFunction.ofExponentialBackoff(wait, multiplier[, max]).apply(attempts): the first OPEN
+  // period waits wait_in_open, each re-open from HALF_OPEN multiplies the previous interval and
+  // truncates it to whole milliseconds ((long) (x * multiplier)), then caps it at max; a constant
+  // wait (multiplier 1) is IntervalFunction.of(wait), the same whole milliseconds. Kept from one
+  // OPEN to the next since attempts grows by one each time, where resilience4j iterates from 1.
+  open_wait_ms_ =
+      attempts_ == 1 ? whole_millis(config_.wait_in_open) : java_long(open_wait_ms_ * config_.wait_multiplier);
+  double wait_ms = open_wait_ms_;
+  if (config_.max_wait_in_open > 0) wait_ms = std::min(wait_ms, whole_millis(config_.max_wait_in_open));
+  return wait_ms / 1000;
 }
 
 double CircuitBreaker::next_timer() const {
@@ -203,8 +224,9 @@ bool CircuitBreaker::try_acquire(double now) {
 
 void CircuitBreaker::release(double now) {
   advance(now);
-  // Capped: a call admitted while CLOSED and cancelled during HALF_OPEN must not widen the trial.
-  if (state_ == State::HalfOpen && permits_left_ < config_.permitted_in_half_open) ++permits_left_;
+  // Not capped, as HalfOpenState.releasePermission (permittedNumberOfCalls.incrementAndGet()): a
+  // call admitted while CLOSED and released during HALF_OPEN widens the trial by one call.
+  if (state_ == State::HalfOpen) ++permits_left_;
 }
 
 void CircuitBreaker::on_success(double now, double duration) { record(now, duration, false); }
@@ -228,10 +250,8 @@ void CircuitBreaker::record(double now, double duration, bool failed) {
 
   const View v = metrics();
   if (v.calls == 0 || v.calls < v.minimum) return;  // BELOW_MINIMUM_CALLS_THRESHOLD: no decision
-  // Compared without division, so 5 of 10 at 50 % is exactly at the threshold.
-  const auto calls = static_cast<double>(v.calls);
-  const bool exceeded = 100.0 * static_cast<double>(v.failed) >= config_.failure_rate_threshold * calls ||
-                        100.0 * static_cast<double>(v.slow) >= config_.slow_call_rate_threshold * calls;
+  const bool exceeded = rate_reached(v.failed, v.calls, config_.failure_rate_threshold) ||
+                        rate_reached(v.slow, v.calls, config_.slow_call_rate_threshold);
   if (exceeded) {
     to_open(now);
   } else if (state_ == State::HalfOpen) {
@@ -247,7 +267,7 @@ void CircuitBreaker::transition(double time, State to) {
 void CircuitBreaker::to_open(double time) {
   // OPEN keeps the metrics of the state it came from (what tripped it stays readable).
   ++attempts_;
-  open_until_ = time + open_wait(attempts_);
+  open_until_ = time + open_wait();
   transition(time, State::Open);
 }
 

@@ -19,7 +19,7 @@ struct CircuitBreakerConfig {
   double failure_rate_threshold = 50;     ///< percent
   double slow_call_duration = 60;         ///< seconds (slowCallDurationThreshold); +inf: no slow-call rule
   double slow_call_rate_threshold = 100;  ///< percent
-  double wait_in_open = 60;               ///< seconds (waitDurationInOpenState)
+  double wait_in_open = 60;               ///< seconds (waitDurationInOpenState), counted in whole milliseconds
   /// >1: the open wait grows by this factor each time it re-opens without closing (the exponential
   /// IntervalFunction of waitIntervalFunctionInOpenState), capped by max_wait_in_open.
   double wait_multiplier = 1;
@@ -50,7 +50,8 @@ class CircuitBreaker {
   void on_success(double now, double duration);
   /// Records a failed permitted call that started at now - duration.
   void on_error(double now, double duration);
-  /// A permitted call that ended with no outcome to record (cancelled): frees its half-open permit.
+  /// A permitted call that ended with no outcome to record (cancelled, refused further on): while
+  /// HALF_OPEN gives a permit back, even for a call admitted while CLOSED, as resilience4j does.
   void release(double now);
 
   /// The current state (as of the last call that was given `now`).
@@ -69,8 +70,8 @@ class CircuitBreaker {
   /// State changes since the last call, oldest first; the caller drains it (clear()) to record events.
   std::vector<Transition>& transitions() { return transitions_; }
 
-  /// Percent of failed calls in the current window, or -1 when below the minimum number of calls
-  /// (as resilience4j); a TIME_BASED window is as of its last recorded outcome.
+  /// Percent of failed calls in the current window, computed in float as resilience4j, or -1 when
+  /// below the minimum number of calls; a TIME_BASED window is as of its last recorded outcome.
   [[nodiscard]] double failure_rate() const;
   /// Percent of slow calls (failed or not) in the current window, or -1 as failure_rate().
   [[nodiscard]] double slow_call_rate() const;
@@ -118,8 +119,9 @@ class CircuitBreaker {
     int64_t calls, failed, slow, minimum;
   };
   [[nodiscard]] View metrics() const;
-  /// The wait of the `attempts`-th OPEN period since the last CLOSED, after backoff.
-  [[nodiscard]] double open_wait(int64_t attempts) const;
+  /// The wait, in seconds of whole milliseconds, of the OPEN period just entered (attempts_ of them
+  /// since the last CLOSED), after backoff; advances open_wait_ms_.
+  double open_wait();
   void record(double now, double duration, bool failed);
   /// Applies the transitions the library's scheduler would have made by `now`.
   void advance(double now);
@@ -134,8 +136,9 @@ class CircuitBreaker {
   CountWindow closed_count_;
   TimeWindow closed_time_;
   CountWindow half_open_;
-  int64_t attempts_ = 0;   // OPEN periods since the last CLOSED (resilience4j's attempts)
-  double open_until_ = 0;  // OPEN: when the wait has elapsed
+  int64_t attempts_ = 0;     // OPEN periods since the last CLOSED (resilience4j's attempts)
+  double open_wait_ms_ = 0;  // the uncapped interval of the latest OPEN period, whole milliseconds
+  double open_until_ = 0;    // OPEN: when the wait has elapsed
   double half_open_since_ = 0;
   int64_t permits_left_ = 0;  // HALF_OPEN: trial calls still admitted
   std::vector<Transition> transitions_;

@@ -1,6 +1,8 @@
 #include "model/policy/retry_budget.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -11,6 +13,28 @@ namespace rapture {
 namespace {
 void require(bool ok, const char* field, const std::string& what) {
   if (!ok) throw std::invalid_argument(std::string("retry budget: ") + field + " " + what);
+}
+
+/// tokenRatio in thousandths as gRPC reads it (RetryGlobalConfig::JsonPostLoad in
+/// src/core/client_channel/retry_service_config.cc): from its decimal text, digits past the third
+/// decimal dropped. The shortest text of the double is the decimal the scenario wrote.
+int64_t milli_token_ratio(double ratio) {
+  if (!(ratio > 0) || ratio > 1e6) return 0;  // validate() names the field
+  std::array<char, 64> text{};
+  const auto [end, ec] = std::to_chars(text.data(), text.data() + text.size(), ratio, std::chars_format::fixed);
+  if (ec != std::errc()) return 0;
+  int64_t milli = 0;
+  int decimals = -1;  // -1: before the decimal point
+  for (const char* c = text.data(); c != end && decimals < 3; ++c) {
+    if (*c == '.') {
+      decimals = 0;
+      continue;
+    }
+    milli = milli * 10 + (*c - '0');
+    if (decimals >= 0) ++decimals;
+  }
+  for (int d = std::max(decimals, 0); d < 3; ++d) milli *= 10;
+  return milli;
 }
 }  // namespace
 
@@ -57,9 +81,9 @@ void RetryBudgetConfig::validate() const {
   }
   if (kind == Kind::Grpc) {
     require(max_tokens >= 1 && max_tokens <= 1000, "max_tokens", "must be in [1, 1000]");
-    const double milli = token_ratio * 1000;
     require(token_ratio > 0 && token_ratio <= 1000, "token_ratio", "must be > 0 (and at most 1000)");
-    require(std::abs(milli - std::round(milli)) < 1e-6, "token_ratio", "must have at most 3 decimals");
+    require(milli_token_ratio(token_ratio) > 0, "token_ratio",
+            "must be at least 0.001: gRPC keeps three decimals and drops the rest");
   }
 }
 
@@ -87,7 +111,7 @@ RetryBudget::RetryBudget(RetryBudgetConfig config, double start) : config_(confi
   if (config_.kind == RetryBudgetConfig::Kind::Grpc) {
     max_milli_tokens_ = static_cast<int64_t>(config_.max_tokens) * 1000;
     milli_tokens_ = max_milli_tokens_;
-    milli_ratio_ = std::llround(config_.token_ratio * 1000);
+    milli_ratio_ = milli_token_ratio(config_.token_ratio);
   }
 }
 

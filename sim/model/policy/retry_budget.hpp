@@ -40,7 +40,7 @@ struct RetryBudgetConfig {
 
   // gRPC (service config retryThrottling)
   uint32_t max_tokens = 10;  ///< bucket size and starting count, in [1, 1000] (maxTokens)
-  double token_ratio = 0.1;  ///< tokens a success adds, > 0 with at most 3 decimals (tokenRatio)
+  double token_ratio = 0.1;  ///< tokens a success adds (tokenRatio), >= 0.001: decimals past the third are dropped
 
   /// "none"; "envoy" (retry_budget with its defaults: 20 %, 3); "envoy_max_retries" (a cluster
   /// without retry_budget: the max_retries circuit breaker, 3 concurrent retries, which is the

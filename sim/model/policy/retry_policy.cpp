@@ -30,6 +30,9 @@ double Backoff::delay(int retry, double previous, RandomStream& rng) const {
     case Kind::Constant: return base;
     case Kind::Exponential: return exponential(*this, retry);
     case Kind::FullJitter: return rng.uniform() * exponential(*this, retry);
+    case Kind::ProportionalJitter:
+      // gRPC: current_backoff * absl::Uniform(1 - jitter, 1 + jitter), the cap applied first.
+      return exponential(*this, retry) * (1 - jitter + 2 * jitter * rng.uniform());
     case Kind::DecorrelatedJitter: {
       // AWS: sleep = min(cap, random_between(base, sleep * 3)), sleep starting at base.
       const double prev = (retry == 1 || !(previous >= base)) ? base : previous;
@@ -41,14 +44,16 @@ double Backoff::delay(int retry, double previous, RandomStream& rng) const {
 
 void Backoff::validate() const {
   require(kind == Kind::None || kind == Kind::Constant || kind == Kind::Exponential || kind == Kind::FullJitter ||
-              kind == Kind::DecorrelatedJitter,
-          "backoff.kind", "must be none, constant, exponential, full_jitter or decorrelated_jitter");
+              kind == Kind::DecorrelatedJitter || kind == Kind::ProportionalJitter,
+          "backoff.kind",
+          "must be none, constant, exponential, full_jitter, decorrelated_jitter or proportional_jitter");
   require(duration(base), "backoff.base", "must be a finite duration >= 0");
   // A zero base makes every kind but None a silent "no delay"; gRPC and Envoy reject it too.
   require(kind == Kind::None || base > 0, "backoff.base", "must be > 0 (use kind none for no delay)");
   require(duration(cap), "backoff.cap", "must be a finite duration >= 0");
   require(cap >= base, "backoff.cap", "must not be below backoff.base (Envoy: max_interval >= base_interval)");
   require(multiplier >= 1 && std::isfinite(multiplier), "backoff.multiplier", "must be finite and >= 1");
+  require(jitter >= 0 && jitter < 1, "backoff.jitter", "must be a fraction in [0, 1)");
 }
 
 RetryPolicy RetryPolicy::preset(std::string_view name) {
@@ -89,12 +94,15 @@ RetryPolicy RetryPolicy::preset(std::string_view name) {
     // retryableStatusCodes [UNAVAILABLE]. UNAVAILABLE means "not processed": an overflow
     // (rejected, or a proxy's 503); a callee that processed the call and failed answers
     // INTERNAL/UNKNOWN, not retried. A6 has no per-try timeout and deadlines are never retried.
-    // No default deadline; deadlines propagate and cancellation reaches the server.
+    // No default deadline; deadlines propagate and cancellation reaches the server. The delay is
+    // gRPC core's (retry filter: BackOff with jitter 0.2), the current A6, not its first full
+    // jitter; a maxAttempts above 5 is lowered to 5 (retry_service_config.cc).
     p.max_attempts = 4;
     p.retry_on = {.timeout = false, .error = false, .overflow = true, .circuit_open = false};
-    p.backoff = {.kind = Backoff::Kind::FullJitter, .base = 0.1, .multiplier = 2, .cap = 1};
+    p.backoff = {.kind = Backoff::Kind::ProportionalJitter, .base = 0.1, .multiplier = 2, .cap = 1, .jitter = 0.2};
     p.propagate_deadline = true;
     p.cancel_on_timeout = true;
+    p.attempts_limit = 5;
     return p;
   }
   if (name == "resilience4j") {
@@ -118,6 +126,19 @@ RetryPolicy RetryPolicy::preset(std::string_view name) {
   }
   throw std::invalid_argument("unknown retry policy preset '" + std::string(name) +
                               "' (expected none, envoy, linkerd, grpc, resilience4j or hystrix)");
+}
+
+bool RetryPolicy::limit_attempts() {
+  if (attempts_limit <= 0 || max_attempts <= attempts_limit) return false;
+  attempts_requested = max_attempts;
+  max_attempts = attempts_limit;
+  return true;
+}
+
+std::string RetryPolicy::note() const {
+  if (attempts_requested == 0) return "";
+  return "max_attempts " + std::to_string(attempts_requested) + " lowered to " + std::to_string(max_attempts) +
+         ", as gRPC clamps retryPolicy.maxAttempts";
 }
 
 void RetryPolicy::validate() const {

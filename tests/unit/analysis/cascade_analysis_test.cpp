@@ -293,5 +293,91 @@ TEST(CascadeAnalysis, WithoutFaultsTheWholeRunIsTheBaseline) {
   EXPECT_EQ(rep.metastable, -1);
 }
 
+/// The chain without its fault, its workload's rate changed by `profile` instead.
+System chain_with_profile(const std::string& profile) {
+  std::string scenario = kChainScenario;
+  scenario.erase(scenario.find("workload:"));
+  scenario += "workload: [{request: r, arrivals: {kind: poisson, rate: 100/s, profile: [" + profile + "]}}]\n";
+  return make_system(kChain, scenario);
+}
+
+/// A burst at the entry from 40 s on that never lets c recover: c overflows to the end.
+RunSeries burst_that_never_recovers(const System& sys) {
+  return record(sys, 100, [&](int64_t b, auto& s, auto& r, auto&) {
+    if (b >= 40 && b < 50) s[0].arrivals = s[0].completions = 200;
+    if (b >= 40) fail(s[2], 0.8, ErrorCause::QueueOverflow), r[0].failures = 80, r[0].successes = 20;
+  });
+}
+
+TEST(CascadeAnalysis, AProfileSpikeIsTheTriggerAndItsLoadIsNotEmergent) {
+  const System sys = chain_with_profile("{kind: spike, at: 40s, duration: 10s, rate: 200/s}");
+  ASSERT_TRUE(sys.faults.empty());
+  AnalysisSpec spec;
+  spec.metastable_after = 30;  // the run lasts 50 s past the spike
+  const CascadeReport rep = analyze_cascade(sys, spec, burst_that_never_recovers(sys));
+  EXPECT_DOUBLE_EQ(rep.trigger_start, 40);
+  EXPECT_DOUBLE_EQ(rep.trigger_end, 50);
+  EXPECT_DOUBLE_EQ(rep.baseline_from, 10);
+  EXPECT_DOUBLE_EQ(rep.baseline_to, 40);  // the bins before the spike, not the whole run
+  const auto* c = node_of(sys, rep, "c");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->cause, Cause::Fault);  // the extra requests land on every service they visit
+  EXPECT_TRUE(c->load_change);
+  EXPECT_EQ(c->path, "load 'profile spike 40-50 s' -> c");
+  EXPECT_EQ(rep.emergent, 0);
+  EXPECT_FALSE(rep.recovered);
+  EXPECT_EQ(rep.metastable, 1);  // still failing 30 s after the spike ended
+  EXPECT_TRUE(journal_has(rep, Category::MetastableLoop, "c"));
+  const std::string text = format_cascade_report(sys, rep);
+  EXPECT_NE(text.find("trigger 40.0-50.0 s; baseline 10.0-40.0 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("METASTABLE"), std::string::npos) << text;
+  EXPECT_EQ(text.find("EMERGENT"), std::string::npos) << text;
+}
+
+TEST(CascadeAnalysis, AStepIsATriggerThatLastsToTheEndSoMetastabilityCannotBeTold) {
+  const System sys = chain_with_profile("{kind: step, at: 40s, rate: 200/s}");
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, burst_that_never_recovers(sys));
+  EXPECT_DOUBLE_EQ(rep.trigger_start, 40);
+  EXPECT_TRUE(std::isinf(rep.trigger_end));  // the load never returns to its base rate
+  EXPECT_DOUBLE_EQ(rep.baseline_to, 40);
+  const auto* c = node_of(sys, rep, "c");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->path, "load 'profile step 40 s on' -> c");
+  EXPECT_EQ(rep.emergent, 0);
+  EXPECT_EQ(rep.metastable, -1);  // an overload that is still offered is not metastable
+}
+
+TEST(CascadeAnalysis, ARampIsATriggerAndRecoveryIsMeasuredFromItsEnd) {
+  const System sys = chain_with_profile("{kind: ramp, from: 40s, to: 60s, start_rate: 100/s, end_rate: 300/s}");
+  const auto series = record(sys, 100, [&](int64_t b, auto& s, auto&, auto&) {
+    if (b >= 50 && b < 66) fail(s[2], 1.0, ErrorCause::QueueOverflow);
+  });
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series);
+  EXPECT_DOUBLE_EQ(rep.trigger_start, 40);
+  EXPECT_DOUBLE_EQ(rep.trigger_end, 60);
+  EXPECT_EQ(node_of(sys, rep, "c")->path, "load 'profile ramp 40-60 s' -> c");
+  EXPECT_TRUE(rep.recovered);
+  EXPECT_DOUBLE_EQ(rep.recovery_time, 6);  // healthy from bin 66 on, the ramp ended at 60 s
+  EXPECT_EQ(rep.metastable, 0);
+}
+
+TEST(CascadeAnalysis, WithoutAnyTriggerNothingIsTracedOrCalledEmergent) {
+  std::string no_fault = kChainScenario;
+  no_fault.erase(no_fault.find("faults:"));
+  const System sys = make_system(kChain, no_fault);
+  const auto series = record(sys, 100, [&](int64_t b, auto& s, auto&, auto&) {
+    if (b >= 40 && b < 60) fail(s[2], 1.0);  // c fails for a while, nothing outside caused it
+  });
+  const CascadeReport rep = analyze_cascade(sys, AnalysisSpec{}, series);
+  EXPECT_TRUE(std::isnan(rep.trigger_start));
+  EXPECT_EQ(rep.service(45, 2, 3), Health::Failed);  // still judged per bin against the whole run
+  EXPECT_TRUE(rep.propagation.empty());
+  EXPECT_EQ(rep.emergent, 0);
+  EXPECT_TRUE(rep.journal.empty());
+  const std::string text = format_cascade_report(sys, rep);
+  EXPECT_NE(text.find("no trigger"), std::string::npos) << text;
+  EXPECT_EQ(text.find("EMERGENT"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace rapture

@@ -93,6 +93,11 @@ TEST(RunMetrics, WithoutAFaultDuringIsTheWholeRunAndAfterIsUnknown) {
   EXPECT_TRUE(std::isnan(measure("users_failing", nobody)));
 }
 
+TEST(RunMetrics, TriesPerCallIsNeitherBetterNorWorse) {
+  // An open breaker refuses tries and so lowers tries per call: fewer is not "better".
+  EXPECT_EQ(run_metric("retry_amplification").shown.better, 0);
+}
+
 TEST(RunMetrics, CompareTableKeepsItsRows) {
   std::vector<std::string> rows;
   for (const auto& m : run_metrics()) {

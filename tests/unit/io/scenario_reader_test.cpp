@@ -514,7 +514,7 @@ std::vector<BadCase> bad_cases() {
       {"bad distribution", kHead + kWork + "services:\n  payment: {service_time: expo(5ms)}\n", 8,
        "key services.payment.service_time", "unknown distribution"},
       {"bad discipline", kHead + kWork + "services:\n  payment: {discipline: stack}\n", 8,
-       "key services.payment.discipline", "expected fifo, lifo"},
+       "key services.payment.discipline", "expected fifo or lifo"},
       {"bad balancer", kHead + kWork + "services:\n  payment: {balancer: fastest}\n", 8,
        "key services.payment.balancer", "unknown load balancer"},
       {"services not a map", kHead + kWork + "services: [payment]\n", 7, "key services", "expected a map"},
@@ -633,7 +633,8 @@ std::vector<BadCase> bad_cases() {
        "unknown retry condition 'reset' (expected timeout, error, overflow or circuit_open)"},
       {"unknown backoff", kHead + kWork + "policies:\n  defaults:\n    retry: {backoff: {kind: linear}}\n", 9,
        "key policies.defaults.retry.backoff.kind",
-       "unknown backoff 'linear' (expected none, constant, exponential, full_jitter or decorrelated_jitter)"},
+       "unknown backoff 'linear' (expected none, constant, exponential, full_jitter, decorrelated_jitter or "
+       "proportional_jitter)"},
       {"unknown breaker preset", kHead + kWork + "policies:\n  defaults:\n    circuit_breaker: sentinel\n", 9,
        "key policies.defaults.circuit_breaker",
        "unknown circuit breaker preset 'sentinel' (expected resilience4j or hystrix)"},

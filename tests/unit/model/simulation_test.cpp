@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "model/flow/request_flow.hpp"
 #include "support/model_fixture.hpp"
 
 namespace rapture {
@@ -27,6 +28,15 @@ Estimate mean_response(const RunOutput& out, size_t s, size_t warm_bins) {
       out.sink, warm_bins, 20,
       [s](const std::vector<ServiceBinRow>& b) { return b[s].latency_mean * static_cast<double>(b[s].completions); },
       [s](const std::vector<ServiceBinRow>& b) { return static_cast<double>(b[s].completions); });
+}
+
+/// One service "s" behind a closed-loop workload of `users` thinking `think` between requests.
+Scenario closed_loop_scenario(double duration, double warmup, uint64_t seed, int64_t users, Distribution think) {
+  auto sc = make_scenario("s", 1, duration, warmup, seed);
+  sc.workload[0].kind = WorkloadSpec::Kind::Closed;
+  sc.workload[0].users = users;
+  sc.workload[0].think = std::move(think);
+  return sc;
 }
 
 TEST(Simulation, MM1MeanResponseTimeMatchesClosedForm) {
@@ -239,16 +249,29 @@ TEST(Simulation, DownstreamFailureFailsCriticalCallersOnly) {
 TEST(Simulation, ClosedLoopFollowsTheInteractiveResponseTimeLaw) {
   // N users with think time Z: throughput X = N / (R + Z) (exact in expectation).
   auto topo = make_topology({"s"}, {});
-  auto sc = make_scenario("s", 1, 510, 10);
-  sc.workload[0].kind = WorkloadSpec::Kind::Closed;
-  sc.workload[0].users = 50;
-  sc.workload[0].think = Distribution::exponential(0.1);
+  auto sc = closed_loop_scenario(510, 10, 1, 50, Distribution::exponential(0.1));
   sc.services.push_back({"s", params(1, 2, 1000, Distribution::exponential(5e-3))});
   const auto out = run_model(topo, sc);
   const auto& s = out.totals.summary;
   const double n = s.throughput * (s.latency_mean + 0.1);
   EXPECT_NEAR(n, 50.0, 1.0);
   EXPECT_GT(s.latency_mean, 5e-3);  // the two workers saturate: users wait
+}
+
+TEST(Simulation, ClosedLoopUsersRejectedWithoutThinkTimeBackOffInsteadOfResendingAtOnce) {
+  // 100 users, no think time, an entry holding 2 (one worker, one queue place): before the
+  // back-off a rejected user resent at the same instant and the run never left t = 0.
+  auto topo = make_topology({"s"}, {});
+  auto sc = closed_loop_scenario(10, 0, 3, 100, Distribution::constant(0));
+  sc.services.push_back({"s", params(1, 1, 1, Distribution::exponential(10e-3))});
+  const auto out = run_model(topo, sc);
+  const auto& s = out.totals.summary;
+  EXPECT_FALSE(s.stopped_early);
+  EXPECT_EQ(out.sink.service_bins.size(), 10u);  // the clock reached the end
+  EXPECT_GT(s.failures, 0u);
+  // A user fails at most once per back-off: 100 users x 10 s / 10 ms bounds the failures.
+  EXPECT_LE(s.failures, static_cast<uint64_t>(100 * 10 / kClosedLoopErrorBackoff));
+  EXPECT_LT(out.events, 1'000'000u);
 }
 
 TEST(Simulation, RateProfileSpikeRaisesArrivals) {

@@ -284,16 +284,23 @@ TEST(CircuitBreaker, ReleaseFreesAHalfOpenPermit) {
   EXPECT_FALSE(cb.try_acquire(12));
 }
 
-TEST(CircuitBreaker, ReleaseNeverWidensTheTrial) {
+// resilience4j's HalfOpenState.releasePermission is permittedNumberOfCalls.incrementAndGet(),
+// uncapped (CircuitBreakerStateMachine.java): a call admitted while CLOSED that ends with an
+// ignored outcome during HALF_OPEN gives back a permit it never took, so one more trial runs.
+TEST(CircuitBreaker, ReleaseOfACallAdmittedWhileClosedAdmitsOneMoreTrial) {
   CircuitBreakerConfig c = count_based(2, 2);
-  c.permitted_in_half_open = 2;
-  CircuitBreaker cb = tripped(c);
-  ASSERT_TRUE(cb.try_acquire(11));
-  cb.release(11);
-  cb.release(11);  // a call admitted while CLOSED, cancelled now
-  EXPECT_TRUE(cb.try_acquire(11));
-  EXPECT_TRUE(cb.try_acquire(11));
+  c.permitted_in_half_open = 4;
+  c.automatic_half_open = true;
+  CircuitBreaker cb(c);
+  ASSERT_TRUE(cb.try_acquire(0));  // admitted while CLOSED, still in flight
+  errors(cb, 0, 2);
+  ASSERT_EQ(cb.state(), State::Open);
+  cb.on_timer(10);
+  ASSERT_EQ(cb.state(), State::HalfOpen);  // all 4 permits free
+  cb.release(10.5);                        // the CLOSED-era call ends, ignored: a fifth permit
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(cb.try_acquire(11)) << "trial " << i + 1;
   EXPECT_FALSE(cb.try_acquire(11));
+  EXPECT_EQ(cb.state(), State::HalfOpen);
 }
 
 TEST(CircuitBreaker, HalfOpenClosesWhenTheTrialsSucceed) {
@@ -393,6 +400,48 @@ TEST(CircuitBreaker, OpenWaitBacksOffExponentially) {
   ASSERT_EQ(cb.state(), State::Closed);
   errors(cb, 70, 2);
   EXPECT_EQ(cb.next_timer(), 80);  // closing resets the backoff
+}
+
+// OpenState(attempts, waitDuration.toMillis()) and IntervalFunction.of(Duration) count the wait in
+// whole milliseconds (resilience4j CircuitBreakerStateMachine.java, IntervalFunction.java).
+TEST(CircuitBreaker, OpenWaitIsTruncatedToWholeMilliseconds) {
+  CircuitBreakerConfig c = count_based(2, 2);
+  c.wait_in_open = 0.0015;
+  c.automatic_half_open = true;
+  CircuitBreaker cb = tripped(c);
+  EXPECT_DOUBLE_EQ(cb.next_timer(), 0.001);
+}
+
+// IntervalFunction.ofExponentialBackoff(initial, multiplier, max): each step is
+// (long) (previous * multiplier), so 10 ms x 1.55 gives 10, 15, 23, 35 ms, not 10, 15.5, 24.025, 37.24.
+TEST(CircuitBreaker, ExponentialOpenWaitTruncatesEachStepToWholeMilliseconds) {
+  CircuitBreakerConfig c = count_based(2, 2);
+  c.wait_in_open = 0.010;
+  c.wait_multiplier = 1.55;
+  c.max_wait_in_open = 1;
+  c.permitted_in_half_open = 1;
+  c.automatic_half_open = true;
+  CircuitBreaker cb = tripped(c);
+  double opened = 0;
+  for (const double wait : {0.010, 0.015, 0.023, 0.035}) {
+    EXPECT_NEAR(cb.next_timer() - opened, wait, 1e-12);
+    opened = cb.next_timer();
+    cb.on_timer(opened);
+    errors(cb, opened, 1);  // the trial fails: OPEN again, one attempt more
+    ASSERT_EQ(cb.state(), State::Open);
+  }
+}
+
+// SnapshotImpl.getFailureRate is failed * 100.0f / total, in float, and
+// CircuitBreakerMetrics.checkIfThresholdsExceeded compares it with the float threshold: 1 of 3
+// (33.333332 as a float) reaches 33.3333334 % (also 33.333332 as a float), though 1/3 < 33.3333334 %.
+TEST(CircuitBreaker, FailureRatesAreComparedAsFloats) {
+  CircuitBreakerConfig c = count_based(3, 3);
+  c.failure_rate_threshold = 33.3333334;
+  CircuitBreaker cb(c);
+  successes(cb, 0, 2);
+  errors(cb, 0, 1);
+  EXPECT_EQ(cb.state(), State::Open);
 }
 
 TEST(CircuitBreaker, MaxWaitInHalfOpenMovesBackToOpen) {
@@ -515,6 +564,7 @@ TEST(CircuitBreaker, ValidateNamesTheOffendingField) {
       {"slow_call_duration", [](CircuitBreakerConfig& c) { c.slow_call_duration = 0; }},
       {"wait_in_open", [](CircuitBreakerConfig& c) { c.wait_in_open = 0; }},
       {"wait_in_open", [](CircuitBreakerConfig& c) { c.wait_in_open = kInf; }},
+      {"wait_in_open", [](CircuitBreakerConfig& c) { c.wait_in_open = 0.0009; }},  // IntervalFunction: >= 1 ms
       {"wait_multiplier", [](CircuitBreakerConfig& c) { c.wait_multiplier = 0.5; }},
       {"max_wait_in_open", [](CircuitBreakerConfig& c) { c.max_wait_in_open = -1; }},
       {"max_wait_in_open", [](CircuitBreakerConfig& c) { c.max_wait_in_open = 30; }},  // below wait_in_open 60

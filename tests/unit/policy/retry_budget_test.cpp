@@ -314,11 +314,23 @@ TEST(RetryBudget, GrpcMaxTokensOutOfRangeIsRejected) {
   EXPECT_EQ(validation_error(c), "");
 }
 
-TEST(RetryBudget, GrpcTokenRatioMustBePositiveWithThreeDecimals) {
+// gRPC reads tokenRatio's text and keeps three decimals, dropping the rest ("We support up to 3
+// decimal digits": RetryGlobalConfig::JsonPostLoad, src/core/client_channel/retry_service_config.cc).
+TEST(RetryBudget, GrpcTokenRatioBeyondThreeDecimalsIsTruncatedNotRejected) {
+  RetryBudgetConfig c = RetryBudgetConfig::preset("grpc");
+  c.token_ratio = 0.1239;
+  EXPECT_EQ(validation_error(c), "");
+  RetryBudget b(c);
+  b.on_failure(0, true);  // 10 -> 9 tokens
+  b.on_success(0);        // + 0.123, not 0.1239 nor 0.124
+  EXPECT_DOUBLE_EQ(b.tokens(), 9.123);
+}
+
+TEST(RetryBudget, GrpcTokenRatioBelowOneThousandthIsRejected) {
   RetryBudgetConfig c = RetryBudgetConfig::preset("grpc");
   c.token_ratio = 0;
   EXPECT_NE(validation_error(c).find("token_ratio"), std::string::npos);
-  c.token_ratio = 0.0005;
+  c.token_ratio = 0.0009;  // truncated to 0 thousandths: gRPC's "must be greater than 0"
   EXPECT_NE(validation_error(c).find("token_ratio"), std::string::npos);
   c.token_ratio = 0.001;
   EXPECT_EQ(validation_error(c), "");

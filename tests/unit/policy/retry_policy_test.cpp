@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "model/random_stream.hpp"
 
@@ -97,6 +98,36 @@ TEST(Backoff, FullJitterIsCapped) {
   const Draws s = draw(b, 6, 0, kDraws);
   EXPECT_LT(s.max, 0.25);
   EXPECT_NEAR(s.mean, 0.125, clt_tolerance(0.25));
+}
+
+// gRPC core's retry delay (src/core/util/backoff.cc, BackOff::NextAttemptDelay, with the retry
+// filter's RETRY_BACKOFF_JITTER 0.2): min(initial * multiplier^(n-1), max) * uniform(0.8, 1.2),
+// the jitter applied after the cap, so the capped delay reaches 1.2 x max.
+TEST(Backoff, ProportionalJitterIsTheCappedExponentialTimesEightyToHundredTwentyPercent) {
+  Backoff b = backoff(Backoff::Kind::ProportionalJitter, 0.1, 2, 1);
+  b.jitter = 0.2;
+  for (int retry = 1; retry <= 6; ++retry) {
+    const double d = std::min(1.0, 0.1 * std::pow(2, retry - 1));  // 0.1, 0.2, 0.4, 0.8, 1, 1
+    const Draws s = draw(b, retry, 0, kDraws);
+    EXPECT_GE(s.min, 0.8 * d) << "retry " << retry;
+    EXPECT_LT(s.max, 1.2 * d) << "retry " << retry;
+    // Draws reach both ends of the range: not full jitter's [0, d), not a fixed delay.
+    EXPECT_LT(s.min, 0.81 * d) << "retry " << retry;
+    EXPECT_GT(s.max, 1.19 * d) << "retry " << retry;
+    // Uniform over a width of 0.4 d: the mean's 5-sigma bound.
+    EXPECT_NEAR(s.mean, d, clt_tolerance(0.4 * d)) << "retry " << retry;
+  }
+}
+
+TEST(RetryPolicy, JitterOutsideZeroToOneIsRejected) {
+  RetryPolicy p;
+  p.backoff.kind = Backoff::Kind::ProportionalJitter;
+  for (const double bad : {-0.1, 1.0, kNaN}) {
+    p.backoff.jitter = bad;
+    EXPECT_NE(validation_error(p).find("backoff.jitter"), std::string::npos) << bad;
+  }
+  p.backoff.jitter = 0;
+  EXPECT_EQ(validation_error(p), "");
 }
 
 TEST(Backoff, DecorrelatedJitterUsesThePreviousDelay) {
@@ -196,7 +227,10 @@ TEST(RetryPolicy, LinkerdPresetRetriesAtOnceUntilTheRouteTimeout) {
 TEST(RetryPolicy, GrpcPresetIsTheA6Example) {
   const RetryPolicy p = RetryPolicy::preset("grpc");
   EXPECT_EQ(p.max_attempts, 4);
-  EXPECT_EQ(p.backoff.kind, Backoff::Kind::FullJitter);
+  EXPECT_EQ(p.attempts_limit, 5);
+  // The current A6 and gRPC core (backoff.cc): +-20 % around the capped exponential, not full jitter.
+  EXPECT_EQ(p.backoff.kind, Backoff::Kind::ProportionalJitter);
+  EXPECT_DOUBLE_EQ(p.backoff.jitter, 0.2);
   EXPECT_DOUBLE_EQ(p.backoff.base, 0.1);
   EXPECT_DOUBLE_EQ(p.backoff.cap, 1);
   EXPECT_DOUBLE_EQ(p.backoff.multiplier, 2);
@@ -206,6 +240,29 @@ TEST(RetryPolicy, GrpcPresetIsTheA6Example) {
   EXPECT_TRUE(p.propagate_deadline);
   EXPECT_TRUE(p.cancel_on_timeout);
   EXPECT_EQ(p.deadline, 0);  // gRPC has no default deadline
+}
+
+// gRPC clamps retryPolicy.maxAttempts at MAX_MAX_RETRY_ATTEMPTS = 5 and logs "clamped"
+// (src/core/client_channel/retry_service_config.cc, RetryMethodConfig::JsonPostLoad).
+TEST(RetryPolicy, GrpcPresetLowersMaxAttemptsAboveFiveToFiveWithANote) {
+  RetryPolicy p = RetryPolicy::preset("grpc");
+  p.max_attempts = 8;
+  EXPECT_TRUE(p.limit_attempts());
+  EXPECT_EQ(p.max_attempts, 5);
+  EXPECT_EQ(p.attempts_requested, 8);
+  const std::string note = p.note();
+  EXPECT_NE(note.find("max_attempts 8 lowered to 5"), std::string::npos) << note;
+  EXPECT_EQ(validation_error(p), "");
+}
+
+TEST(RetryPolicy, MaxAttemptsIsKeptWithoutANoteUpToFiveForGrpcAndAboveFiveForOthers) {
+  for (const auto& [preset, attempts] : {std::pair{"grpc", 5}, std::pair{"envoy", 8}, std::pair{"resilience4j", 8}}) {
+    RetryPolicy p = RetryPolicy::preset(preset);
+    p.max_attempts = attempts;
+    EXPECT_FALSE(p.limit_attempts()) << preset;
+    EXPECT_EQ(p.max_attempts, attempts) << preset;
+    EXPECT_EQ(p.note(), "") << preset;
+  }
 }
 
 TEST(RetryPolicy, Resilience4jPresetRetriesEveryExceptionAfterHalfASecond) {
