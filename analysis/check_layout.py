@@ -43,7 +43,7 @@ REQUEST_SERIES = {
     "latency_mean": F64, "latency_p50": F64, "latency_p99": F64,
 }
 EDGE_COUNTS = ("calls", "attempts", "retries", "timeouts", "failures", "fallbacks",
-               "circuit_rejections", "bulkhead_rejections", "late_replies")
+               "circuit_rejections", "bulkhead_rejections", "late_replies", "calls_refused")
 EDGE_SERIES = dict({name: U64 for name in EDGE_COUNTS}, open_fraction=F64)
 # The circuit breaker event table: column -> dtype; `time` is the table's dimension scale.
 CIRCUIT_EVENTS = {"time": F64, "edge": U32, "replica": U32, "from": U8, "to": U8}

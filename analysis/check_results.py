@@ -313,6 +313,11 @@ def read_run(group, problems, require_finished=False):
         for name in ("retries", "timeouts"):
             for i in np.nonzero(np.any(np.cumsum(ed(name), axis=0, dtype=np.uint64) > attempts, axis=0))[0]:
                 problems.add(where, f"edge {i} '{edge_names[i]}': more {name} than attempts so far")
+        # A call is counted when it starts and, refused, when it ends: never more refused than
+        # started so far.
+        calls = np.cumsum(ed("calls"), axis=0, dtype=np.uint64)
+        for i in np.nonzero(np.any(np.cumsum(ed("calls_refused"), axis=0, dtype=np.uint64) > calls, axis=0))[0]:
+            problems.add(where, f"edge {i} '{edge_names[i]}': more calls_refused than calls so far")
         of = ed("open_fraction")
         if np.any(~np.isfinite(of)) or np.any(of < 0) or np.any(of > 1):
             problems.add(where, "edges/open_fraction is not within [0, 1]")

@@ -92,6 +92,18 @@ std::string generated_name(const ProbeSpec& probe) {
   return name + std::string(window_phrase(probe.window));
 }
 
+/// Why the windows around the trigger do not exist: neither a fault nor a change of load.
+constexpr std::string_view kNoTrigger = "no fault and no change of load in the run";
+
+/// Why there is no window after the trigger: a fault that never ends, or else a change of load
+/// that lasts (a step, or a ramp that stays up).
+std::string never_ends(const System& system) {
+  const bool endless_fault = std::any_of(system.faults.begin(), system.faults.end(),
+                                         [](const FaultConfig& f) { return std::isinf(f.spec.end); });
+  return endless_fault ? "the faults never end: no window after them"
+                       : "the change of load lasts to the end of the run: no window after it";
+}
+
 /// The bins a probe looks at: those whose start lies in its window.
 struct BinRange {
   int64_t first = 0, last = 0;  ///< [first, last)
@@ -99,8 +111,9 @@ struct BinRange {
 };
 
 BinRange window_bins(Window window, const System& system, const CascadeReport& report, int64_t bins) {
+  // The trigger is the span of the faults and of the changes of offered load (cascade_report).
   const bool fault = !std::isnan(report.trigger_start);
-  const std::string no_fault = "no fault in the run: no window";
+  const std::string no_fault = std::string(kNoTrigger) + ": no window";
   double from = system.warmup, to = system.duration;
   switch (window) {
     case Window::Whole: break;
@@ -115,7 +128,7 @@ BinRange window_bins(Window window, const System& system, const CascadeReport& r
       break;
     case Window::AfterFault:
       if (!fault) return {0, 0, no_fault + " after it"};
-      if (std::isinf(report.trigger_end)) return {0, 0, "the faults never end: no window after them"};
+      if (std::isinf(report.trigger_end)) return {0, 0, never_ends(system)};
       from = std::max(from, report.trigger_end);
       break;
   }
@@ -152,7 +165,7 @@ std::optional<double> measure(const ProbeSpec& probe, const System& system, cons
                               const CascadeReport& report, std::string& note) {
   if (probe.metric == Metric::RecoveryTime) {
     if (std::isnan(report.trigger_start)) {
-      note = "no fault in the run: nothing to recover from";
+      note = std::string(kNoTrigger) + ": nothing to recover from";
     } else if (std::isnan(report.recovery_time)) {
       note = "not recovered by the end of the run";
     } else {

@@ -19,6 +19,9 @@ struct RunDigest {
   std::vector<double> failures;  ///< failed requests per bin (sum over request types of requests/failures), per second
   std::vector<double> calls,
       attempts;  ///< per bin, over the edges with policies: logical calls and tries sent (edges/calls, edges/attempts)
+  /// Per bin, over the edges with policies: calls ended without a try sent, every try refused by a
+  /// breaker or a bulkhead (edges/calls_refused; zeros for files written before it).
+  std::vector<double> calls_refused;
   double error_rate = 0;                  ///< summary attribute error_rate
   double p99 = 0;                         ///< summary attribute p99 (s; NaN when no request succeeded)
   uint64_t users = 0, users_failing = 0;  ///< summary attributes users and users_failing

@@ -42,13 +42,15 @@ double goodput_in(const RunDigest& d, Span span) {
   return bins > 0 ? window_sum(d.goodput, bins_within(d, span.from, span.to)) / bins : NAN;
 }
 
-/// Tries sent per logical call on the edges with policies during the fault.
+/// Tries sent per logical call made on the edges with policies during the fault: calls refused
+/// outright (every try refused by a breaker or a bulkhead) are left out, so that a breaker that
+/// refuses calls does not lower it; NaN when no call was made.
 double retry_amplification(const RunDigest& d) {
   const Span span = during_fault(d);
   const BinWindow w = bins_within(d, span.from, span.to);
-  const double calls = window_sum(d.calls, w);
+  const double made = window_sum(d.calls, w) - window_sum(d.calls_refused, w);
   const double tries = window_sum(d.attempts, w);
-  return calls > 0 ? tries / calls : NAN;
+  return made > 0 ? tries / made : NAN;
 }
 
 /// -1 (no analysis, cannot tell) reads as not measured.
@@ -113,8 +115,9 @@ const std::vector<RunMetric>& run_metrics() {
       {{"p99", "p99 latency (whole run)", Unit::Seconds, -1}, [](const RunDigest& d) { return d.p99; }},
       {{"recovery_time", "recovery time", Unit::Seconds, -1}, [](const RunDigest& d) { return d.recovery_time; }},
       {{"metastable", "metastable runs", Unit::Ratio, -1}, [](const RunDigest& d) { return known(d.metastable); }},
-      // No better direction: a breaker that refuses calls lowers it as surely as a tighter budget does.
-      {{"retry_amplification", "tries per call during fault", Unit::Plain, 0}, retry_amplification},
+      // Refusals apart, and still no better direction: fewer tries per call is a tighter budget
+      // or fewer retries given up on, and a redesign can trade it for goodput either way.
+      {{"retry_amplification", "tries per call made during fault", Unit::Plain, 0}, retry_amplification},
       {{"emergent", "emergent failures", Unit::Count, -1}, [](const RunDigest& d) { return known(d.emergent); }},
       {{"peak_unhealthy", "peak share of services unhealthy", Unit::Ratio, -1},
        [](const RunDigest& d) { return d.peak_unhealthy_share; }},

@@ -7,9 +7,15 @@ PACKAGES="build-essential cmake ninja-build pkg-config
 libsimgrid-dev libboost-graph-dev libboost-math-dev libboost-random-dev
 libtbb-dev libhdf5-dev libcli11-dev libyaml-cpp-dev libfmt-dev libpcg-cpp-dev"
 # GoogleTest; the independent HDF5 reader (h5py) and SimPy of the benchmarks; Graphviz to
-# check written DOT files; clang-format for the format test; Google Benchmark.
+# check written DOT files; clang-format for the format test; Google Benchmark; clang with
+# libFuzzer (libclang-rt-14-dev holds libclang_rt.fuzzer, only recommended by clang-14) and
+# llvm-symbolizer (llvm-14) for the fuzz preset's targets and their readable stack traces;
+# xarray with h5netcdf to read a merged sweep as a labelled Dataset; Slurm and munge for the
+# sweep test against a real (throwaway, single-node) Slurm cluster.
 TEST_PACKAGES="libgtest-dev libgmock-dev googletest libbenchmark-dev
-python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz clang-format"
+python3 python3-h5py python3-numpy python3-simpy python3-yaml graphviz clang-format
+clang-14 libclang-rt-14-dev llvm-14
+python3-xarray python3-h5netcdf slurm-wlm munge"
 case "$1" in
   "") ;;
   --test) PACKAGES="$PACKAGES $TEST_PACKAGES" ;;

@@ -13,6 +13,7 @@
 #include "analysis/run_metrics.hpp"
 #include "command/child_runs.hpp"
 #include "command/outputs.hpp"
+#include "command/run.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
@@ -136,6 +137,7 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
     }
     for (const auto& s : args.sets) a.insert(a.end(), {"--set", s});
     if (args.seed) a.insert(a.end(), {"--seed", std::to_string(*args.seed)});
+    a.insert(a.end(), {"--memory-limit", std::to_string(args.memory_limit)});
   }
   run_children(self, runs, args.jobs, [&](size_t i) {
     Point& p = points[i];
@@ -147,13 +149,28 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
   });
 }
 
-/// The scenario path a magnitude sets: `param` itself, or a field of the fault `fault`.
-std::string magnitude_path(const Scenario& base, const std::optional<std::string>& fault, const std::string& param) {
+/// The scenario path a magnitude sets: `param` itself, or a field of the fault `fault`, which
+/// its kind must have: a field of another kind is read by nothing, and sweeping it finds nothing.
+std::string magnitude_path(const Scenario& base, const std::optional<std::string>& fault, const std::string& param,
+                           const char* flag) {
   if (!fault) return param;
   const auto it =
       std::find_if(base.faults.begin(), base.faults.end(), [&](const FaultSpec& f) { return f.name == *fault; });
   if (it == base.faults.end()) throw InputError({base.file, 0, "--fault"}, "no fault named '" + *fault + "'");
+  const auto fields = fault_fields(it->kind);
+  if (std::find(fields.begin(), fields.end(), param) == fields.end()) {
+    const std::string kind(fault_kind_name(it->kind));
+    throw InputError({flag, 0, ""}, "fault '" + *fault + "' is a " + kind + " fault, which has no field '" +
+                                        text::excerpt(param, 60) + "' (a " + kind + " fault takes " +
+                                        text::one_of(fields) + ")");
+  }
   return fmt::format("faults[{}].{}", it - base.faults.begin(), param);
+}
+
+/// The assignment of one end of a range, blamed on the flag that names the path (a bad key) and
+/// on the flag that gave the value (a bad value).
+Override range_end(const std::string& path, const std::string& value, const char* param_flag, const char* value_flag) {
+  return {path + "=" + value, {param_flag, 0, ""}, {value_flag, 0, ""}};
 }
 
 /// A range `--from A --to B` checked: same unit, increasing.
@@ -208,21 +225,27 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
 
   // The paths the magnitudes set, and a check of the scenario at the range's corners before any run.
   const Scenario base = read_scenario(args.scenario, args.sets);
-  const Axis axis{magnitude_path(base, args.fault, args.param), from.unit};
-  const Axis axis2{map ? magnitude_path(base, args.fault, args.param2) : "", from2.unit};
-  for (const Magnitude& end : {from, to}) {
-    for (const Magnitude& end2 : map ? std::vector<Magnitude>{from2, to2} : std::vector<Magnitude>{Magnitude{}}) {
-      auto sets = args.sets;
-      sets.push_back(axis.path + "=" + format_value(end.value, axis.unit));
-      if (map) sets.push_back(axis2.path + "=" + format_value(end2.value, axis2.unit));
-      const Scenario s = read_scenario(args.scenario, sets);
-      build_system(read_topology(s.topology_path), s);
+  print_scenario_notes(base);  // once here: the child runs are quiet
+  const int jobs = job_count(args.jobs, static_cast<size_t>(map ? args.points * args.points2 : args.points));
+  check_design_memory(args.scenario, args.sets, "baseline", args.memory_limit, jobs);
+  const Axis axis{magnitude_path(base, args.fault, args.param, "--param"), from.unit};
+  const Axis axis2{map ? magnitude_path(base, args.fault, args.param2, "--param2") : "", from2.unit};
+  std::vector<Override> sets;
+  for (const auto& s : args.sets) sets.push_back({s});
+  for (const auto& [end, end_flag] : {std::pair{from, "--from"}, std::pair{to, "--to"}}) {
+    for (const auto& [end2, end2_flag] : map ? std::vector{std::pair{from2, "--from2"}, std::pair{to2, "--to2"}}
+                                             : std::vector{std::pair{Magnitude{}, ""}}) {
+      auto corner = sets;
+      corner.push_back(range_end(axis.path, format_value(end.value, axis.unit), "--param", end_flag));
+      if (map) corner.push_back(range_end(axis2.path, format_value(end2.value, axis2.unit), "--param2", end2_flag));
+      const Scenario s = reread_scenario(base, corner);
+      check_run_memory(args.scenario, build_system(read_topology(s.topology_path), s), args.memory_limit, jobs);
     }
   }
   WorkDir work(args.output.empty() ? default_output(base.name, "-amplify.h5") : args.output);
   const std::string& out = work.output();
   AmplifyArgs run_args = args;  // with the job count the machine allows
-  run_args.jobs = job_count(args.jobs, static_cast<size_t>(map ? args.points * args.points2 : args.points));
+  run_args.jobs = jobs;
 
   SearchRecord record;
   record.scenario = args.scenario;

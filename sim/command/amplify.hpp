@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "command/run.hpp"
+
 namespace rapture {
 
 struct AmplifyArgs {
@@ -23,8 +25,9 @@ struct AmplifyArgs {
   int points2 = 4;                        ///< map mode: its points
   int points = 6;                         ///< ramp points
   int rounds = 3;                         ///< bisection rounds
-  int jobs = 2;                           ///< processes at once
-  std::vector<std::string> sets;          ///< further --set overrides
+  uint64_t memory_limit = default_memory_limit();  ///< refuse what is estimated to need more (bytes)
+  int jobs = 2;                                    ///< processes at once
+  std::vector<std::string> sets;                   ///< further --set overrides
   std::optional<uint64_t> seed;
 };
 

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -61,8 +64,28 @@ int job_count(int requested, size_t runs) {
   return most;
 }
 
+void watch_parent() {
+  const char* parent = std::getenv(kParentEnvironment);
+  if (parent == nullptr) return;
+  const long pid = std::strtol(parent, nullptr, 10);
+  ::unsetenv(kParentEnvironment);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The parent may have ended before the request: then no signal comes, so end now.
+  if (pid > 0 && ::getppid() != static_cast<pid_t>(pid)) ::raise(SIGTERM);
+}
+
 void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs,
-                  const std::function<void(size_t)>& done) {
+                  const std::function<void(size_t)>& done,
+                  const std::function<void(size_t, const std::string&)>& failed) {
+  // The children's environment: ours and the parent's pid (watch_parent).
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, kParentEnvironment, std::strlen(kParentEnvironment)) != 0) environment.emplace_back(*e);
+  }
+  environment.push_back(std::string(kParentEnvironment) + "=" + std::to_string(::getpid()));
+  std::vector<char*> child_environment;
+  for (auto& e : environment) child_environment.push_back(e.data());
+  child_environment.push_back(nullptr);
   std::mutex lock;
   tbb::task_arena arena(std::max(1, jobs));
   arena.execute([&] {
@@ -86,7 +109,7 @@ void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs
       cargv.push_back(nullptr);
       pid_t pid = 0;
       int status = -1;
-      if (posix_spawn(&pid, self.c_str(), &actions, &attributes, cargv.data(), environ) == 0) {
+      if (posix_spawn(&pid, self.c_str(), &actions, &attributes, cargv.data(), child_environment.data()) == 0) {
         interrupts::child_started(pid);
         waitpid(pid, &status, 0);
         interrupts::child_ended(pid);
@@ -97,7 +120,14 @@ void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs
         std::ifstream in(log);
         std::string first;
         std::getline(in, first);
-        throw Error("the run at " + run.label + " failed: " + first);
+        if (first.empty()) {
+          first = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                      : "exit status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        }
+        if (!failed) throw Error("the run at " + run.label + " failed: " + first);
+        std::lock_guard guard(lock);
+        failed(i, first);
+        return;
       }
       std::lock_guard guard(lock);
       done(i);

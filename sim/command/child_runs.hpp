@@ -53,9 +53,20 @@ struct ChildRun {
 };
 
 /// Runs every child, `jobs` at once (at least one), calling `done` for each as it finishes (from
-/// worker threads, one at a time). Throws Error naming the child's label and the first line it
-/// printed on stderr when one fails.
+/// worker threads, one at a time). When one fails, `failed` is called with the first line it
+/// printed on stderr and the others go on; without `failed`, the failure throws Error naming the
+/// child's label and that line. Each child ends when this process does, even by SIGKILL
+/// (kParentEnvironment).
 void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs,
-                  const std::function<void(size_t)>& done);
+                  const std::function<void(size_t)>& done,
+                  const std::function<void(size_t, const std::string&)>& failed = {});
+
+/// The environment variable a child run finds its parent's pid in: it asks the kernel for
+/// SIGTERM when that parent ends (watch_parent), so that no child outlives a killed command.
+inline constexpr const char* kParentEnvironment = "RAPTURE_PARENT_PID";
+
+/// In a child run: ends this process (through the interrupt handler, which cleans up) when the
+/// parent named by kParentEnvironment ends. Does nothing in a process started by a user.
+void watch_parent();
 
 }  // namespace rapture

@@ -13,10 +13,12 @@
 #include <CLI/CLI.hpp>
 
 #include "command/amplify.hpp"
+#include "command/child_runs.hpp"
 #include "command/compare.hpp"
 #include "command/interrupts.hpp"
 #include "command/premortem.hpp"
 #include "command/run.hpp"
+#include "command/sweep.hpp"
 #include "command/topology.hpp"
 #include "command/validate.hpp"
 #include "common/error.hpp"
@@ -52,11 +54,28 @@ void add_jobs_option(CLI::App* command, int& jobs) {
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
 }
 
+/// `--memory-limit`: the most memory a command may plan to use (parse_memory_size's forms).
+void add_memory_limit_option(CLI::App* command, uint64_t& limit) {
+  command->add_option_function<std::string>(
+      "--memory-limit",
+      [&limit](const std::string& text) {
+        const auto bytes = parse_memory_size(text);
+        if (!bytes) {
+          throw CLI::ValidationError("--memory-limit",
+                                     "expected a size such as 8GiB, 512MiB or 2GB, got '" + text + "'");
+        }
+        limit = *bytes;
+      },
+      "Refuse, before starting, what is estimated to need more memory than this (default: " +
+          format_bytes(static_cast<double>(default_memory_limit())) + ", or 3/4 of physical memory if less)");
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
   // Before any thread exists: an interrupt removes temporary files and stops the child runs.
   interrupts::install();
+  watch_parent();  // a child run of amplify, compare, premortem or a sweep ends with its parent
   // SimGrid's own options (--cfg=..., --log=...) pass through to the engine; CLI11 sees the rest.
   std::vector<std::string> simgrid_args;
   std::vector<std::string> rest;
@@ -88,12 +107,14 @@ int cli_main(int argc, char** argv) {
   run->add_option("--design", args.design, "Run this design variant of the scenario (see designs:)")
       ->capture_default_str();
   run->add_option("--design-dot", args.design_dot, "Write the design's topology as Graphviz DOT");
+  add_memory_limit_option(run, args.memory_limit);
 
   auto* validate = app.add_subcommand("validate", "Check a scenario and its topology without simulating");
   validate->add_option("scenario", args.scenario, "Scenario file (YAML)")->required();
   validate->add_option("--set", args.sets, "Override a scenario setting, KEY=VALUE")->take_all();
   validate->add_option("--design", args.design, "Check this design variant")->capture_default_str();
   validate->add_option("--design-dot", args.design_dot, "Write the design's topology as Graphviz DOT");
+  add_memory_limit_option(validate, args.memory_limit);
 
   std::string topology_file;
   auto* topology = app.add_subcommand("topology", "Describe a topology: services, edges, depth, fan-out, cycles");
@@ -126,6 +147,7 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
   amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
   add_jobs_option(amplify, amp.jobs);
+  add_memory_limit_option(amplify, amp.memory_limit);
   amplify->add_option("-o,--output", amp.output, "Results file (default: <scenario name>-amplify.h5)");
   add_seed_option(amplify, amp.seed, "Seed, replacing the scenario's");
   amplify->add_option("--set", amp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
@@ -142,6 +164,7 @@ int cli_main(int argc, char** argv) {
   premortem->add_option("-o,--output", pm.output, "Results file (default: <scenario name>-premortem.h5)");
   add_seed_option(premortem, pm.seed, "Seed, replacing the scenario's");
   premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+  add_memory_limit_option(premortem, pm.memory_limit);
 
   CompareArgs cmp;
   auto* compare = app.add_subcommand("compare",
@@ -160,9 +183,46 @@ int cli_main(int argc, char** argv) {
   compare->add_option("--dot-dir", cmp.dot_dir, "Write each design's topology as <design>.dot in this directory");
   add_seed_option(compare, cmp.seed, "First seed, replacing the scenario's");
   compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+  add_memory_limit_option(compare, cmp.memory_limit);
+
+  SweepArgs sw;
+  auto* sweep = app.add_subcommand("sweep",
+                                   "Run a sweep file's grid of factors x replications into a store, here or as a "
+                                   "Slurm job array; only the missing runs (docs/sweep-format.md)");
+  sweep->add_option("sweep_file", sw.sweep_file, "Sweep file (YAML)");
+  sweep->add_option("-o,--output", sw.store, "Store directory (default: <sweep name>.sweep)");
+  add_jobs_option(sweep, sw.jobs);
+  sweep->add_flag("--slurm", sw.slurm, "Submit a Slurm job array over the missing runs instead of running them here");
+  sweep->add_option("--partition", sw.partition, "--slurm: the partition (sbatch --partition)");
+  sweep->add_option("--time", sw.time, "--slurm: each task's time limit (sbatch --time)");
+  sweep->add_option("--max-concurrent", sw.max_concurrent, "--slurm: array tasks at once (%N)")
+      ->check(CLI::Range(1, 1'000'000));
+  sweep->add_option("--runs-per-task", sw.runs_per_task, "--slurm: runs each array task makes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  sweep->add_flag("--dry-run", sw.dry_run, "--slurm: write the sbatch script, do not submit it");
+  std::string store_dir, merge_output, tasks_file;
+  bool partial = false;
+  int64_t task_index = 0;
+  auto* sweep_status =
+      sweep->add_subcommand("status", "Done, missing and failed runs of a store, and how to make the missing");
+  sweep_status->add_option("store", store_dir, "Store directory")->required();
+  auto* sweep_merge = sweep->add_subcommand("merge", "Merge a store's runs into one results file with /sweep");
+  sweep_merge->add_option("store", store_dir, "Store directory")->required();
+  sweep_merge->add_option("-o,--output", merge_output, "Results file")->required();
+  sweep_merge->add_flag("--partial", partial, "Merge the runs that are done, leaving out the missing ones");
+  auto* sweep_task = sweep->add_subcommand("task", "One task of a sweep's job array (what the sbatch script runs)");
+  sweep_task->add_option("store", store_dir, "Store directory")->required();
+  sweep_task->add_option("tasks", tasks_file, "The array's task list")->required();
+  sweep_task->add_option("index", task_index, "The task (a line of the list, from 0)")
+      ->required()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
 
   try {
     app.parse(rest);
+    if (*sweep && !*sweep_status && !*sweep_merge && !*sweep_task && sw.sweep_file.empty()) {
+      throw CLI::RequiredError("sweep_file (or one of: status, merge, task)");
+    }
   } catch (const CLI::ParseError& e) {
     // --help and --version are successes; every other parse error is a usage error.
     const int code = app.exit(e);
@@ -170,15 +230,19 @@ int cli_main(int argc, char** argv) {
   }
   try {
     if (*run) return run_command(args, simgrid_args);
-    if (*validate) return validate_command(args);
+    if (*validate) return validate_command(args, args.memory_limit);
     if (*topology) return topology_command(topology_file);
-    if (*amplify || *premortem || *compare) {
+    if (*sweep_status) return sweep_status_command(store_dir);
+    if (*sweep_merge) return sweep_merge_command(store_dir, merge_output, partial);
+    if (*amplify || *premortem || *compare || *sweep) {
       char self[4096];
       const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
       if (n <= 0) throw Error("cannot find the rapture executable to run the points");
       self[n] = '\0';
       if (*premortem) return premortem_command(pm, self);
       if (*compare) return compare_command(cmp, self);
+      if (*sweep_task) return sweep_task_command(store_dir, tasks_file, task_index, self);
+      if (*sweep) return sweep_command(sw, self);
       if (!fault_name.empty()) amp.fault = fault_name;
       return amplify_command(amp, self);
     }

@@ -43,6 +43,11 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   }
   if (designs.size() < 2) throw InputError({"--designs", 0, ""}, "name at least two designs to compare");
 
+  print_scenario_notes(base);
+  // Memory first, from the graph as written: no design is expanded that would not fit.
+  for (const auto& name : designs) check_design_memory(args.scenario, args.sets, name, args.memory_limit);
+  const int jobs = job_count(args.jobs, designs.size() * static_cast<size_t>(args.replications));
+
   // Every output is checked and every design transformed and checked here, before any run starts.
   WorkDir work(args.output.empty() ? default_output(base.name, "-compare.h5") : args.output);
   if (!args.dot_dir.empty()) {
@@ -57,6 +62,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   for (const auto& name : designs) {
     DesignedScenario d = load_design(args.scenario, args.sets, name);
     const System sys = build_system(d.topology, d.scenario);
+    check_run_memory(args.scenario, sys, args.memory_limit, jobs);
     const DesignFacts facts{cost_of(sys), structural_complexity(d.topology)};
     fixed.emplace_back();
     for (const auto& m : design_metrics()) fixed.back().push_back(m.measure(facts));
@@ -83,10 +89,11 @@ int compare_command(const CompareArgs& args, const std::string& self) {
       run.label = fmt::format("{} (seed {})", designs[d], record.seeds[r]);
       run.args = {args.scenario, "--design", designs[d], "--seed", std::to_string(record.seeds[r])};
       for (const auto& s : args.sets) run.args.insert(run.args.end(), {"--set", s});
+      run.args.insert(run.args.end(), {"--memory-limit", std::to_string(args.memory_limit)});
     }
   }
   const RunMetric& users_failing = run_metric("users_failing");
-  run_children(self, runs, job_count(args.jobs, runs.size()), [&](size_t i) {
+  run_children(self, runs, jobs, [&](size_t i) {
     digests[i] = read_run_digest(runs[i].file, 0);
     std::cerr << fmt::format("rapture compare: {}: users failing {}, requests failed {}\n", runs[i].label,
                              text::percent(users_failing.measure(digests[i])),

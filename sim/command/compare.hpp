@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "command/run.hpp"
+
 namespace rapture {
 
 struct CompareArgs {
@@ -17,7 +19,8 @@ struct CompareArgs {
   std::string output;
   std::string dot_dir;  ///< where to write <design>.dot; empty: nowhere
   std::vector<std::string> sets;
-  std::optional<uint64_t> seed;  ///< replication r runs with seed + r
+  std::optional<uint64_t> seed;                    ///< replication r runs with seed + r
+  uint64_t memory_limit = default_memory_limit();  ///< refuse runs at once estimated to need more (bytes)
 };
 
 /// Runs the comparison; returns the process exit code.

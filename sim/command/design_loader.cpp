@@ -13,10 +13,20 @@ DesignedScenario load_design(const std::string& path, const std::vector<std::str
   Scenario scenario = read_scenario(path, sets);
   const DesignSpec* spec = find_design(scenario, design);
   if (spec && !spec->set.empty()) {
-    // The design's settings are scenario text: read again with them after the command line's.
-    auto all = sets;
-    all.insert(all.end(), spec->set.begin(), spec->set.end());
-    scenario = read_scenario(path, all);
+    // The design's settings are scenario text: read again with them after the command line's,
+    // each blamed on its own line of the file rather than on --set.
+    std::vector<Override> all;
+    for (const auto& s : sets) all.push_back({s});
+    const std::vector<SourceLocation>* where = nullptr;
+    for (const auto& [name, lines] : scenario.design_set_where) {
+      if (name == spec->name) where = &lines;
+    }
+    for (size_t i = 0; i < spec->set.size(); ++i) {
+      Override change{spec->set[i]};
+      if (where && i < where->size()) change.origin = (*where)[i];
+      all.push_back(std::move(change));
+    }
+    scenario = reread_scenario(scenario, all);
     spec = find_design(scenario, design);
   }
   return apply_design(read_topology(scenario.topology_path), scenario, spec);

@@ -38,7 +38,9 @@ std::string crash_override(const std::string& service, double start, double dura
 }  // namespace
 
 int premortem_command(const PremortemArgs& args, const std::string& self) {
+  check_design_memory(args.scenario, args.sets, "baseline", args.memory_limit);
   const Scenario base = read_scenario(args.scenario, args.sets);
+  print_scenario_notes(base);
   const System sys = build_system(read_topology(base.topology_path), base);
   const double measured = sys.duration - sys.warmup;
   const double start = args.start.empty() ? sys.warmup + measured / 3 : duration_option(args.start, "--start");
@@ -59,6 +61,9 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     }
   }
 
+  // The runs at once, each a crash of the same system: their memory together must fit.
+  const int jobs = job_count(args.jobs, targets.size());
+  check_run_memory(args.scenario, sys, args.memory_limit, jobs);
   WorkDir work(args.output.empty() ? default_output(base.name, "-premortem.h5") : args.output);
   std::vector<ChildRun> runs(targets.size());
   std::vector<RunDigest> digests(targets.size());
@@ -69,8 +74,9 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     for (const auto& s : args.sets) runs[i].args.insert(runs[i].args.end(), {"--set", s});
     runs[i].args.insert(runs[i].args.end(), {"--set", crash_override(targets[i], start, duration)});
     if (args.seed) runs[i].args.insert(runs[i].args.end(), {"--seed", std::to_string(*args.seed)});
+    runs[i].args.insert(runs[i].args.end(), {"--memory-limit", std::to_string(args.memory_limit)});
   }
-  run_children(self, runs, job_count(args.jobs, runs.size()), [&](size_t i) {
+  run_children(self, runs, jobs, [&](size_t i) {
     digests[i] = read_run_digest(runs[i].file, 0);
     std::cerr << fmt::format("rapture premortem: {}: {:.2f}% of requests failed, {} emergent\n", runs[i].label,
                              100 * digests[i].blast_radius_requests, digests[i].emergent);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "command/run.hpp"
+
 namespace rapture {
 
 struct PremortemArgs {
@@ -17,6 +19,7 @@ struct PremortemArgs {
   int jobs = 2;                       ///< processes at once
   std::vector<std::string> sets;      ///< further --set overrides
   std::optional<uint64_t> seed;
+  uint64_t memory_limit = default_memory_limit();  ///< refuse runs at once estimated to need more (bytes)
 };
 
 /// Runs the pre-mortem; returns the process exit code.

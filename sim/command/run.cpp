@@ -1,12 +1,18 @@
 #include "command/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
+#include <boost/range/iterator_range.hpp>
 
 #include "analysis/cascade_report.hpp"
 #include "analysis/decay_report.hpp"
@@ -17,7 +23,9 @@
 #include "engine/simgrid_engine.hpp"
 #include "io/analysis_record.hpp"
 #include "io/results_file.hpp"
+#include "io/scenario_reader.hpp"
 #include "io/text_file.hpp"
+#include "io/topology_reader.hpp"
 #include "model/log_histogram.hpp"
 
 namespace rapture {
@@ -105,14 +113,126 @@ void print_summary(const LoadedSystem& l, const RunTotals& totals, const std::st
   std::cout << "\nresults: " << path << "\n";
 }
 
+constexpr uint64_t kGiB = uint64_t{1} << 30;
+
+/// The smallest whole number of GiB (of MiB below 1 GiB) at least `bytes`, as --memory-limit takes it.
+std::string limit_to_ask(double bytes) {
+  if (bytes < static_cast<double>(kGiB))
+    return fmt::format("{}MiB", static_cast<uint64_t>(std::ceil(bytes / (1 << 20))));
+  return fmt::format("{}GiB", static_cast<uint64_t>(std::ceil(bytes / static_cast<double>(kGiB))));
+}
+
+/// The refusal of an estimate over the limit: what it needs, of what, the limit, and what to change.
+[[noreturn]] void refuse(const SourceLocation& where, const std::string& what, const MemoryEstimate& e, int at_once,
+                         uint64_t limit, const std::string& advice) {
+  const double need = e.total() * at_once;
+  std::string runs = at_once > 1 ? fmt::format(" ({} runs at once, each {})", at_once, format_bytes(e.total())) : "";
+  throw InputError(where,
+                   fmt::format("{} needs about {}{} ({}; limit {}): {}{}, or raise the limit with "
+                               "--memory-limit {}",
+                               what, format_bytes(need), runs, e.breakdown(), format_bytes(static_cast<double>(limit)),
+                               advice, at_once > 1 ? ", or fewer runs at once (-j)" : "", limit_to_ask(need)));
+}
+
 }  // namespace
+
+uint64_t default_memory_limit() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const uint64_t limit = 4 * kGiB;
+  if (pages <= 0 || page <= 0) return limit;
+  return std::min(limit, static_cast<uint64_t>(pages) / 4 * 3 * static_cast<uint64_t>(page));
+}
+
+std::optional<uint64_t> parse_memory_size(const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr == text.data()) return std::nullopt;
+  std::string unit(ptr, end);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::vector<std::pair<std::string, double>> kUnits{
+      {"", 1},         {"B", 1},      {"K", 0x1p10},   {"KIB", 0x1p10}, {"M", 0x1p20}, {"MIB", 0x1p20}, {"G", 0x1p30},
+      {"GIB", 0x1p30}, {"T", 0x1p40}, {"TIB", 0x1p40}, {"KB", 1e3},     {"MB", 1e6},   {"GB", 1e9},     {"TB", 1e12}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    const double bytes = value * factor;
+    if (!(bytes >= 1) || bytes > 0x1p60) return std::nullopt;
+    return static_cast<uint64_t>(bytes);
+  }
+  return std::nullopt;
+}
+
+void check_design_memory(const std::string& scenario_path, const std::vector<std::string>& sets,
+                         const std::string& design, uint64_t limit, int at_once) {
+  const Scenario scenario = read_scenario(scenario_path, sets);
+  const DesignSpec* spec = find_design(scenario, design);
+  const Topology topology = read_topology(scenario.topology_path);
+  size_t services = topology.service_count(), calls = topology.call_count();
+  SourceLocation where{scenario_path, 0, ""};
+  std::string what = "this run";
+  std::string advice = "lower duration or raise bin";
+  // Cells multiply the services in them and their calls (a shared service calling into the cells
+  // is an error apply_cells reports; a count out of range too): counted here from the graph as
+  // written, before anything is copied.
+  if (spec && spec->cells && spec->cells->count > 1 && spec->cells->count <= 1000) {
+    const CellSpec& cells = *spec->cells;
+    const auto k = static_cast<size_t>(cells.count);
+    std::set<std::string> shared(cells.shared.begin(), cells.shared.end()), celled;
+    if (cells.services.empty()) {
+      for (auto v : boost::make_iterator_range(boost::vertices(topology.graph))) {
+        if (!shared.count(topology.graph[v].name)) celled.insert(topology.graph[v].name);
+      }
+    } else {
+      celled.insert(cells.services.begin(), cells.services.end());
+    }
+    services += (k - 1) * celled.size() + 1;  // the copies and the cell router
+    for (auto e : boost::make_iterator_range(boost::edges(topology.graph))) {
+      if (celled.count(topology.graph[boost::source(e, topology.graph)].name)) calls += k - 1;
+    }
+    calls += k;  // the router to each cell's entry
+    where = cells.where;
+    what = "this design";
+    advice = "fewer cells or fewer services in them";
+  }
+  // Edges with policies are not known before the system is resolved: counted by check_run_memory.
+  const MemoryEstimate e =
+      estimate_memory(bin_count(scenario.duration, scenario.bin_width), services, scenario.requests.size(), 0, calls);
+  if (e.total() * at_once > static_cast<double>(limit)) {
+    if (e.system_bytes < e.series_bytes) advice = "lower duration or raise bin";
+    refuse(where, what, e, at_once, limit, advice);
+  }
+}
+
+MemoryEstimate check_run_memory(const std::string& scenario_file, const System& system, uint64_t limit, int at_once) {
+  const MemoryEstimate e =
+      estimate_memory(bin_count(system.duration, system.bin_width), system.services.size(), system.request_types.size(),
+                      system.edge_policies.size(), system.calls.size());
+  if (e.total() * at_once > static_cast<double>(limit)) {
+    refuse({scenario_file, 0, ""}, "this run", e, at_once, limit,
+           e.system_bytes < e.series_bytes ? "lower duration or raise bin" : "simulate a smaller system");
+  }
+  return e;
+}
+
+void print_scenario_notes(const Scenario& scenario) {
+  std::set<std::string> printed;
+  for (const auto& note : scenario.notes) {
+    std::string line = "note: " + note.where.prefix() + note.text;
+    if (printed.insert(line).second) std::cerr << line << "\n";
+  }
+}
 
 int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_args) {
   // Every output is checked before anything is written or simulated: never an input, a device
   // or a directory (the results file is replaced only when it is an earlier rapture result).
   if (!args.output.empty()) require_writable_results(std::filesystem::absolute(args.output).string());
   if (!args.dot.empty()) require_text_output(args.dot, {args.scenario});
+  // Memory before anything is built: the design's expansion from the graph as written, then the
+  // run of the resolved system, before the results file exists.
+  check_design_memory(args.scenario, args.sets, args.design, args.memory_limit);
   LoadedSystem l = load_system(args);
+  if (!args.quiet) print_scenario_notes(l.scenario);
+  check_run_memory(args.scenario, l.system, args.memory_limit);
   if (!args.dot.empty()) require_text_output(args.dot, {args.scenario, l.topology.file});
   const std::string out =
       std::filesystem::absolute(args.output.empty() ? default_output(l.scenario.name, ".h5") : args.output)

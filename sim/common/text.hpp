@@ -89,6 +89,10 @@ template <typename T>
 /// A share as a percentage with one decimal ("12.5%"); "-" when `share` is NaN.
 [[nodiscard]] std::string percent(double share);
 
+/// `s` cut to its first `max_chars` bytes followed by "…" when longer (never inside a UTF-8
+/// sequence), so that a message never echoes a huge value whole.
+[[nodiscard]] std::string excerpt(std::string_view s, size_t max_chars = 40);
+
 /// `s` with ASCII letters in lower case (DOT keywords, flag spellings, file extensions).
 [[nodiscard]] std::string lower(std::string_view s);
 

@@ -99,7 +99,7 @@ struct EdgeCount {
   const char* name;
   uint64_t EdgeBinRow::*member;
 };
-constexpr std::array<EdgeCount, 9> kEdgeCounts{{
+constexpr std::array<EdgeCount, 10> kEdgeCounts{{
     {"calls", &EdgeBinRow::calls},
     {"attempts", &EdgeBinRow::attempts},
     {"retries", &EdgeBinRow::retries},
@@ -109,6 +109,7 @@ constexpr std::array<EdgeCount, 9> kEdgeCounts{{
     {"circuit_rejections", &EdgeBinRow::circuit_rejections},
     {"bulkhead_rejections", &EdgeBinRow::bulkhead_rejections},
     {"late_replies", &EdgeBinRow::late_replies},
+    {"calls_refused", &EdgeBinRow::calls_refused},
 }};
 
 /// Circuit breaker states as stored in events/circuit/from and to (CircuitEvent's encoding).

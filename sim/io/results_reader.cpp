@@ -348,6 +348,11 @@ RunDigest read_run_digest(const std::string& path, int index) {
   digest.failures = sum_over_columns(c, run.get(), run_name, "requests/failures");
   digest.calls = sum_over_columns(c, run.get(), run_name, "edges/calls");
   digest.attempts = sum_over_columns(c, run.get(), run_name, "edges/attempts");
+  // Files written before the column existed: no call counted as refused.
+  const bool has_refused =
+      H5Lexists(run.get(), "edges", H5P_DEFAULT) > 0 && H5Lexists(run.get(), "edges/calls_refused", H5P_DEFAULT) > 0;
+  digest.calls_refused = has_refused ? sum_over_columns(c, run.get(), run_name, "edges/calls_refused")
+                                     : std::vector<double>(digest.calls.size(), 0.0);
   for (double& value : digest.goodput) value /= digest.bin_width;
   for (double& value : digest.offered) value /= digest.bin_width;
   for (double& value : digest.failures) value /= digest.bin_width;

@@ -1,10 +1,12 @@
 #include "model/distribution.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/error.hpp"
+#include "common/input_file.hpp"
+#include "common/limits.hpp"
 #include "common/text.hpp"
 #include "common/units.hpp"
 
@@ -26,9 +28,15 @@ const text::KeywordTable<Form> kForms{
 
 /// The durations of an empirical(FILE) file, one a line; blank lines and `#` comments skipped.
 std::vector<double> read_samples(const std::string& path) {
-  std::ifstream in(path);
-  require(in.good(), "cannot read the samples file '" + path + "' of empirical(...)");
+  std::string content;
+  try {
+    content = read_input_file(path, "samples file of empirical(...)", limits::kSampleFileBytes);
+  } catch (const InputError& e) {
+    // As every error of a distribution: the caller adds where the distribution was written.
+    throw std::invalid_argument(e.what());
+  }
   std::vector<double> values;
+  std::istringstream in(content);
   std::string line;
   int line_no = 0;
   while (std::getline(in, line)) {

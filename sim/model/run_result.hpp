@@ -57,7 +57,10 @@ struct EdgeBinRow {
   uint64_t circuit_rejections = 0;   ///< tries refused by an open (or full half-open) breaker
   uint64_t bulkhead_rejections = 0;  ///< tries refused by the edge's bulkhead
   uint64_t late_replies = 0;         ///< replies that came after the caller had given up
-  double open_fraction = 0;          ///< share of the caller's replicas whose breaker is not closed at the bin's end
+  /// Calls that ended without a single try sent: every try refused by the breaker or the bulkhead
+  /// (or the deadline passed first). Tries per call made is attempts / (calls - calls_refused).
+  uint64_t calls_refused = 0;
+  double open_fraction = 0;  ///< share of the caller's replicas whose breaker is not closed at the bin's end
 };
 
 /// A circuit breaker changing state.
@@ -146,5 +149,41 @@ struct RunTotals {
   std::vector<uint64_t> circuit_openings;  ///< by edge index: breaker transitions to open
   RunSummary summary;
 };
+
+/// The memory one run declares before it starts, so that a run that would not fit is refused
+/// with a message instead of swapping or being killed: the process itself, the system it
+/// simulates, and the time series the analysis keeps (every bin's rows of every service, request
+/// type and edge: the cascade analysis reads them back after the run, see analysis/run_series).
+/// Calibrated against measured peak resident memory (docs/architecture.md, "Memory").
+struct MemoryEstimate {
+  int64_t bins = 0;          ///< time bins of the run
+  size_t services = 0;       ///< services of the system as simulated (a design's cells expanded)
+  size_t request_types = 0;  ///< request types
+  size_t edges = 0;          ///< call edges with tolerance policies (one row each per bin)
+  size_t calls = 0;          ///< call edges of the system as simulated
+  double base_bytes = 0;     ///< the process before the run: code, SimGrid, HDF5
+  double system_bytes = 0;   ///< the topology, scenario and resolved system (designs: expanded)
+  double series_bytes = 0;   ///< the time series kept for the analysis, at its peak
+  /// Everything added up.
+  [[nodiscard]] double total() const { return base_bytes + system_bytes + series_bytes; }
+  /// "10,000,000 bins x 3 services x ..." : what the estimate is made of, for messages.
+  [[nodiscard]] std::string breakdown() const;
+};
+
+/// Bytes the time series of a run keeps at its peak: bins x (services x ServiceBinRow + request
+/// types x RequestBinRow + edges x EdgeBinRow), grown by doubling while the run goes (the peak is
+/// the copy at the last growth: twice the largest power of two below `bins`), or after the run
+/// the rows plus the analysis's per-bin health states, whichever is larger.
+double series_peak_bytes(int64_t bins, size_t services, size_t request_types, size_t edges);
+
+/// The estimate for a system of `services` services and `calls` call edges, `edges` of them
+/// with policies, running `bins` bins.
+MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_types, size_t edges, size_t calls);
+
+/// Bins of a run of `duration` seconds in bins of `bin_width` (the last one possibly partial).
+int64_t bin_count(double duration, double bin_width);
+
+/// `bytes` in binary units with two significant decimals at most: "512 MiB", "6.1 GiB".
+std::string format_bytes(double bytes);
 
 }  // namespace rapture

@@ -119,9 +119,10 @@ struct PlatformSpec {
   std::vector<HostSpec> hosts;
   /// Placement: service -> hosts (or host groups); replica i goes to the i-th host, cycling.
   std::vector<std::pair<std::string, std::vector<std::string>>> placement;
-  double hop_latency = 100e-6;   ///< one-way latency of a network hop between two hosts
-  double bandwidth = 0;          ///< bytes/s of each host's link; 0: unlimited (latency only)
-  double reference_speed = 1e9;  ///< service times are CPU demands measured on a core of this speed
+  std::vector<SourceLocation> placement_where;  ///< where each entry of `placement` is written
+  double hop_latency = 100e-6;                  ///< one-way latency of a network hop between two hosts
+  double bandwidth = 0;                         ///< bytes/s of each host's link; 0: unlimited (latency only)
+  double reference_speed = 1e9;                 ///< service times are CPU demands measured on a core of this speed
 };
 
 /// Tolerance policies of the synchronous calls on an edge, caller side. Every field is
@@ -267,6 +268,13 @@ struct ServiceDecay {
   Ramp latency;     ///< seconds added to each visit
 };
 
+/// Something the reader changed or assumed that the user should know, though it is no error
+/// (gRPC's preset lowering max_attempts to 5); commands print `note: file:line: element: text`.
+struct ScenarioNote {
+  SourceLocation where;  ///< the value it is about
+  std::string text;      ///< what happened, e.g. "max_attempts 8 lowered to 5, as gRPC clamps ..."
+};
+
 struct Scenario {
   std::string name;
   std::string file;           ///< path of the YAML file
@@ -293,6 +301,9 @@ struct Scenario {
   AnalysisSpec analysis;
   std::optional<HypothesisSpec> hypothesis;
   std::vector<DesignSpec> designs;  ///< the variants `rapture compare` runs besides the baseline
+  /// Where each entry of each design's `set` is written, by design name, in the order of DesignSpec::set.
+  std::vector<std::pair<std::string, std::vector<SourceLocation>>> design_set_where;
+  std::vector<ScenarioNote> notes;  ///< what the user should be told about the scenario as read, in file order
   // Filled by applying a design (model/design/design), not read from YAML:
   std::string design = "baseline";  ///< the design this scenario describes
   int64_t cells = 0;                ///< cell count of a cell-based design; 0: no cells

@@ -92,8 +92,12 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
   }
   std::unordered_map<std::string, const std::vector<std::string>*> placement;
   std::unordered_map<std::string, SourceLocation> placement_where;
-  for (const auto& [service, hosts] : scenario.platform.placement) {
-    const SourceLocation where = scenario_where(scenario, "platform.placement." + service);
+  for (size_t i = 0; i < scenario.platform.placement.size(); ++i) {
+    const auto& [service, hosts] = scenario.platform.placement[i];
+    // The entry's line when the reader recorded it (a scenario built in code may not have).
+    const SourceLocation where = i < scenario.platform.placement_where.size()
+                                     ? scenario.platform.placement_where[i]
+                                     : scenario_where(scenario, "platform.placement." + service);
     require_service(topology, service, where, "placed service");
     placement[service] = &hosts;
     placement_where[service] = where;
@@ -398,6 +402,11 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
         if (const auto call = f.target_call()) {
           c.caller = require_service(topology, call->first, f.where, "fault edge caller");
           c.service = require_service(topology, call->second, f.where, "fault edge callee");
+          // As for policies.edges: a call the topology does not make would delay nothing.
+          if (!boost::edge(c.caller, c.service, topology.graph).second) {
+            throw InputError(f.where, "edge " + text::edge_name(call->first, call->second) + " is not in topology '" +
+                                          topology.name + "'");
+          }
           break;
         }
         c.service = require_service(topology, f.target, f.where, "fault target service");
@@ -552,6 +561,8 @@ System build_system(const Topology& topology, const Scenario& scenario) {
   // Workload.
   if (scenario.workload.empty()) throw InputError({scenario.file, 0, "workload"}, "the workload is empty");
   double expected_requests = 0;
+  const WorkloadSpec* busiest = nullptr;  // the entry that adds the most requests, named by the guard
+  double busiest_requests = 0;
   for (size_t i = 0; i < scenario.workload.size(); ++i) {
     const auto& w = scenario.workload[i];
     WorkloadConfig cfg;
@@ -580,6 +591,10 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     if (w.kind == WorkloadSpec::Kind::Poisson) {
       if (!(cfg.rate.max() > 0)) throw InputError(w.where, "the arrival rate must be > 0");
       expected_requests += cfg.rate.max() * scenario.duration;
+      if (cfg.rate.max() * scenario.duration > busiest_requests) {
+        busiest_requests = cfg.rate.max() * scenario.duration;
+        busiest = &w;
+      }
     } else {
       check_range(w.users, 1, 10'000'000, w.where, "users");
     }
@@ -611,8 +626,8 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     svc.decay_latency = d.latency;
   }
   if (expected_requests > kMaxExpectedRequests) {
-    throw InputError({scenario.file, 0, "workload"},
-                     "the workload would generate about " + std::to_string(expected_requests) +
+    throw InputError(busiest ? busiest->where : SourceLocation{scenario.file, 0, "workload"},
+                     "the workload would generate about " + text::number(expected_requests) +
                          " requests; the limit is 1e10 (shorten the duration or lower the rate)");
   }
   return sys;

@@ -147,11 +147,15 @@ void read_designs(const Reader& r, const MapView& top, Scenario& s) {
     if (auto v = m.get("set")) {
       // Kept as `--set` assignments: the design is the scenario with them applied.
       const MapView sets(r, *v);
+      std::vector<SourceLocation> where;
       for (const auto& e : sets.entries()) {
         YAML::Emitter out;
         out << YAML::Flow << e.item.node;
         d.set.push_back(e.name + "=" + out.c_str());
+        // Errors in the value, once applied, name this line and the design (see load_design).
+        where.push_back(r.where_key(e.item, "design '" + d.name + "'"));
       }
+      s.design_set_where.emplace_back(d.name, std::move(where));
     }
     if (auto v = m.get("recompose")) {
       for (const auto& step : r.list(*v, "a list of recomposition steps")) {

@@ -1,7 +1,10 @@
 // `faults:`: what goes wrong, where and when.
 
+#include <algorithm>
+
 #include "common/limits.hpp"
 #include "io/scenario/sections.hpp"
+#include "io/scenario_reader.hpp"
 
 namespace rapture::scenario_reader {
 
@@ -21,6 +24,10 @@ const text::KeywordTable<Kind> kFaultKinds{{"crash", Kind::Crash},
                                            {"link_degradation", Kind::LinkDegradation},
                                            {"partition", Kind::Partition},
                                            {"mix_shift", Kind::MixShift}};
+
+/// Every key some fault takes; a key no fault takes is reported with these (near misses first).
+const std::vector<std::string_view> kAnyField{"name", "kind",    "target",  "replica",    "cell",   "start", "duration",
+                                              "end",  "restart", "latency", "error_rate", "factor", "size",  "mix"};
 
 /// The settings of fault `f` that depend on its kind.
 void read_magnitude(const Reader& r, const MapView& m, const Item& item, FaultSpec& f) {
@@ -77,11 +84,22 @@ void read_faults(const Reader& r, const MapView& top, Scenario& s) {
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& item = items[i];
     const MapView m(r, item);
-    m.allow({"name", "kind", "target", "replica", "start", "duration", "end", "restart", "latency", "error_rate",
-             "factor", "size", "mix", "cell"});
     FaultSpec f;
     f.name = m.get("name") ? r.text(*m.get("name"), "a fault name") : "fault" + std::to_string(i);
     f.kind = r.keyword(m.need("kind", "the kind of fault"), "fault kind", kFaultKinds);
+    // The keys of the fault's own kind only: `size` on a latency fault would be read by nothing.
+    const auto fields = fault_fields(f.kind);
+    for (const auto& e : m.entries()) {
+      if (std::find(fields.begin(), fields.end(), e.name) != fields.end()) continue;
+      const std::string kind(kFaultKinds.name(f.kind));
+      const auto near = text::near_miss(e.name, fields);
+      const bool of_another_kind = std::find(kAnyField.begin(), kAnyField.end(), e.name) != kAnyField.end();
+      throw InputError(r.where_key(e.item, "key " + e.item.path),
+                       (of_another_kind ? "a " + kind + " fault has no field '" + e.name + "'"
+                                        : "unknown key '" + e.name + "' in fault '" + f.name + "'") +
+                           " (" + (near ? "did you mean '" + std::string(*near) + "'? " : std::string()) + "a " + kind +
+                           " fault takes " + text::one_of(fields) + ")");
+    }
     if (auto v = m.get("target")) {
       f.target = r.text(*v, "a service, host or workload index");
       // A latency fault may aim at one call: an arrow must make a well-formed one (see target_call).
@@ -99,6 +117,13 @@ void read_faults(const Reader& r, const MapView& top, Scenario& s) {
     if (dur) f.end = f.start + r.duration(*dur);
     if (auto v = m.get("end")) f.end = r.duration(*v);
     if (!(f.end > f.start)) r.fail(item, "fault '" + f.name + "' must end after it starts");
+    // A note, not an error: shortening a run with `--set duration=...` for a quick look is
+    // common, and the faults it cuts off should say so rather than stop the run.
+    if (f.start >= s.duration) {
+      s.notes.push_back({r.where(*m.get("start")), "fault '" + f.name + "' starts at " + seconds(f.start) +
+                                                       ", when the run has ended (duration " + seconds(s.duration) +
+                                                       "): it has no effect"});
+    }
     read_magnitude(r, m, item, f);
     f.where = r.where_key(item, "fault '" + f.name + "'");
     for (const auto& other : s.faults) {
@@ -109,3 +134,34 @@ void read_faults(const Reader& r, const MapView& top, Scenario& s) {
 }
 
 }  // namespace rapture::scenario_reader
+
+namespace rapture {
+
+std::vector<std::string_view> fault_fields(FaultSpec::Kind kind) {
+  using Kind = FaultSpec::Kind;
+  std::vector<std::string_view> out{"name", "kind", "target"};
+  FaultSpec probe;
+  probe.kind = kind;
+  // The kinds aimed at a service resolve `replica` and `cell` (system.cpp, cells).
+  if (probe.targets_service()) out.insert(out.end(), {"replica", "cell"});
+  out.insert(out.end(), {"start", "duration", "end"});
+  switch (kind) {
+    case Kind::Crash: out.push_back("restart"); break;
+    case Kind::Latency: out.push_back("latency"); break;
+    case Kind::Error: out.push_back("error_rate"); break;
+    case Kind::Slowdown:
+    case Kind::LoadSpike: out.push_back("factor"); break;
+    case Kind::LinkDegradation: out.insert(out.end(), {"latency", "factor"}); break;
+    case Kind::QueueShrink:
+    case Kind::WorkerShrink: out.push_back("size"); break;
+    case Kind::MixShift: out.push_back("mix"); break;
+    case Kind::HostFailure:
+    case Kind::Swallow:
+    case Kind::Partition: break;
+  }
+  return out;
+}
+
+std::string_view fault_kind_name(FaultSpec::Kind kind) { return scenario_reader::kFaultKinds.name(kind); }
+
+}  // namespace rapture

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/limits.hpp"
 #include "common/text.hpp"
 #include "io/scenario/document.hpp"
 #include "io/scenario/reader.hpp"
@@ -19,16 +20,20 @@ struct KeyStep {
   size_t index = 0;
 };
 
-[[noreturn]] void fail_set(const std::string& key, const std::string& message) {
-  throw InputError({kSetFile, 0, "key " + key}, message);
+/// `origin` with the key named after what it already names (a design), the key cut if long.
+SourceLocation at_key(const SourceLocation& origin, const std::string& key) {
+  const std::string element = "key " + text::excerpt(key, 120);
+  return {origin.file, origin.line, origin.element.empty() ? element : origin.element + ", " + element};
 }
 
 /// Parses `a.b[2]."c -> d"` into steps.
-std::vector<KeyStep> parse_key(const std::string& key) {
+std::vector<KeyStep> parse_key(const std::string& key, const SourceLocation& origin) {
   std::vector<KeyStep> steps;
   size_t i = 0;
   auto bad = [&](const std::string& why) {
-    fail_set(key, why + " (expected a dotted path such as services.cart.replicas or workload[0].arrivals.rate)");
+    throw InputError(at_key(origin, key), why +
+                                              " (expected a dotted path such as services.cart.replicas or "
+                                              "workload[0].arrivals.rate)");
   };
   auto name = [&] {
     KeyStep step;
@@ -48,6 +53,8 @@ std::vector<KeyStep> parse_key(const std::string& key) {
   };
   name();
   while (i < key.size()) {
+    // Checked as the key is read: a path of 100,000 steps would otherwise build as many nested maps.
+    if (steps.size() >= limits::kSetSteps) bad("more than " + std::to_string(limits::kSetSteps) + " steps");
     if (key[i] == '.') {
       ++i;
       name();
@@ -59,7 +66,7 @@ std::vector<KeyStep> parse_key(const std::string& key) {
       step.is_index = true;
       const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), step.index);
       if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
-        bad("expected a list index such as [0], got '[" + digits + "]'");
+        bad("expected a list index such as [0], got '[" + text::excerpt(digits, 40) + "]'");
       }
       steps.push_back(std::move(step));
       i = close + 1;
@@ -93,39 +100,57 @@ YAML::Node unmarked(const YAML::Node& node) {
   }
 }
 
-// The node is taken by value: copying a YAML::Node binds a new handle, whereas assigning to an
-// existing handle would overwrite the node it refers to.
-void set_path(YAML::Node node, const std::vector<KeyStep>& steps, size_t i, const YAML::Node& value,
-              const std::string& key, const std::string& prefix) {
-  const KeyStep& step = steps[i];
-  const bool last = i + 1 == steps.size();
-  if (step.is_index) {
-    if (!node.IsSequence()) fail_set(key, prefix + " is " + type_name(node) + ", not a list");
-    if (step.index >= node.size()) {
-      fail_set(key, "index " + std::to_string(step.index) + " is out of range (" + prefix + " has " +
-                        std::to_string(node.size()) + " entries)");
+/// Sets the value at `steps` below `root`, one step at a time (a loop, not recursion: the key's
+/// length is the user's).
+void set_path(const YAML::Node& root, const std::vector<KeyStep>& steps, const YAML::Node& value,
+              const std::string& key, const SourceLocation& origin) {
+  auto fail = [&](const std::string& message) { throw InputError(at_key(origin, key), message); };
+  // Copying a YAML::Node binds a new handle, whereas assigning to an existing handle would
+  // overwrite the node it refers to: each step rebinds with reset().
+  YAML::Node node = root;
+  std::string prefix;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const KeyStep& step = steps[i];
+    const bool last = i + 1 == steps.size();
+    if (step.is_index) {
+      if (!node.IsSequence()) fail(prefix + " is " + type_name(node) + ", not a list");
+      if (step.index >= node.size()) {
+        fail("index " + std::to_string(step.index) + " is out of range (" + prefix + " has " +
+             std::to_string(node.size()) + " entries)");
+      }
+      if (last) {
+        node[step.index] = value;
+      } else {
+        node.reset(node[step.index]);
+        prefix = index_path(prefix, step.index);
+      }
+      continue;
+    }
+    // Missing and empty maps are created; anything else in the way is an error.
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
+      fail((prefix.empty() ? std::string("the scenario") : prefix) + " is " + type_name(node) + ", not a map");
     }
     if (last) {
-      node[step.index] = value;
+      node[step.key] = value;
     } else {
-      set_path(node[step.index], steps, i + 1, value, key, index_path(prefix, step.index));
+      node.reset(node[step.key]);
+      prefix = join_path(prefix, step.key);
     }
-    return;
   }
-  // Missing and empty maps are created; anything else in the way is an error.
-  if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
-    fail_set(key, (prefix.empty() ? std::string("the scenario") : prefix) + " is " + type_name(node) + ", not a map");
-  }
-  if (last) {
-    node[step.key] = value;
-  } else {
-    set_path(node[step.key], steps, i + 1, value, key, join_path(prefix, step.key));
-  }
+}
+
+/// The path `steps` name, written as the reader writes an Item's path.
+std::string path_of(const std::vector<KeyStep>& steps) {
+  std::string path;
+  for (const auto& step : steps) path = step.is_index ? index_path(path, step.index) : join_path(path, step.key);
+  return path;
 }
 
 }  // namespace
 
-void apply_override(YAML::Node& root, const std::string& assignment) {
+std::string apply_override(YAML::Node& root, const Override& change) {
+  const std::string& assignment = change.assignment;
+  const SourceLocation& origin = change.origin;
   // The '=' that ends the key is the first one outside quotes.
   size_t eq = std::string::npos;
   char quote = 0;
@@ -143,19 +168,30 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   const std::string key =
       eq == std::string::npos ? "" : std::string(text::trim(std::string_view(assignment).substr(0, eq)));
   if (key.empty()) {
-    throw InputError({kSetFile, 0, ""}, "expected KEY=VALUE such as duration=100s, got '" + assignment + "'");
+    throw InputError(origin, "expected KEY=VALUE such as duration=100s, got '" + text::excerpt(assignment, 120) + "'");
   }
   const std::string value_text = assignment.substr(eq + 1);
-  const auto steps = parse_key(key);
+  const auto steps = parse_key(key, origin);
+  const SourceLocation& value_origin = change.value_origin.file.empty() ? origin : change.value_origin;
+  auto bad_value = [&](const std::string& why) {
+    throw InputError(at_key(value_origin, key),
+                     "cannot read the value '" + text::excerpt(value_text, 120) + "': " + why);
+  };
   YAML::Node value;
   try {
     const Document doc = load_document(value_text);
-    if (doc.problem_line > 0) fail_set(key, "cannot read the value '" + value_text + "': " + doc.problem);
+    if (doc.problem_line > 0) bad_value(doc.problem);
+    // Copied below node by node: aliases must not make that copy unbounded.
+    const size_t limit = value_text.size() + limits::kAliasExpansion;
+    if (expand_bounded(doc.root, limit).over) {
+      bad_value("its aliases (*name) expand to more than " + std::to_string(limit) + " nodes");
+    }
     value = unmarked(doc.root);
   } catch (const YAML::Exception& e) {
-    fail_set(key, "cannot read the value '" + value_text + "': " + e.msg);
+    bad_value(e.msg);
   }
-  set_path(root, steps, 0, value, key, "");
+  set_path(root, steps, value, key, origin);
+  return path_of(steps);
 }
 
 }  // namespace rapture::scenario_reader

@@ -77,6 +77,7 @@ void read_platform(const Reader& r, const MapView& top, Scenario& s) {
         }
       }
       p.placement.emplace_back(e.name, std::move(hosts));
+      p.placement_where.push_back(r.where_key(e.item, "platform.placement." + e.name));
     }
   }
 }

@@ -183,12 +183,16 @@ AdmissionConfig read_admission(const Reader& r, const Item& item) {
   return c;
 }
 
-PolicySpec read_policy(const Reader& r, const Item& item, SourceLocation where) {
+/// One `policies` entry; what the user should know about it (a lowered max_attempts) goes to `notes`.
+PolicySpec read_policy(const Reader& r, const Item& item, SourceLocation where, std::vector<ScenarioNote>& notes) {
   PolicySpec p;
   p.where = std::move(where);
   const MapView m(r, item);
   m.allow({"timeout", "retry", "budget", "circuit_breaker", "fallback", "bulkhead"});
-  if (auto v = m.get("retry")) p.retry = read_retry(r, *v);
+  if (auto v = m.get("retry")) {
+    p.retry = read_retry(r, *v);
+    if (auto note = p.retry->note(); !note.empty()) notes.push_back({r.where(*v), std::move(note)});
+  }
   if (auto v = m.get("timeout")) {
     const MapView t(r, *v);
     t.allow({"per_try", "deadline", "propagate", "cancel"});
@@ -214,13 +218,13 @@ void read_policies(const Reader& r, const MapView& top, Scenario& s) {
   if (auto policies = top.get("policies")) {
     const MapView m(r, *policies);
     m.allow({"defaults", "by_kind", "edges"});
-    if (auto v = m.get("defaults")) s.policy_all = read_policy(r, *v, r.where_key(*v, "policies.defaults"));
+    if (auto v = m.get("defaults")) s.policy_all = read_policy(r, *v, r.where_key(*v, "policies.defaults"), s.notes);
     if (auto v = m.get("by_kind")) {
       const MapView k(r, *v);
       k.allow(service_kind_names());
       for (const auto& e : k.entries()) {
         s.policy_by_kind[static_cast<size_t>(parse_service_kind(e.name))] =
-            read_policy(r, e.item, r.where_key(e.item, "policies.by_kind." + e.name));
+            read_policy(r, e.item, r.where_key(e.item, "policies.by_kind." + e.name), s.notes);
       }
     }
     if (auto v = m.get("edges")) {
@@ -228,7 +232,8 @@ void read_policies(const Reader& r, const MapView& top, Scenario& s) {
       for (const auto& e : edges.entries()) {
         const auto key = r.edge(Item{e.item.key, YAML::Node(), e.item.path, ""}, e.name);
         s.policy_edges.emplace_back(
-            key, read_policy(r, e.item, r.where_key(e.item, "edge " + text::edge_name(key.first, key.second))));
+            key,
+            read_policy(r, e.item, r.where_key(e.item, "edge " + text::edge_name(key.first, key.second)), s.notes));
       }
     }
   }

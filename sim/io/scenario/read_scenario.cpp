@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/input_file.hpp"
 #include "common/limits.hpp"
 #include "io/scenario/document.hpp"
 #include "io/scenario/overrides.hpp"
@@ -55,7 +56,7 @@ void read_run(const Reader& r, const MapView& top, Scenario& s) {
     uint64_t value = 0;
     const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (t.empty() || t.front() == '-' || ec != std::errc() || ptr != t.data() + t.size()) {
-      r.fail(*seed, "the seed must be a non-negative whole number below 2^64, got '" + t + "'");
+      r.fail(*seed, "the seed must be a non-negative whole number below 2^64, got '" + text::excerpt(t) + "'");
     }
     s.seed = value;
   }
@@ -98,23 +99,22 @@ Scenario read_tree(const Reader& r) {
 
 Scenario parse_scenario(const std::string& text, const std::string& file_name, const std::string& base_dir,
                         const std::vector<std::string>& overrides) {
-  YAML::Node root;
+  std::vector<Override> changes;
+  changes.reserve(overrides.size());
+  for (const auto& assignment : overrides) changes.push_back({assignment});
+  return parse_scenario_located(text, file_name, base_dir, changes);
+}
+
+Scenario parse_scenario_located(const std::string& text, const std::string& file_name, const std::string& base_dir,
+                                const std::vector<Override>& overrides) {
+  YAML::Node root = scenario_reader::load_root(text, file_name, "topology:, duration:, workload:, ...");
   try {
-    const scenario_reader::Document doc = scenario_reader::load_document(text);
-    if (doc.problem_line > 0) throw InputError({file_name, doc.problem_line, ""}, doc.problem);
-    root = doc.root;
-  } catch (const YAML::Exception& e) {
-    throw InputError({file_name, e.mark.is_null() ? 0 : e.mark.line + 1, ""}, "invalid YAML: " + e.msg);
-  }
-  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap()) {
-    throw InputError(
-        {file_name, root.Mark().line + 1, ""},
-        "expected a map of keys (topology:, duration:, workload:, ...), got " + scenario_reader::type_name(root));
-  }
-  try {
-    for (const auto& assignment : overrides) scenario_reader::apply_override(root, assignment);
-    Scenario s = read_tree(Reader(file_name, base_dir, root));
+    scenario_reader::Reader::Origins origins;
+    for (const auto& change : overrides) {
+      const std::string path = scenario_reader::apply_override(root, change);
+      origins.emplace_back(path, change.value_origin.file.empty() ? change.origin : change.value_origin);
+    }
+    Scenario s = read_tree(Reader(file_name, base_dir, root, std::move(origins)));
     s.file = file_name;
     s.text = text;
     return s;
@@ -124,15 +124,18 @@ Scenario parse_scenario(const std::string& text, const std::string& file_name, c
   }
 }
 
+Scenario reread_scenario(const Scenario& read, const std::vector<Override>& overrides) {
+  // The directory as read_scenario takes it, so that relative paths resolve the same way.
+  std::string dir = std::filesystem::path(read.file).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return parse_scenario_located(read.text, read.file, dir, overrides);
+}
+
 Scenario read_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError({path, 0, ""}, "cannot read the scenario file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError({path, 0, ""}, "cannot read the scenario file");
+  const std::string text = read_input_file(path, "scenario file", limits::kInputFileBytes);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  return parse_scenario(text.str(), path, dir, overrides);
+  return parse_scenario(text, path, dir, overrides);
 }
 
 }  // namespace rapture

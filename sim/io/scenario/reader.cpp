@@ -56,7 +56,7 @@ std::string type_name(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
   if (node.IsMap()) return "a map";
   if (node.IsSequence()) return "a list";
-  return "'" + node.Scalar() + "'";
+  return "'" + text::excerpt(node.Scalar()) + "'";
 }
 
 std::string seconds(double value) { return text::number(value) + "s"; }
@@ -127,19 +127,28 @@ SourceLocation Reader::where(const Item& item) const {
   // An empty value in the file is marked on the next token, possibly lines below: use its key.
   const bool empty_in_file = item.node.IsNull() && !item.node.Mark().is_null();
   const YAML::Node& node = empty_in_file && item.key.IsDefined() && !item.key.IsNull() ? item.key : item.node;
-  return locate(node, "key " + item.path);
+  return locate(node, "key " + item.path, item.path);
 }
 
 SourceLocation Reader::where_key(const Item& item, std::string element) const {
   const YAML::Node& node = item.key.IsDefined() && !item.key.IsNull() ? item.key : item.node;
-  return locate(node, std::move(element));
+  return locate(node, std::move(element), item.path);
 }
 
-SourceLocation Reader::locate(const YAML::Node& node, std::string element) const {
+SourceLocation Reader::locate(const YAML::Node& node, std::string element, const std::string& path) const {
   const auto mark = node.Mark();
   if (mark.is_null()) {
-    // Only the synthetic root of an empty file and values from --set have no mark.
+    // Only the synthetic root of an empty file and values from overrides have no mark: the
+    // override that set the path (the last one applied, at it or above it) is where it was written.
     if (node.is(root_)) return {file_, 0, std::move(element)};
+    for (auto it = origins_.rbegin(); it != origins_.rend(); ++it) {
+      const std::string& set = it->first;
+      const bool below = path.compare(0, set.size(), set) == 0 &&
+                         (path.size() == set.size() || path[set.size()] == '.' || path[set.size()] == '[');
+      if (!below) continue;
+      const SourceLocation& origin = it->second;
+      return {origin.file, origin.line, origin.element.empty() ? element : origin.element + ", " + element};
+    }
     return {kSetFile, 0, std::move(element)};
   }
   return {file_, mark.line + 1, std::move(element)};
@@ -168,9 +177,11 @@ int64_t Reader::integer(const Item& item, int64_t low, int64_t high) const {
   const std::string t(text::trim(text(item, "a whole number")));
   int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (ec != std::errc() || ptr != t.data() + t.size()) fail(item, "expected a whole number, got '" + t + "'");
+  if (ec != std::errc() || ptr != t.data() + t.size())
+    fail(item, "expected a whole number, got '" + text::excerpt(t) + "'");
   if (value < low || value > high) {
-    fail(item, "expected a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got " + t);
+    fail(item, "expected a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got " +
+                   text::excerpt(t));
   }
   return value;
 }
@@ -200,9 +211,9 @@ double Reader::share(const Item& item) const {
   try {
     value = units::parse_number(percent_sign ? t.substr(0, t.size() - 1) : t) / (percent_sign ? 100 : 1);
   } catch (const std::invalid_argument&) {
-    fail(item, "expected a share such as 5% or 0.05, got '" + t + "'");
+    fail(item, "expected a share such as 5% or 0.05, got '" + text::excerpt(t) + "'");
   }
-  if (!(value >= 0 && value <= 1)) fail(item, "expected a share from 0 to 1 (0% to 100%), got " + t);
+  if (!(value >= 0 && value <= 1)) fail(item, "expected a share from 0 to 1 (0% to 100%), got " + text::excerpt(t));
   return value;
 }
 
@@ -217,7 +228,7 @@ Distribution Reader::distribution(const Item& item) const {
 
 std::pair<std::string, std::string> Reader::edge(const Item& item, std::string_view t) const {
   auto e = text::split_edge(t);
-  if (!e) fail(item, "expected an edge such as \"frontend -> cart\", got '" + std::string(t) + "'");
+  if (!e) fail(item, "expected an edge such as \"frontend -> cart\", got '" + text::excerpt(t) + "'");
   return *e;
 }
 

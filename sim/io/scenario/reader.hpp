@@ -71,8 +71,11 @@ class MapView {
 /// value does not fit, at the value's line.
 class Reader {
  public:
-  Reader(std::string file, std::string base_dir, YAML::Node root)
-      : file_(std::move(file)), base_dir_(std::move(base_dir)), root_(std::move(root)) {}
+  /// Where each value set by an override was written, by the path it set, in the order applied.
+  using Origins = std::vector<std::pair<std::string, SourceLocation>>;
+
+  Reader(std::string file, std::string base_dir, YAML::Node root, Origins origins = {})
+      : file_(std::move(file)), base_dir_(std::move(base_dir)), root_(std::move(root)), origins_(std::move(origins)) {}
 
   /// The scenario file's name as given (messages, the default scenario name).
   [[nodiscard]] const std::string& file() const { return file_; }
@@ -139,10 +142,11 @@ class Reader {
   }
 
  private:
-  [[nodiscard]] SourceLocation locate(const YAML::Node& node, std::string element) const;
+  [[nodiscard]] SourceLocation locate(const YAML::Node& node, std::string element, const std::string& path) const;
 
   std::string file_, base_dir_;
   YAML::Node root_;
+  Origins origins_;
 };
 
 }  // namespace rapture::scenario_reader

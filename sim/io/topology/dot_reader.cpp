@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
@@ -14,6 +15,8 @@
 #include <boost/property_map/dynamic_property_map.hpp>
 
 #include "common/error.hpp"
+#include "common/limits.hpp"
+#include "common/text.hpp"
 #include "io/topology/dot_scanner.hpp"
 #include "io/topology/raw_graph.hpp"
 #include "io/topology_reader.hpp"
@@ -79,35 +82,82 @@ class AttributeMap final : public boost::dynamic_property_map {
   std::string name_;
 };
 
-}  // namespace
-
-Topology read_topology_dot(const std::string& text, const std::string& name_for_errors) {
-  const std::string& file = name_for_errors;
-  topology_io::DotLayout layout = topology_io::scan_dot(text);
-  DotGraph graph;
+/// Boost's parse of `text` into `graph`, every attribute kept as text.
+void parse_with_boost(const std::string& text, DotGraph& graph) {
   boost::dynamic_properties properties([&graph](const std::string& name, const boost::any& at,
                                                 const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
     if (at.type() == typeid(Vertex)) return boost::make_shared<AttributeMap<Vertex>>(graph, name);
     if (at.type() == typeid(Edge)) return boost::make_shared<AttributeMap<Edge>>(graph, name);
     return nullptr;  // graph attributes (rankdir, label, ...) say nothing about services
   });
+  boost::read_graphviz(text, graph, properties, kNodeId);
+}
+
+/// The line of the syntax error Boost reports as `message` on `text`: the first line such that
+/// the text up to its end already gives that error (a shorter prefix ends before the offending
+/// token and fails differently, at the end of the input). Binary search: a few parses, only on
+/// the error path. 0 when no prefix gives the message.
+int boost_error_line(const std::string& text, const std::string& message) {
+  std::vector<size_t> line_ends;  // offset just past each line
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') line_ends.push_back(i + 1);
+  if (line_ends.empty() || line_ends.back() != text.size()) line_ends.push_back(text.size());
+  const auto fails_there = [&](size_t line_index) {
+    DotGraph graph;
+    try {
+      parse_with_boost(text.substr(0, line_ends[line_index]), graph);
+    } catch (const std::exception& e) {
+      return message == e.what();
+    }
+    return false;
+  };
+  size_t lo = 0, hi = line_ends.size() - 1;
+  // Every prefix fails at its end too: such an error is at the end of the whole file.
+  if (message.find("end of input") != std::string::npos) return static_cast<int>(hi) + 1;
+  if (!fails_there(hi)) return 0;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (fails_there(mid)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return static_cast<int>(lo) + 1;
+}
+
+}  // namespace
+
+Topology read_topology_dot(const std::string& text, const std::string& name_for_errors) {
+  const std::string& file = name_for_errors;
+  topology_io::reject_nul(text, file, "DOT");
+  topology_io::DotLayout layout = topology_io::scan_dot(text);
+  if (layout.nesting_line > 0) {
+    // Boost's parser recurses once per level and would overflow the stack.
+    throw InputError(SourceLocation{file, layout.nesting_line, ""},
+                     "malformed DOT: nesting deeper than " + std::to_string(limits::kNesting) + " levels");
+  }
+  DotGraph graph;
   try {
-    boost::read_graphviz(text, graph, properties, kNodeId);
+    parse_with_boost(text, graph);
   } catch (const boost::undirected_graph_error&) {
     throw InputError(SourceLocation{file, layout.graph_keyword_line, ""},
                      "the graph is undirected ('graph'); calls need a direction: expected 'digraph' with '->' edges");
   } catch (const std::exception& e) {
-    // Boost's message names the offending token but not its line: the scan has it.
-    std::string message = std::string("malformed DOT: ") + e.what();
-    if (layout.error_line > 0) message += "; " + layout.error;
-    throw InputError(SourceLocation{file, layout.error_line, ""}, message);
+    // Boost's message names the offending token but not its line: the scan has it, or else the
+    // shortest prefix of the file that gives Boost the same error ends on that line.
+    std::string message = std::string("malformed DOT: ") + text::excerpt(e.what(), 200);
+    if (layout.error_line > 0) message += "; " + text::excerpt(layout.error, 200);
+    const int line = layout.error_line > 0 ? layout.error_line : boost_error_line(text, e.what());
+    throw InputError(SourceLocation{file, line, ""}, message);
   }
   if (layout.glued_line > 0) {
     // DOT reads an unquoted 5ms as the number 5 and a separate name ms: reject it rather than
     // silently simulating 5 seconds.
     throw InputError(SourceLocation{file, layout.glued_line, ""},
-                     "malformed DOT: unquoted value '" + layout.glued_text +
-                         "' is read as a number followed by a name; quote it: \"" + layout.glued_text + "\"");
+                     "malformed DOT: unquoted value '" + text::excerpt(layout.glued_text) +
+                         "' is read as a number followed by a name; quote it: \"" + text::excerpt(layout.glued_text) +
+                         "\"");
   }
 
   RawGraph raw;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/limits.hpp"
 #include "common/text.hpp"
 
 namespace rapture::topology_io {
@@ -149,6 +150,17 @@ class DotScanner {
   explicit DotScanner(std::string_view text) : tokens_(dot_tokens(text)) {}
 
   DotLayout scan() {
+    // Nesting first, over the flat token list: both this scanner and Boost's parser recurse once
+    // per '{', so a file nested deeper than the limit is refused before either descends.
+    int depth = 0;
+    for (const auto& token : tokens_) {
+      if (token.type != DotToken::Punct) continue;
+      if (token.text == "{" && ++depth > limits::kNesting) {
+        layout_.nesting_line = token.line;
+        return std::move(layout_);
+      }
+      if (token.text == "}") --depth;
+    }
     for (size_t k = 0; k + 1 < tokens_.size(); ++k) {
       if (tokens_[k].glued) {
         layout_.glued_line = tokens_[k].line;
@@ -276,10 +288,8 @@ class DotScanner {
     } else {
       get();
     }
-    if (++depth_ > 255) fail("subgraphs nested too deeply");
     statements();
     get();  // '}'
-    --depth_;
   }
 
   void edge_chain(Endpoint left) {
@@ -322,7 +332,6 @@ class DotScanner {
 
   std::vector<DotToken> tokens_;
   size_t pos_ = 0;
-  int depth_ = 0;
   std::set<std::string> seen_;
   DotLayout layout_;
 };

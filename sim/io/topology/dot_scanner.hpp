@@ -27,6 +27,7 @@ struct DotLayout {
   std::string error;                                                  ///< what was expected there
   int glued_line = 0;  ///< first unquoted number glued to a name (DOT splits it in two); 0: none
   std::string glued_text;
+  int nesting_line = 0;  ///< first '{' nested deeper than limits::kNesting; 0: none (then nothing else is scanned)
 };
 
 /// Scans `text`; never throws (a syntax error is reported in the layout).

@@ -17,6 +17,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 
 #include "common/error.hpp"
+#include "common/limits.hpp"
 #include "common/text.hpp"
 #include "io/topology/raw_graph.hpp"
 #include "io/topology_reader.hpp"
@@ -142,6 +143,93 @@ std::vector<XmlTag> xml_tags(std::string_view text, std::string_view name) {
   return out;
 }
 
+/// The line of the first element of `text` nested deeper than limits::kNesting; 0 when none.
+/// A flat walk over the tags (comments, CDATA, declarations and quoted attribute values
+/// skipped), because the XML parser recurses once per level and would overflow the stack.
+int too_deep_line(std::string_view text) {
+  int depth = 0;
+  int line = 1;
+  size_t counted = 0;
+  size_t i = 0;
+  const auto skip_past = [&](std::string_view end) {
+    const auto at = text.find(end, i);
+    i = at == std::string_view::npos ? text.size() : at + end.size();
+  };
+  while ((i = text.find('<', i)) != std::string_view::npos) {
+    if (text.compare(i, 4, "<!--") == 0) {
+      skip_past("-->");
+    } else if (text.compare(i, 9, "<![CDATA[") == 0) {
+      skip_past("]]>");
+    } else if (text.compare(i, 2, "<?") == 0) {
+      skip_past("?>");
+    } else if (text.compare(i, 2, "<!") == 0) {
+      skip_past(">");
+    } else if (text.compare(i, 2, "</") == 0) {
+      --depth;
+      skip_past(">");
+    } else {
+      const size_t from = i;
+      // To the end of the start tag, over quoted values (which may hold '>').
+      char quote = 0;
+      for (++i; i < text.size(); ++i) {
+        if (quote != 0) {
+          if (text[i] == quote) quote = 0;
+        } else if (text[i] == '"' || text[i] == '\'') {
+          quote = text[i];
+        } else if (text[i] == '>') {
+          break;
+        }
+      }
+      const bool empty_element = i < text.size() && text[i - 1] == '/';
+      if (!empty_element && ++depth > limits::kNesting) {
+        return line + static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted),
+                                                  text.begin() + static_cast<std::ptrdiff_t>(from), '\n'));
+      }
+      if (i < text.size()) ++i;
+      line += static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted),
+                                          text.begin() + static_cast<std::ptrdiff_t>(from), '\n'));
+      counted = from;
+    }
+  }
+  return 0;
+}
+
+/// Refuses what Boost's reader would drop without a word: a `<data>` whose key is not declared,
+/// a `<key id>` declared twice (Boost keeps the last, so data meant for the first changes
+/// meaning) and hyperedges (a call has one caller and one callee).
+void check_keys(std::string_view text, const std::string& file) {
+  std::map<std::string, int> key_lines;
+  for (const auto& tag : xml_tags(text, "key")) {
+    const auto id = tag.attributes.find("id");
+    if (id == tag.attributes.end()) {
+      throw InputError(SourceLocation{file, tag.line, ""}, "malformed GraphML: expected an id on <key>");
+    }
+    const auto [earlier, added] = key_lines.emplace(id->second, tag.line);
+    if (!added) {
+      throw InputError(
+          SourceLocation{file, tag.line, "key '" + text::excerpt(id->second) + "'"},
+          "malformed GraphML: <key id> declared twice (first on line " + std::to_string(earlier->second) + ")");
+    }
+  }
+  for (const auto& tag : xml_tags(text, "data")) {
+    const auto key = tag.attributes.find("key");
+    if (key == tag.attributes.end()) {
+      throw InputError(SourceLocation{file, tag.line, ""}, "malformed GraphML: expected a key on <data>");
+    }
+    if (key_lines.count(key->second) == 0) {
+      throw InputError(SourceLocation{file, tag.line, "key '" + text::excerpt(key->second) + "'"},
+                       "malformed GraphML: <data> with an undeclared key (expected a <key id=\"" +
+                           text::excerpt(key->second) + "\" ...> before the graph)");
+    }
+  }
+  const auto hyperedges = xml_tags(text, "hyperedge");
+  if (!hyperedges.empty()) {
+    throw InputError(SourceLocation{file, hyperedges.front().line, ""},
+                     "malformed GraphML: <hyperedge> is not supported (a call has one caller and one callee: "
+                     "expected <edge source target>)");
+  }
+}
+
 using boost::property_tree::ptree;
 
 void collect_graphs(const ptree& parent, bool first_only, std::vector<const ptree*>& out) {
@@ -160,6 +248,11 @@ std::string xml_attribute(const ptree& element, const char* name) {
 RawGraph graphml_raw(const std::string& text, const std::string& file) {
   // Our own pass over the XML: reports XML errors with their line and gives the vertex ids in
   // the order in which Boost's reader creates the vertices.
+  topology_io::reject_nul(text, file, "GraphML");
+  if (const int line = too_deep_line(text); line > 0) {
+    throw InputError(SourceLocation{file, line, ""},
+                     "malformed GraphML: nesting deeper than " + std::to_string(limits::kNesting) + " levels");
+  }
   ptree document;
   try {
     std::istringstream in(text);
@@ -174,6 +267,7 @@ RawGraph graphml_raw(const std::string& text, const std::string& file) {
   collect_graphs(*root, true, graphs);
   if (graphs.empty()) throw InputError(SourceLocation{file, 0, ""}, "malformed GraphML: expected a <graph> element");
 
+  check_keys(text, file);
   const auto graph_tags = xml_tags(text, "graph");
   const bool edge_default_undirected = xml_attribute(*graphs.front(), "edgedefault") != "directed";
   const auto node_tags = xml_tags(text, "node");

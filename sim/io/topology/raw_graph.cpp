@@ -1,5 +1,6 @@
 #include "io/topology/raw_graph.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -27,8 +28,17 @@ struct AttributeSite {
 
 [[noreturn]] void bad_attribute(const AttributeSite& at, const std::string& key, const std::string& value,
                                 const std::string& expected) {
+  // A value can be megabytes long: echo its start only, here and where a parser's message quotes it.
+  const std::string shown = text::excerpt(value);
+  std::string why = expected;
+  if (shown.size() < value.size()) {
+    for (size_t at_char = why.find(value); at_char != std::string::npos; at_char = why.find(value, at_char)) {
+      why.replace(at_char, value.size(), shown);
+      at_char += shown.size();
+    }
+  }
   throw InputError(SourceLocation{at.file, at.line, at.element},
-                   "attribute " + key + "=\"" + value + "\": " + expected);
+                   "attribute " + text::excerpt(key) + "=\"" + shown + "\": " + text::excerpt(why, 400));
 }
 
 int64_t whole_in_range(const AttributeSite& at, const std::string& key, const std::string& value, int64_t lo,
@@ -161,6 +171,14 @@ std::optional<bool> parse_flag(std::string_view text) {
   if (v == "true" || v == "1" || v == "yes") return true;
   if (v == "false" || v == "0" || v == "no") return false;
   return std::nullopt;
+}
+
+void reject_nul(std::string_view text, const std::string& file, std::string_view format) {
+  const auto at = text.find('\0');
+  if (at == std::string_view::npos) return;
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  throw InputError(SourceLocation{file, line, ""},
+                   "malformed " + std::string(format) + ": a NUL byte (a topology file is text)");
 }
 
 std::string base_dir_of(const std::string& file) {

@@ -51,6 +51,10 @@ void place_edges(std::vector<RawEdge>& edges, std::vector<EdgeSite>& sites);
 /// the first value that is out of range or malformed.
 Topology build_topology(RawGraph raw, const std::string& file);
 
+/// Throws InputError naming `file` and the line of the first NUL byte of `text`, if any: a
+/// topology is text, and a NUL would cut every message that echoes the text around it.
+void reject_nul(std::string_view text, const std::string& file, std::string_view format);
+
 /// The directory relative `empirical(...)` files of `file` are read from.
 std::string base_dir_of(const std::string& file);
 

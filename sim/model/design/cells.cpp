@@ -201,8 +201,9 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     }
     const bool placed = !hosts.empty();
     const auto& declared = scenario.platform.hosts;
-    if (!placed && cap.host &&
-        std::any_of(declared.begin(), declared.end(), [&](const HostSpec& h) { return h.name == *cap.host; })) {
+    if (!placed && cap.host && std::any_of(declared.begin(), declared.end(), [&cap = cap](const HostSpec& h) {
+          return h.name == *cap.host;
+        })) {
       hosts = expand_hosts({*cap.host}, scenario.platform);
     }
     int64_t offset = 0;

@@ -73,6 +73,7 @@ void CallPolicies::start_call(uint32_t caller, const CallConfig& config) {
   c.start = now;
   c.last_backoff = 0;
   c.retry_slot = false;
+  c.sent = false;
   c.deadline_at = policy.retry.deadline > 0 ? now + policy.retry.deadline : INFINITY;
   c.deadline_at = std::min(c.deadline_at, parent.deadline);
   ++parent.pending;
@@ -116,6 +117,7 @@ void CallPolicies::send_attempt(uint32_t call_id) {
     return;
   }
   ++row.attempts;
+  c.sent = true;
   c.try_start = now;
   c.try_gen = clock_.next_generation();
   c.current = flow_.send_try(c.parent, *c.config, call_id);
@@ -266,6 +268,7 @@ void CallPolicies::finish_call(uint32_t call_id, bool ok, ErrorCause cause, bool
   const uint32_t parent_id = c.parent;
   const bool critical = c.config->critical;
   end_retry_slot(c);  // a retry still backing off when the deadline ended the call
+  if (!c.sent) ++row.calls_refused;
   if (auto& budget = slots_[c.slot].budget) budget->on_request_done();
   if (!ok && policy.fallback) {
     ++row.fallbacks;

@@ -50,6 +50,7 @@ class CallPolicies {
     uint32_t serial;    ///< generation of the call (deadline and retry timers)
     const CallConfig* config;
     bool retry_slot;  ///< holds a retry-budget slot (a retry decided and not yet ended)
+    bool sent;        ///< a try reached the callee (a call ending without one is counted refused)
     double start, deadline_at, try_start, last_backoff;
   };
   /// The policies of one caller replica on one edge: breakers, budgets and bulkheads are per

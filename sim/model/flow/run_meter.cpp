@@ -123,6 +123,7 @@ void RunMeter::close_edge_bins() {
     tot.circuit_rejections += st.row.circuit_rejections;
     tot.bulkhead_rejections += st.row.bulkhead_rejections;
     tot.late_replies += st.row.late_replies;
+    tot.calls_refused += st.row.calls_refused;
     tot.open_fraction += st.row.open_fraction / std::max(1.0, system_.duration / system_.bin_width);
     st.row = EdgeBinRow{};
   }

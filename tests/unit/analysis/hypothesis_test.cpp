@@ -174,17 +174,17 @@ TEST_F(Hypothesis, MetAndNotMetOnBothSides) {
   EXPECT_FALSE(run(probe(Metric::UnhealthyShare, Window::DuringFault, "", std::nullopt, 0.75)).met);
 }
 
-TEST_F(Hypothesis, FaultWindowsWithoutAFaultAreUnmeasurable) {
+TEST_F(Hypothesis, FaultWindowsWithoutAFaultOrALoadChangeAreUnmeasurable) {
   report.trigger_start = report.trigger_end = NAN;
   report.recovery_time = NAN;
   for (const Window w : {Window::Steady, Window::DuringFault, Window::AfterFault}) {
     const ProbeResult r = run(probe(Metric::ErrorRate, w, "checkout", 1, std::nullopt));
     EXPECT_TRUE(std::isnan(r.value));
     EXPECT_FALSE(r.met);
-    EXPECT_NE(r.note.find("no fault in the run"), std::string::npos) << r.note;
+    EXPECT_NE(r.note.find("no fault and no change of load in the run"), std::string::npos) << r.note;
   }
-  EXPECT_NE(run(probe(Metric::RecoveryTime, Window::Whole, "", 1, std::nullopt)).note.find("no fault"),
-            std::string::npos);
+  EXPECT_EQ(run(probe(Metric::RecoveryTime, Window::Whole, "", 1, std::nullopt)).note,
+            "no fault and no change of load in the run: nothing to recover from");
   // The whole run is measured all the same.
   EXPECT_TRUE(run(probe(Metric::ErrorRate, Window::Whole, "checkout", 0.2, std::nullopt)).met);
 }
@@ -198,10 +198,29 @@ TEST_F(Hypothesis, EmptyWindowIsUnmeasurable) {
 
   report.trigger_start = 4;
   report.trigger_end = INFINITY;  // a crash with no restart
+  FaultConfig crash;
+  crash.spec.start = 4;
+  crash.spec.end = INFINITY;
+  system.faults = {crash};
   const ProbeResult after = run(probe(Metric::ErrorRate, Window::AfterFault, "", 1, std::nullopt));
   EXPECT_FALSE(after.met);
   EXPECT_EQ(after.note, "the faults never end: no window after them");
   EXPECT_DOUBLE_EQ(value(Metric::ErrorRate, Window::DuringFault, "checkout"), 90.0 / 600);  // bins 4-9
+}
+
+TEST_F(Hypothesis, ALoadChangeIsATriggerWithWindowsAroundIt) {
+  // No fault at all: the trigger (4 s to 7 s) is a change of offered load, e.g. a profile spike.
+  ASSERT_TRUE(system.faults.empty());
+  for (const Window w : {Window::Steady, Window::DuringFault, Window::AfterFault}) {
+    const ProbeResult r = run(probe(Metric::ErrorRate, w, "checkout", 1, std::nullopt));
+    EXPECT_FALSE(std::isnan(r.value)) << r.note;
+    EXPECT_EQ(r.note.find("no fault"), std::string::npos) << r.note;
+  }
+  EXPECT_DOUBLE_EQ(run(probe(Metric::RecoveryTime, Window::Whole, "", 10, std::nullopt)).value, 2);
+  // A step that stays up to the end leaves nothing after it, and no fault is blamed for that.
+  report.trigger_end = INFINITY;
+  EXPECT_EQ(run(probe(Metric::ErrorRate, Window::AfterFault, "", 1, std::nullopt)).note,
+            "the change of load lasts to the end of the run: no window after it");
 }
 
 TEST_F(Hypothesis, ARequestTypeWithNoTrafficIsUnmeasurable) {

@@ -93,6 +93,20 @@ TEST(RunMetrics, WithoutAFaultDuringIsTheWholeRunAndAfterIsUnknown) {
   EXPECT_TRUE(std::isnan(measure("users_failing", nobody)));
 }
 
+TEST(RunMetrics, TriesPerCallCountsOnlyTheCallsMadeNotThoseABreakerRefused) {
+  // During the fault [4, 6): 8 calls started, 20 tries sent; 3 of the calls were refused outright.
+  RunDigest d = digest(true);
+  EXPECT_DOUBLE_EQ(measure("retry_amplification", d), 20.0 / 8) << "a file without refusals: every call made";
+  d.calls_refused.assign(10, 0);
+  d.calls_refused[4] = 1;
+  d.calls_refused[5] = 2;
+  d.calls_refused[7] = 4;  // after the fault: not in the window
+  EXPECT_DOUBLE_EQ(measure("retry_amplification", d), 20.0 / (8 - 3));
+  d.calls_refused[4] = 4;
+  d.calls_refused[5] = 4;
+  EXPECT_TRUE(std::isnan(measure("retry_amplification", d))) << "every call refused: no call made to divide by";
+}
+
 TEST(RunMetrics, TriesPerCallIsNeitherBetterNorWorse) {
   // An open breaker refuses tries and so lowers tries per call: fewer is not "better".
   EXPECT_EQ(run_metric("retry_amplification").shown.better, 0);

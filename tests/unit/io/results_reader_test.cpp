@@ -116,7 +116,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
   std::vector<ServiceTotals> service_totals(n_s);
   std::vector<uint64_t> successes(n_r), failures(n_r);
   for (int64_t bin = 0; bin < bins; ++bin) {
-    double bin_calls = 0, bin_attempts = 0;
+    double bin_calls = 0, bin_attempts = 0, bin_refused = 0;
     if (n_e > 0) {
       std::vector<EdgeBinRow> edges(n_e);
       for (auto& row : edges) {
@@ -125,13 +125,16 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
         row.attempts = row.calls + row.retries;
         row.timeouts = bin % 9 == 0 ? 1 : 0;
         row.open_fraction = bin % 50 < 5 ? 1.0 : 0.0;
+        row.calls_refused = bin % 50 < 5 ? 1 : 0;  // the open breaker refused one call outright
         bin_calls += static_cast<double>(row.calls);
+        bin_refused += static_cast<double>(row.calls_refused);
         bin_attempts += static_cast<double>(row.attempts);
       }
       writer->write_edge_bin(bin, edges);
     }
     expected.calls.push_back(bin_calls);
     expected.attempts.push_back(bin_attempts);
+    expected.calls_refused.push_back(bin_refused);
     std::vector<ServiceBinRow> services(n_s);
     for (size_t s = 0; s < n_s; ++s) {
       ServiceBinRow& row = services[s];
@@ -240,6 +243,7 @@ void expect_same_digest(const RunDigest& actual, const RunDigest& expected) {
   EXPECT_EQ(actual.failures, expected.failures);
   EXPECT_EQ(actual.calls, expected.calls);
   EXPECT_EQ(actual.attempts, expected.attempts);
+  EXPECT_EQ(actual.calls_refused, expected.calls_refused);
   EXPECT_EQ(actual.users_failing, expected.users_failing);
   EXPECT_TRUE(actual == expected) << "the analysis attributes differ";
 }

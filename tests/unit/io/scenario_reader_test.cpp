@@ -1,5 +1,6 @@
 #include "io/scenario_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -1145,6 +1146,263 @@ TEST(ScenarioReaderDesigns, BadDesignsAreLocated) {
 }
 
 }  // namespace designs
+
+namespace hostile {
+
+// Input built to break the reader: deep or long paths, deep nesting, alias bombs, faults that
+// would do nothing. Each must be an InputError naming where, never a crash or gigabytes.
+
+const std::string kBase =  // lines 1-6
+    "topology: shop.dot\n"
+    "duration: 60s\n"
+    "workload:\n"
+    "  - request: buy\n"
+    "    entry: frontend\n"
+    "    arrivals: {kind: poisson, rate: 50/s}\n";
+
+/// The error reading `text` with `overrides` gives; fails the test when there is none.
+InputError error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_scenario(text, "bad.yaml", "/d", overrides);
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error";
+  return InputError({}, "");
+}
+
+/// Nine lists of nine aliases of the list before: 9^levels nodes once expanded, a few hundred bytes written.
+std::string alias_bomb(const std::string& indent, int levels) {
+  std::string out = indent + "l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < levels; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    out += indent + "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + prev;
+    for (int j = 1; j < 9; ++j) out += ", " + prev;
+    out += "]\n";
+  }
+  return out;
+}
+
+std::string repeat(const std::string& s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(ScenarioReaderHostile, AVeryLongSetKeyIsRefusedWithoutRecursion) {
+  for (const std::string& key : {"a" + repeat(".a", 100'000), "name" + repeat("[0]", 100'000)}) {
+    const InputError e = error_of(kBase, {key + "=1"});
+    EXPECT_EQ(e.where().file, "--set");
+    EXPECT_NE(std::string(e.what()).find("more than 64 steps"), std::string::npos) << e.what();
+    EXPECT_LT(std::string(e.what()).size(), 500u) << "the key is echoed whole";
+  }
+  // Within the bound, a long path still creates its maps.
+  EXPECT_NO_THROW(
+      parse_scenario(kBase + "services: {}\n", "ok.yaml", "/d", {"services.cart.replicas=3", "services.db.workers=2"}));
+}
+
+TEST(ScenarioReaderHostile, ALongValueIsQuotedCut) {
+  const std::string digits(100'000, '7');
+  for (const std::string& text :
+       {kBase + "seed: x" + digits + "\n", kBase + "services: {api: {replicas: " + digits + "}}\n",
+        kBase + "services: {api: {replicas: [x" + digits + "]}}\n"}) {
+    const InputError e = error_of(text);
+    EXPECT_EQ(e.where().file, "bad.yaml");
+    EXPECT_LT(std::string(e.what()).size(), 400u) << std::string(e.what()).substr(0, 400);
+  }
+}
+
+TEST(ScenarioReaderHostile, DeeplyNestedYamlIsLocatedAndExplained) {
+  const InputError e = error_of(kBase + "name: " + repeat("[", 100'000) + repeat("]", 100'000) + "\n");
+  EXPECT_EQ(e.where().file, "bad.yaml");
+  EXPECT_EQ(e.where().line, 7);
+  EXPECT_NE(std::string(e.what()).find("nested more than 2000 levels"), std::string::npos) << e.what();
+
+  const InputError set = error_of(kBase, {"name=" + repeat("{a: ", 100'000)});
+  EXPECT_EQ(set.where().file, "--set");
+  EXPECT_NE(std::string(set.what()).find("nested more than 2000 levels"), std::string::npos) << set.what();
+  EXPECT_LT(std::string(set.what()).size(), 500u) << "the value is echoed whole";
+}
+
+TEST(ScenarioReaderHostile, AnAliasBombInADesignSetIsRefusedAtItsKey) {
+  const std::string text = kBase +                   // lines 1-6
+                           "designs:\n"              // 7
+                           "  - name: boom\n"        // 8
+                           "    set:\n" +            // 9
+                           alias_bomb("      ", 9);  // 10-18
+  const InputError e = error_of(text);
+  EXPECT_EQ(e.where().file, "bad.yaml");
+  EXPECT_EQ(e.where().line, 18);
+  EXPECT_EQ(e.where().element, "key designs[0].set.l8");
+  EXPECT_NE(std::string(e.what()).find("aliases (*name) expand to more than"), std::string::npos) << e.what();
+}
+
+TEST(ScenarioReaderHostile, AnAliasBombAnywhereIsRefusedBeforeTheTreeIsWalked) {
+  // Under a key that the reader would reject anyway, and as a value it would read.
+  const InputError top = error_of(kBase + "anchors:\n" + alias_bomb("  ", 9));
+  EXPECT_EQ(top.where().line, 16);
+  EXPECT_EQ(top.where().element, "key anchors.l8");
+  const InputError set =
+      error_of(kBase, {"name=[" + std::string("&a [x, x, x, x, x, x, x, x, x], ") +
+                       "&b [*a, *a, *a, *a, *a, *a, *a, *a, *a], " + "&c [*b, *b, *b, *b, *b, *b, *b, *b, *b], " +
+                       "&d [*c, *c, *c, *c, *c, *c, *c, *c, *c], " + "&e [*d, *d, *d, *d, *d, *d, *d, *d, *d], " +
+                       "&f [*e, *e, *e, *e, *e, *e, *e, *e, *e], " + "&g [*f, *f, *f, *f, *f, *f, *f, *f, *f]]"});
+  EXPECT_EQ(set.where().file, "--set");
+  EXPECT_NE(std::string(set.what()).find("aliases (*name) expand to more than"), std::string::npos) << set.what();
+}
+
+TEST(ScenarioReaderHostile, AFewAliasesStillRead) {
+  const Scenario s = parse_scenario(kBase +
+                                        "faults:\n"
+                                        "  - &slow {name: a, kind: latency, target: api, latency: 5ms, start: 1s, "
+                                        "duration: 1s}\n"
+                                        "designs:\n"
+                                        "  - name: d\n"
+                                        "    set: {faults: [*slow]}\n",
+                                    "ok.yaml", "/d");
+  ASSERT_EQ(s.designs.size(), 1u);
+  EXPECT_EQ(s.designs[0].set.size(), 1u);
+}
+
+TEST(ScenarioReaderHostile, AFaultFieldOfAnotherKindIsAnError) {
+  const InputError e = error_of(kBase +
+                                "faults:\n  - {name: f, kind: latency, target: api, latency: 5ms, size: 3, start: 1s, "
+                                "duration: 1s}\n");
+  EXPECT_EQ(e.where().line, 8);
+  EXPECT_EQ(e.where().element, "key faults[0].size");
+  EXPECT_NE(std::string(e.what()).find("a latency fault has no field 'size' (a latency fault takes name, kind, "
+                                       "target, replica, cell, start, duration, end or latency)"),
+            std::string::npos)
+      << e.what();
+  const InputError typo =
+      error_of(kBase + "faults:\n  - {kind: error, target: api, eror_rate: 0.5, start: 1s, duration: 1s}\n");
+  EXPECT_NE(std::string(typo.what()).find("did you mean 'error_rate'?"), std::string::npos) << typo.what();
+  // Each kind's own fields are accepted.
+  const Scenario s = parse_scenario(
+      kBase +
+          "faults:\n"
+          "  - {name: a, kind: crash, target: api, replica: 0, start: 1s, restart: 2s}\n"
+          "  - {name: b, kind: link_degradation, target: h1, latency: 1ms, factor: 0.5, start: 1s, end: 2s}\n"
+          "  - {name: c, kind: load_spike, factor: 3, start: 1s, duration: 1s}\n"
+          "  - {name: d, kind: queue_shrink, target: api, size: 2, cell: all, start: 1s, duration: 1s}\n",
+      "ok.yaml", "/d");
+  EXPECT_EQ(s.faults.size(), 4u);
+}
+
+TEST(ScenarioReaderHostile, FaultFieldsAreTheKindsOwn) {
+  using Kind = FaultSpec::Kind;
+  auto has = [](Kind kind, std::string_view field) {
+    const auto f = fault_fields(kind);
+    return std::find(f.begin(), f.end(), field) != f.end();
+  };
+  EXPECT_TRUE(has(Kind::QueueShrink, "size"));
+  EXPECT_FALSE(has(Kind::Latency, "size"));
+  EXPECT_TRUE(has(Kind::Latency, "latency"));
+  EXPECT_TRUE(has(Kind::Crash, "restart"));
+  EXPECT_FALSE(has(Kind::Slowdown, "replica"));
+  EXPECT_TRUE(has(Kind::Slowdown, "start"));
+  EXPECT_EQ(fault_kind_name(Kind::WorkerShrink), "worker_shrink");
+}
+
+TEST(ScenarioReaderHostile, AFaultStartingAfterTheRunEndsLeavesANoteAtItsStart) {
+  const Scenario s = parse_scenario(
+      kBase + "faults:\n  - {name: late, kind: crash, target: api, start: 90s, duration: 1s}\n", "s.yaml", "/d");
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_EQ(s.notes[0].where.line, 8);
+  EXPECT_EQ(s.notes[0].where.element, "key faults[0].start");
+  EXPECT_NE(s.notes[0].text.find("fault 'late' starts at 90s, when the run has ended (duration 60s): it has no effect"),
+            std::string::npos)
+      << s.notes[0].text;
+  // A --set that shortens the run makes a fault late just the same; one inside the run says nothing.
+  const std::string inside = kBase + "faults:\n  - {kind: crash, target: api, start: 30s, duration: 1s}\n";
+  EXPECT_TRUE(parse_scenario(inside, "ok.yaml", "/d").notes.empty());
+  EXPECT_EQ(parse_scenario(inside, "ok.yaml", "/d", {"duration=20s"}).notes.size(), 1u);
+}
+
+TEST(ScenarioReaderHostile, ADesignSetEntryIsBlamedForItsOwnErrors) {
+  const std::string text = kBase +                                     // lines 1-6
+                           "designs:\n"                                // 7
+                           "  - name: faster\n"                        // 8
+                           "    set:\n"                                // 9
+                           "      duration: 30s\n"                     // 10
+                           "      workload[0].arrivals.rate: lots\n";  // 11
+  const Scenario s = parse_scenario(text, "bad.yaml", "/d");
+  ASSERT_EQ(s.design_set_where.size(), 1u);
+  EXPECT_EQ(s.design_set_where[0].first, "faster");
+  ASSERT_EQ(s.design_set_where[0].second.size(), 2u);
+  EXPECT_EQ(s.design_set_where[0].second[1].line, 11);
+  // As load_design applies it: the value's error names the file, the design and the line.
+  std::vector<Override> changes;
+  for (size_t i = 0; i < s.designs[0].set.size(); ++i) {
+    changes.push_back({s.designs[0].set[i], s.design_set_where[0].second[i]});
+  }
+  try {
+    parse_scenario_located(text, "bad.yaml", "/d", changes);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().file, "bad.yaml");
+    EXPECT_EQ(e.where().line, 11);
+    EXPECT_EQ(e.where().element, "design 'faster', key workload[0].arrivals.rate");
+    EXPECT_NE(std::string(e.what()).find("expected a rate"), std::string::npos) << e.what();
+  }
+  // A bad key too, and a command-line --set is still blamed on --set.
+  changes = {{"workload[4].arrivals.rate=5/s", {"bad.yaml", 11, "design 'faster'"}}};
+  try {
+    parse_scenario_located(text, "bad.yaml", "/d", changes);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().line, 11);
+    EXPECT_EQ(e.where().element, "design 'faster', key workload[4].arrivals.rate");
+  }
+  EXPECT_EQ(error_of(kBase, {"workload[0].arrivals.rate=lots"}).where().file, "--set");
+}
+
+TEST(ScenarioReaderHostile, AValueAndAKeyOfAnOverrideCanBeBlamedOnDifferentFlags) {
+  const Override change{"workload[0].arrivals.rate=5ms", {"--param", 0, ""}, {"--from", 0, ""}};
+  try {
+    parse_scenario_located(kBase, "bad.yaml", "/d", std::vector<Override>{change});
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().file, "--from");
+  }
+  const Override bad_key{"workload[3].arrivals.rate=5/s", {"--param", 0, ""}, {"--from", 0, ""}};
+  try {
+    parse_scenario_located(kBase, "bad.yaml", "/d", std::vector<Override>{bad_key});
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().file, "--param");
+  }
+}
+
+TEST(ScenarioReaderHostile, NotesCarryTheirLocation) {
+  const Scenario s = parse_scenario(kBase +
+                                        "policies:\n"                                      // 7
+                                        "  edges:\n"                                       // 8
+                                        "    \"frontend -> api\":\n"                       // 9
+                                        "      retry: {preset: grpc, max_attempts: 9}\n",  // 10
+                                    "n.yaml", "/d");
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_EQ(s.notes[0].where.file, "n.yaml");
+  EXPECT_EQ(s.notes[0].where.line, 10);
+  EXPECT_NE(s.notes[0].text.find("max_attempts 9 lowered to 5"), std::string::npos) << s.notes[0].text;
+  EXPECT_TRUE(parse_scenario(kBase, "n.yaml", "/d").notes.empty());
+}
+
+TEST(ScenarioReaderHostile, PlacementEntriesKeepTheirLine) {
+  const Scenario s = parse_scenario(kBase +
+                                        "platform:\n"              // 7
+                                        "  hosts: [{name: h1}]\n"  // 8
+                                        "  placement:\n"           // 9
+                                        "    api: h1\n"            // 10
+                                        "    nosuch: [h1]\n",      // 11
+                                    "p.yaml", "/d");
+  ASSERT_EQ(s.platform.placement_where.size(), 2u);
+  EXPECT_EQ(s.platform.placement_where[1].line, 11);
+  EXPECT_EQ(s.platform.placement_where[1].element, "platform.placement.nosuch");
+}
+
+}  // namespace hostile
 
 }  // namespace
 }  // namespace rapture

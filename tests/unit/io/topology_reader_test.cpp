@@ -341,10 +341,10 @@ TEST(TopologyReader, AnonymousGroupsFollowBoostsGrammar) {
   EXPECT_EQ(t.graph[0].line, 2);
   EXPECT_EQ(call(t, "a", "b")->line, 3);
   try {
-    read_topology_dot("digraph g {\n  " + std::string(300, '{') + " a " + std::string(300, '}') + "\n}\n", "g.dot");
+    read_topology_dot("digraph g {\n  " + std::string(200, '{') + " a " + std::string(200, '}') + "\n}\n", "g.dot");
     FAIL() << "no error";
   } catch (const InputError& e) {
-    // Boost's 150 groups close early; the scan agrees with Boost on where.
+    // Boost's 100 groups close early; the scan agrees with Boost on where.
     EXPECT_EQ(e.where().line, 2) << e.what();
     EXPECT_NE(std::string(e.what()).find("expected the end of the file"), std::string::npos) << e.what();
   }
@@ -583,6 +583,111 @@ TEST(TopologyReader, GarbageNeverCrashes) {
     try {
       read_topology_graphml(text, "garbage.graphml");
     } catch (const InputError&) {}
+  }
+}
+
+/// The InputError `read` throws; fails the test when it throws none.
+template <typename Read>
+InputError error_of(Read read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error";
+  return InputError({}, "");
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(TopologyReader, DotNestedDeeperThanTheLimitIsRefusedWithItsLineInsteadOfOverflowingTheStack) {
+  std::string deep = "digraph {\n a -> b\n";
+  for (int i = 0; i < 100'000; ++i) deep += "subgraph {";
+  deep += std::string(100'000, '}') + "\n}\n";
+  const InputError e = error_of([&] { read_topology_dot(deep, "deep.dot"); });
+  EXPECT_EQ(e.where().file, "deep.dot");
+  EXPECT_EQ(e.where().line, 3) << e.what();
+  EXPECT_TRUE(contains(e.what(), "nesting deeper than 256 levels")) << e.what();
+  // At the limit itself the file is read: the limit refuses only what is deeper.
+  std::string at_limit = "digraph {\n";
+  for (int i = 0; i < 255; ++i) at_limit += "subgraph {";
+  at_limit += " a -> b " + std::string(255, '}') + "\n}\n";
+  EXPECT_EQ(read_topology_dot(at_limit, "limit.dot").service_count(), 2u);
+}
+
+std::string graphml(const std::string& keys, const std::string& body) {
+  return "<?xml version=\"1.0\"?>\n<graphml>\n" + keys + "<graph edgedefault=\"directed\">\n" + body +
+         "</graph>\n</graphml>\n";
+}
+
+TEST(TopologyReader, GraphmlNestedDeeperThanTheLimitIsRefusedWithItsLineInsteadOfOverflowingTheStack) {
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "<x a='>'>";
+  for (int i = 0; i < 100'000; ++i) deep += "</x>";
+  const std::string text = graphml("", "<node id=\"a\"/>\n<!-- <y><y><y> -->\n" + deep + "\n");
+  const InputError e = error_of([&] { read_topology_graphml(text, "deep.graphml"); });
+  EXPECT_EQ(e.where().file, "deep.graphml");
+  EXPECT_EQ(e.where().line, 6) << e.what();
+  EXPECT_TRUE(contains(e.what(), "nesting deeper than 256 levels")) << e.what();
+}
+
+TEST(TopologyReader, GraphmlDataWithAnUndeclaredKeyIsRefusedNotDropped) {
+  const std::string text =
+      graphml("<key id=\"k\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n",
+              "<node id=\"a\"><data key=\"k\">db</data></node>\n<node id=\"b\"><data key=\"kk\">db</data></node>\n");
+  const InputError e = error_of([&] { read_topology_graphml(text, "undeclared.graphml"); });
+  EXPECT_EQ(e.where().line, 6) << e.what();
+  EXPECT_EQ(e.where().element, "key 'kk'") << e.what();
+  EXPECT_TRUE(contains(e.what(), "undeclared key")) << e.what();
+}
+
+TEST(TopologyReader, GraphmlKeyDeclaredTwiceIsRefused) {
+  const std::string text = graphml(
+      "<key id=\"k\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+      "<key id=\"k\" for=\"node\" attr.name=\"host\" attr.type=\"string\"/>\n",
+      "<node id=\"a\"><data key=\"k\">db</data></node>\n");
+  const InputError e = error_of([&] { read_topology_graphml(text, "twice.graphml"); });
+  EXPECT_EQ(e.where().line, 4) << e.what();
+  EXPECT_TRUE(contains(e.what(), "declared twice (first on line 3)")) << e.what();
+}
+
+TEST(TopologyReader, GraphmlHyperedgeIsRefusedNotDropped) {
+  const std::string text = graphml("",
+                                   "<node id=\"a\"/><node id=\"b\"/><node id=\"c\"/>\n"
+                                   "<hyperedge><endpoint node=\"a\"/><endpoint node=\"b\"/><endpoint node=\"c\"/>"
+                                   "</hyperedge>\n");
+  const InputError e = error_of([&] { read_topology_graphml(text, "hyper.graphml"); });
+  EXPECT_EQ(e.where().line, 5) << e.what();
+  EXPECT_TRUE(contains(e.what(), "<hyperedge> is not supported")) << e.what();
+}
+
+TEST(TopologyReader, ADotSyntaxErrorOnlyBoostSeesIsReportedWithItsLine) {
+  // The scan accepts a third port part; Boost refuses it, naming the token but not the line.
+  const InputError e = error_of([] { read_topology_dot("digraph {\n a -> b;\n c:port:x:y\n d\n}\n", "port.dot"); });
+  EXPECT_EQ(e.where().line, 3) << e.what();
+  EXPECT_TRUE(contains(e.what(), "malformed DOT")) << e.what();
+}
+
+TEST(TopologyReader, ANulByteIsRefusedWithItsLineAndTheMessageIsWhole) {
+  using namespace std::string_literals;
+  for (const auto& [text, file] : {std::pair{"digraph {\n a -> b;\n c [label=\"x\0y\"]\n}\n"s, "nul.dot"s},
+                                   std::pair{graphml("", "<node id=\"a\"/>\n<node id=\"b\0\"/>\n"s), "nul.graphml"s}}) {
+    const InputError e =
+        error_of([&] { file == "nul.dot" ? read_topology_dot(text, file) : read_topology_graphml(text, file); });
+    EXPECT_EQ(e.where().line, file == "nul.dot" ? 3 : 5) << e.what();
+    EXPECT_TRUE(contains(e.what(), "a NUL byte (a topology file is text)")) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\0'), std::string::npos);
+  }
+}
+
+TEST(TopologyReader, AHugeValueIsEchoedOnlyInPart) {
+  const std::string digits(100'000, '9');
+  for (const std::string key : {"replicas", "service_time", "kind"}) {
+    const InputError e =
+        error_of([&] { read_topology_dot("digraph {\n a [" + key + "=\"" + digits + "x\"]\n}\n", "huge.dot"); });
+    EXPECT_EQ(e.where().line, 2) << key;
+    EXPECT_LT(std::string(e.what()).size(), 600u) << key << ": " << std::string(e.what()).substr(0, 600);
+    EXPECT_TRUE(contains(e.what(), "\u2026")) << key;
   }
 }
 
