@@ -3,11 +3,12 @@
 engine start, results file, rename) from a sweep of runs that simulate almost nothing; the
 parallel efficiency of the local executor for runs of about 1 s and 10 s (the time of J runs at
 once against J times one run alone, J = the machine's cores); and the time and peak memory of
-`sweep merge` for 10, 100 and 1,000 runs.
+`sweep merge` for 10, 100 and 1,000 runs; with --slurm (as root), the overhead per task of a
+job array on a throwaway single-node Slurm (tests/e2e/slurm_cluster.py) against the local executor.
 
 Builds nothing: build first with `cmake --workflow --preset release`.
 
-    /usr/bin/python3 bench/run_sweep.py [--rapture PATH] [--skip-merge-1000]
+    /usr/bin/python3 bench/run_sweep.py [--rapture PATH] [--skip-merge-1000] [--slurm]
 """
 
 import argparse
@@ -70,6 +71,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rapture", default=os.path.join(ROOT, "build", "release", "rapture"))
     p.add_argument("--skip-merge-1000", action="store_true")
+    p.add_argument("--slurm", action="store_true", help="also measure a job array on a single-node Slurm (root)")
     args = p.parse_args()
     rapture = os.path.abspath(args.rapture)
     cores = os.cpu_count()
@@ -112,6 +114,35 @@ def main():
             size = os.path.getsize(os.path.join(d, name + ".h5")) / 2**20
             print(f"merge of {runs:>5} runs: {wall:6.2f} s, {1000 * wall / runs:5.1f} ms per run, "
                   f"peak RSS {peak:6.1f} MiB, file {size:.1f} MiB")
+
+        if args.slurm:
+            slurm_overhead(rapture, d, cores)
+
+
+def slurm_overhead(rapture, d, cores):
+    """Wall time of the same runs as a job array (one run per task, all cores) and locally."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+    from slurm_cluster import SingleNodeSlurm
+    import re
+    setup(d, "20s", "2000/s")
+    runs = 4 * cores
+    local, _, _ = timed([rapture, "sweep", sweep_file(d, "local", runs), "-o", "local.sweep", "-j", str(cores)], d)
+    cluster = SingleNodeSlurm(os.path.join(d, "cluster"))
+    try:
+        cluster.start()
+        start = time.perf_counter()
+        p = subprocess.run([rapture, "sweep", sweep_file(d, "array", runs), "-o", "array.sweep", "--slurm"], cwd=d,
+                           capture_output=True, text=True, env=cluster.env)
+        job = re.search(r"submitted job array (\d+)", p.stdout)
+        if not job:
+            sys.exit("sbatch failed:\n" + p.stdout + p.stderr)
+        if not cluster.wait_for(job.group(1), 600):
+            sys.exit("the job array did not finish in 600 s")
+        array = time.perf_counter() - start
+    finally:
+        cluster.stop()
+    print(f"{runs} runs of ~{local * cores / runs:.1f} s: local -j {cores} {local:.2f} s, Slurm array "
+          f"(1 run per task) {array:.2f} s: {1000 * (array - local) * cores / runs:.0f} ms more per task")
 
 
 if __name__ == "__main__":

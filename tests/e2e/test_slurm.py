@@ -8,17 +8,15 @@ Needs root (the daemons and munge run as root here); it is skipped, saying so, o
 test cannot be root. `cmake/install-deps.sh --test` installs slurm-wlm and munge."""
 
 import os
-import random
 import re
 import shutil
-import socket
 import subprocess
-import time
 import unittest
 
 import h5py
 
-from harness import RAPTURE, RaptureTest, run
+from harness import RAPTURE, RaptureTest
+from slurm_cluster import SingleNodeSlurm
 
 DOT = "digraph shop {\n  frontend -> db;\n}\n"
 SCENARIO = """name: shop
@@ -46,97 +44,30 @@ class SlurmSweepTest(RaptureTest):
         for tool in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo"):
             self.assertIsNotNone(shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/usr/bin"),
                                  f"{tool} is missing: run cmake/install-deps.sh --test")
-        self.state = os.path.join(self.tmp, "cluster")
-        os.makedirs(self.state)
         os.chmod(self.tmp, 0o755)
-        os.chmod(self.state, 0o755)
-        self.daemons = []
-        self.env = dict(os.environ, SLURM_CONF=os.path.join(self.state, "slurm.conf"))
-        self.start_cluster()
+        self.cluster = SingleNodeSlurm(os.path.join(self.tmp, "cluster"))
+        self.env = self.cluster.env
+        try:
+            self.cluster.start()
+        except RuntimeError as e:
+            self.cluster.stop()
+            self.fail(str(e))
 
     def tearDown(self):
-        for pid_file in self.daemons:
-            try:
-                with open(pid_file) as f:
-                    pid = int(f.read().strip())
-                os.kill(pid, 15)
-                for _ in range(100):
-                    os.kill(pid, 0)
-                    time.sleep(0.05)
-            except (OSError, ValueError):
-                pass
+        self.cluster.stop()
         super().tearDown()
 
-    def sh(self, args, check=True, **kw):
-        p = subprocess.run(args, capture_output=True, text=True, env=self.env, timeout=120, **kw)
-        if check:
-            self.assertEqual(p.returncode, 0, f"{' '.join(args)}:\n{p.stdout}\n{p.stderr}")
+    def sh(self, args):
+        p = self.cluster.sh(args, check=False)
+        self.assertEqual(p.returncode, 0, f"{' '.join(args)}:\n{p.stdout}\n{p.stderr}")
         return p
-
-    def start_cluster(self):
-        d = self.state
-        key = os.path.join(d, "munge.key")
-        self.sh(["mungekey", "-c", "-f", "-k", key])
-        os.chmod(key, 0o600)
-        sock = os.path.join(d, "munge.sock")
-        self.sh(["munged", f"--key-file={key}", f"--socket={sock}", f"--pid-file={d}/munged.pid",
-                 f"--log-file={d}/munged.log", f"--seed-file={d}/munged.seed"])
-        self.daemons.append(f"{d}/munged.pid")
-        host = socket.gethostname().split(".")[0]
-        port = random.randint(20000, 40000)
-        conf = f"""ClusterName=rapture-test
-SlurmctldHost={host}
-SlurmUser=root
-AuthType=auth/munge
-AuthInfo=socket={sock}
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-StateSaveLocation={d}/ctld
-SlurmdSpoolDir={d}/slurmd
-SlurmctldPidFile={d}/slurmctld.pid
-SlurmdPidFile={d}/slurmd.pid
-SlurmctldLogFile={d}/slurmctld.log
-SlurmdLogFile={d}/slurmd.log
-SlurmctldPort={port}
-SlurmdPort={port + 1}
-ReturnToService=2
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MpiDefault=none
-NodeName={host} CPUs={os.cpu_count()} State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES State=UP MaxTime=INFINITE
-"""
-        with open(self.env["SLURM_CONF"], "w") as f:
-            f.write(conf)
-        for sub in ("ctld", "slurmd"):
-            os.makedirs(os.path.join(d, sub))
-        self.sh(["slurmctld", "-f", self.env["SLURM_CONF"]])
-        self.daemons.append(f"{d}/slurmctld.pid")
-        self.sh(["slurmd", "-f", self.env["SLURM_CONF"]])
-        self.daemons.append(f"{d}/slurmd.pid")
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            p = self.sh(["sinfo", "-h", "-o", "%t"], check=False)
-            if p.returncode == 0 and p.stdout.strip() in ("idle", "mix", "alloc"):
-                return
-            time.sleep(0.5)
-        self.fail("the node never became idle:\n" + open(f"{d}/slurmctld.log").read()[-3000:])
 
     def rapture(self, *args):
         p = subprocess.run([RAPTURE, *args], cwd=self.tmp, capture_output=True, text=True, env=self.env, timeout=300)
         return p.returncode, p.stdout, p.stderr
 
-    def jobs_left(self, job):
-        return self.sh(["squeue", "-h", "-j", job, "-o", "%i"], check=False).stdout.strip()
-
     def wait_for(self, job, seconds=300):
-        deadline = time.time() + seconds
-        while time.time() < deadline and self.jobs_left(job):
-            time.sleep(0.5)
-        self.assertEqual(self.jobs_left(job), "", f"job {job} still queued after {seconds} s")
+        self.assertTrue(self.cluster.wait_for(job, seconds), f"job {job} still queued after {seconds} s")
 
     def test_a_sweep_runs_as_a_throttled_job_array_and_a_cancelled_task_is_resubmitted_from_status(self):
         for name, text in (("shop.dot", DOT), ("shop.yaml", SCENARIO), ("sweep.yaml", SWEEP)):
