@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
@@ -78,6 +79,9 @@ class SweepTest(RaptureTest):
         self.sweep("-j", "2")
         self.assertEqual(len(self.run_files()), 12)
         self.run_ok(["sweep", "merge", "store", "-o", "merged.h5"], cwd=self.tmp)
+        check = subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "analysis", "check_results.py"),
+                                self.path("merged.h5")], capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         with h5py.File(self.path("merged.h5"), "r") as f:
             s = f["sweep"]
             self.assertEqual(s["p99"].shape, (3, 2, 2))
