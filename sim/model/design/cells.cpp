@@ -5,6 +5,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "model/design/scenario_references.hpp"
 #include "model/system.hpp"
@@ -193,11 +196,16 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
     for (int64_t i = 0; i < k; ++i) r.cell_entries.push_back(cell_copy_name(r.entry, i));
     r.entry = r.cell_entries.front();
   }
+  // The placement entries of each service, found by name: the copies of every service would
+  // otherwise scan the whole (k times longer) placement list, quadratic in the cell count.
+  auto& placement = scenario.platform.placement;
+  std::unordered_map<std::string, std::vector<size_t>> placement_of;
+  for (size_t e = 0; e < placement.size(); ++e) placement_of[placement[e].first].push_back(e);
   for (const auto& [name, cap] : capacity) {
     // Spread each cell's replicas over the service's hosts instead of stacking cells on the first ones.
     std::vector<std::string> hosts;
-    for (const auto& [service, list] : scenario.platform.placement) {
-      if (service == cell_copy_name(name, 0)) hosts = expand_hosts(list, scenario.platform);
+    if (const auto it = placement_of.find(cell_copy_name(name, 0)); it != placement_of.end()) {
+      hosts = expand_hosts(placement[it->second.back()].second, scenario.platform);
     }
     const bool placed = !hosts.empty();
     const auto& declared = scenario.platform.hosts;
@@ -211,16 +219,18 @@ void apply_cells(TopologyDraft& draft, Scenario& scenario, const CellSpec& cells
       ServiceParams p;
       p.replicas = cap.replicas[static_cast<size_t>(i)];
       p.workers = cap.workers;
-      scenario.services.emplace_back(cell_copy_name(name, i), p);
+      const std::string copy = cell_copy_name(name, i);
+      scenario.services.emplace_back(copy, p);
       scenario.service_where.push_back(cells.where);
       if (!hosts.empty()) {
         std::vector<std::string> rotated;
         for (size_t h = 0; h < hosts.size(); ++h)
           rotated.push_back(hosts[(h + static_cast<size_t>(offset)) % hosts.size()]);
-        if (!placed) scenario.platform.placement.emplace_back(cell_copy_name(name, i), rotated);
-        for (auto& [service, list] : scenario.platform.placement) {
-          if (service == cell_copy_name(name, i)) list = rotated;
+        if (!placed) {
+          placement_of[copy].push_back(placement.size());
+          placement.emplace_back(copy, rotated);
         }
+        for (size_t e : placement_of[copy]) placement[e].second = rotated;
       }
       offset += cap.replicas[static_cast<size_t>(i)];
     }
