@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -293,8 +294,7 @@ int sweep_status_command(const std::string& dir) {
 
 int sweep_task_command(const std::string& dir, const std::string& tasks_file, int64_t index, const std::string& self) {
   const SweepStore store = SweepStore::open(dir);
-  std::ifstream tasks(tasks_file);
-  if (!tasks) throw InputError({tasks_file, 0, ""}, "cannot read the task list");
+  std::istringstream tasks(read_input_file(tasks_file, "task list", limits::kInputFileBytes));
   std::string line;
   for (int64_t i = 0; i <= index; ++i) {
     if (!std::getline(tasks, line)) {

@@ -60,6 +60,19 @@ def datasets(path):
     return out
 
 
+def children_writing(cwd, directory):
+    """Pids of the processes working in `cwd` whose command line names a file in `directory`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if os.readlink(f"/proc/{pid}/cwd") == cwd and (directory + "/").encode() in f.read():
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
 class SweepTest(RaptureTest):
     def setUp(self):
         super().setUp()
@@ -152,7 +165,12 @@ class SweepTest(RaptureTest):
         proc.wait()
         done_before = len(self.run_files())
         self.assertLess(done_before, 24, "the sweep ended before it could be killed")
-        time.sleep(0.5)  # children of the killed sweep end too (they watch their parent)
+        # No child run of the killed sweep is left running (they end with their parent, or finish).
+        store_runs = (os.path.realpath(self.tmp), "store/runs")
+        deadline = time.time() + 10
+        while time.time() < deadline and children_writing(*store_runs):
+            time.sleep(0.1)
+        self.assertEqual(children_writing(*store_runs), [], "child runs outlived the killed sweep")
         self.sweep()
         self.assertEqual(len(self.run_files()), 24)
         self.assertEqual([f for f in os.listdir(self.path("store/runs")) if not f.endswith(".h5")], [])
