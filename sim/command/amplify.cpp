@@ -13,6 +13,7 @@
 #include "analysis/run_metrics.hpp"
 #include "command/child_runs.hpp"
 #include "command/outputs.hpp"
+#include "command/progress.hpp"
 #include "command/run.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
@@ -123,7 +124,7 @@ std::string format_value(double v, const std::string& unit) { return text::numbe
 
 /// Runs `rapture run` for each point in parallel processes; fills measure and cascade.
 void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis& axis, const Axis* axis2,
-                const Criterion& criterion, const std::string& self, WorkDir& work) {
+                const Criterion& criterion, const std::string& self, WorkDir& work, Progress& progress) {
   std::vector<ChildRun> runs(points.size());
   for (size_t i = 0; i < points.size(); ++i) {
     Point& p = points[i];
@@ -144,8 +145,7 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
     p.digest = read_run_digest(p.file, 0);
     p.measure = criterion.measure(p.digest);
     p.cascade = criterion.cascades(p.measure);
-    std::cerr << fmt::format("rapture amplify: {}: {:.4f} -> {}{}\n", runs[i].label, p.measure,
-                             p.cascade ? "cascade" : "holds", p.digest.metastable == 1 ? ", metastable" : "");
+    progress.finished(true);
   });
 }
 
@@ -254,6 +254,12 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
   record.criterion = args.criterion;
   std::vector<Point> all;
   bool cannot_bracket = false;
+  // The grid, or the ramp and every round of `jobs` points: the most the search can make.
+  Progress progress(
+      "amplify " + base.name,
+      map ? static_cast<size_t>(args.points) * static_cast<size_t>(args.points2)
+          : static_cast<size_t>(args.points) + static_cast<size_t>(args.rounds) * static_cast<size_t>(run_args.jobs),
+      0, args.quiet);
   if (map) {
     // Map mode: the whole grid, each point marked recovered, degraded or metastable.
     record.param2 = axis2.path;
@@ -263,7 +269,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         all.push_back(Point{v, v2, {}, 0, false, {}});
       }
     }
-    run_points(all, run_args, axis, &axis2, criterion, self, work);
+    run_points(all, run_args, axis, &axis2, criterion, self, work, progress);
     std::array<int, 3> regions{};
     for (const auto& p : all) ++regions[static_cast<size_t>(p.region())];
     record.verdict = fmt::format("map of {} points: {} recovered, {} degraded, {} metastable ({})", all.size(),
@@ -273,7 +279,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     std::vector<Point> ramp(static_cast<size_t>(args.points));
     const auto values = linspace(from.value, to.value, args.points);
     for (size_t i = 0; i < ramp.size(); ++i) ramp[i].value = values[i];
-    run_points(ramp, run_args, axis, nullptr, criterion, self, work);
+    run_points(ramp, run_args, axis, nullptr, criterion, self, work, progress);
     all = ramp;
     const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
     bool non_monotonic = false;
@@ -289,7 +295,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         const int inner = run_args.jobs;
         std::vector<Point> mid(static_cast<size_t>(inner));
         for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
-        run_points(mid, run_args, axis, nullptr, criterion, self, work);
+        run_points(mid, run_args, axis, nullptr, criterion, self, work, progress);
         all.insert(all.end(), mid.begin(), mid.end());
         const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
         if (turn != mid.end()) hi = turn->value;
@@ -305,6 +311,8 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
         record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
     }
   }
+  progress.set_total(all.size());
+  progress.close();
   std::stable_sort(all.begin(), all.end(), [](const Point& a, const Point& b) {
     return a.value < b.value || (a.value == b.value && a.value2 < b.value2);
   });

@@ -29,6 +29,7 @@ struct AmplifyArgs {
   int jobs = 2;                                    ///< processes at once
   std::vector<std::string> sets;                   ///< further --set overrides
   std::optional<uint64_t> seed;
+  bool quiet = false;  ///< no progress line
 };
 
 /// Runs the search; returns the process exit code.

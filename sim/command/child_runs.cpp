@@ -46,6 +46,8 @@ WorkDir::~WorkDir() {
 
 std::string WorkDir::next_file() { return (dir_ / fmt::format("run-{}.h5", counter_++)).string(); }
 
+std::string WorkDir::place(const std::string& name) const { return (dir_ / name).string(); }
+
 std::string WorkDir::merged_file() const { return (dir_ / "merged.h5").string(); }
 
 void WorkDir::publish() {

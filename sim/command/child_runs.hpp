@@ -29,6 +29,8 @@ class WorkDir {
   [[nodiscard]] const std::string& output() const { return output_; }
   /// A fresh results file name in the directory.
   std::string next_file();
+  /// `name` in the directory.
+  [[nodiscard]] std::string place(const std::string& name) const;
   /// Where the runs are merged and the record written, before publish().
   [[nodiscard]] std::string merged_file() const;
   /// Renames the complete merged file to the output.

@@ -55,7 +55,8 @@ void add_jobs_option(CLI::App* command, int& jobs) {
 }
 
 /// `--memory-limit`: the most memory a command may plan to use (parse_memory_size's forms).
-void add_memory_limit_option(CLI::App* command, uint64_t& limit) {
+template <typename Limit>
+void add_memory_limit_option(CLI::App* command, Limit& limit) {
   command->add_option_function<std::string>(
       "--memory-limit",
       [&limit](const std::string& text) {
@@ -68,6 +69,23 @@ void add_memory_limit_option(CLI::App* command, uint64_t& limit) {
       },
       "Refuse, before starting, what is estimated to need more memory than this (default: " +
           format_bytes(static_cast<double>(default_memory_limit())) + ", or 3/4 of physical memory if less)");
+}
+
+/// Where the runs of a sweep, a comparison or a pre-mortem are made: -j here, or --slurm.
+void add_executor_options(CLI::App* command, ExecutorOptions& options) {
+  add_jobs_option(command, options.jobs);
+  add_memory_limit_option(command, options.memory_limit);
+  command->add_flag("--slurm", options.slurm,
+                    "Submit a Slurm job array over the runs still to make instead of running them here");
+  command->add_option("--partition", options.request.partition, "--slurm: the partition (sbatch --partition)");
+  command->add_option("--time", options.request.time, "--slurm: each task's time limit (sbatch --time)");
+  command->add_option("--max-concurrent", options.request.max_concurrent, "--slurm: array tasks at once (%N)")
+      ->check(CLI::Range(1, 1'000'000));
+  command->add_option("--runs-per-task", options.runs_per_task, "--slurm: runs each array task makes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  command->add_flag("--dry-run", options.dry_run, "--slurm: write the sbatch script, do not submit it");
+  command->add_flag("-q,--quiet", options.quiet, "No progress line on stderr");
 }
 
 }  // namespace
@@ -147,6 +165,7 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
   amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
   add_jobs_option(amplify, amp.jobs);
+  amplify->add_flag("-q,--quiet", amp.quiet, "No progress line on stderr");
   add_memory_limit_option(amplify, amp.memory_limit);
   amplify->add_option("-o,--output", amp.output, "Results file (default: <scenario name>-amplify.h5)");
   add_seed_option(amplify, amp.seed, "Seed, replacing the scenario's");
@@ -160,11 +179,14 @@ int cli_main(int argc, char** argv) {
   premortem->add_option("--start", pm.start, "When each crash starts (default: a third into the measured run)");
   premortem->add_option("--duration", pm.duration, "How long each crash lasts (default: a third of the measured run)");
   premortem->add_option("--services", pm.services, "Only these services (default: all)")->delimiter(',');
-  add_jobs_option(premortem, pm.jobs);
+  pm.executor.jobs = 2;
+  add_executor_options(premortem, pm.executor);
+  premortem->add_option("--store", pm.store,
+                        "Keep the runs in this sweep store: a rerun makes only the missing ones (default with "
+                        "--slurm: <scenario name>-premortem.sweep; otherwise a temporary one)");
   premortem->add_option("-o,--output", pm.output, "Results file (default: <scenario name>-premortem.h5)");
   add_seed_option(premortem, pm.seed, "Seed, replacing the scenario's");
   premortem->add_option("--set", pm.sets, "Override a scenario setting, KEY=VALUE")->take_all();
-  add_memory_limit_option(premortem, pm.memory_limit);
 
   CompareArgs cmp;
   auto* compare = app.add_subcommand("compare",
@@ -178,12 +200,15 @@ int cli_main(int argc, char** argv) {
       ->delimiter(',');
   compare->add_option("-r,--replications", cmp.replications, "Runs of each design, seeds seed..seed+R-1")
       ->capture_default_str();
-  add_jobs_option(compare, cmp.jobs);
+  cmp.executor.jobs = 2;
+  add_executor_options(compare, cmp.executor);
+  compare->add_option("--store", cmp.store,
+                      "Keep the runs in this sweep store: a rerun makes only the missing ones (default with "
+                      "--slurm: <scenario name>-compare.sweep; otherwise a temporary one)");
   compare->add_option("-o,--output", cmp.output, "Results file (default: <scenario name>-compare.h5)");
   compare->add_option("--dot-dir", cmp.dot_dir, "Write each design's topology as <design>.dot in this directory");
   add_seed_option(compare, cmp.seed, "First seed, replacing the scenario's");
   compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
-  add_memory_limit_option(compare, cmp.memory_limit);
 
   SweepArgs sw;
   auto* sweep = app.add_subcommand("sweep",
@@ -191,16 +216,7 @@ int cli_main(int argc, char** argv) {
                                    "Slurm job array; only the missing runs (docs/sweep-format.md)");
   sweep->add_option("sweep_file", sw.sweep_file, "Sweep file (YAML)");
   sweep->add_option("-o,--output", sw.store, "Store directory (default: <sweep name>.sweep)");
-  add_jobs_option(sweep, sw.jobs);
-  sweep->add_flag("--slurm", sw.slurm, "Submit a Slurm job array over the missing runs instead of running them here");
-  sweep->add_option("--partition", sw.partition, "--slurm: the partition (sbatch --partition)");
-  sweep->add_option("--time", sw.time, "--slurm: each task's time limit (sbatch --time)");
-  sweep->add_option("--max-concurrent", sw.max_concurrent, "--slurm: array tasks at once (%N)")
-      ->check(CLI::Range(1, 1'000'000));
-  sweep->add_option("--runs-per-task", sw.runs_per_task, "--slurm: runs each array task makes")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1'000'000));
-  sweep->add_flag("--dry-run", sw.dry_run, "--slurm: write the sbatch script, do not submit it");
+  add_executor_options(sweep, sw.executor);
   std::string store_dir, merge_output, tasks_file;
   bool partial = false;
   int64_t task_index = 0;
@@ -217,6 +233,8 @@ int cli_main(int argc, char** argv) {
   sweep_task->add_option("index", task_index, "The task (a line of the list, from 0)")
       ->required()
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  std::optional<uint64_t> task_memory_limit;
+  add_memory_limit_option(sweep_task, task_memory_limit);
 
   try {
     app.parse(rest);
@@ -241,7 +259,7 @@ int cli_main(int argc, char** argv) {
       self[n] = '\0';
       if (*premortem) return premortem_command(pm, self);
       if (*compare) return compare_command(cmp, self);
-      if (*sweep_task) return sweep_task_command(store_dir, tasks_file, task_index, self);
+      if (*sweep_task) return sweep_task_command(store_dir, tasks_file, task_index, task_memory_limit, self);
       if (*sweep) return sweep_command(sw, self);
       if (!fault_name.empty()) amp.fault = fault_name;
       return amplify_command(amp, self);

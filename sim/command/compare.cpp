@@ -14,6 +14,7 @@
 #include "command/child_runs.hpp"
 #include "command/design_loader.hpp"
 #include "command/outputs.hpp"
+#include "command/sweep_executor.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/comparison_record.hpp"
@@ -45,8 +46,11 @@ int compare_command(const CompareArgs& args, const std::string& self) {
 
   print_scenario_notes(base);
   // Memory first, from the graph as written: no design is expanded that would not fit.
-  for (const auto& name : designs) check_design_memory(args.scenario, args.sets, name, args.memory_limit);
-  const int jobs = job_count(args.jobs, designs.size() * static_cast<size_t>(args.replications));
+  const uint64_t memory_limit = args.executor.memory_limit.value_or(default_memory_limit());
+  for (const auto& name : designs) check_design_memory(args.scenario, args.sets, name, memory_limit);
+  // On a cluster each run has its task's memory to itself.
+  const int jobs =
+      args.executor.slurm ? 1 : job_count(args.executor.jobs, designs.size() * static_cast<size_t>(args.replications));
 
   // Every output is checked and every design transformed and checked here, before any run starts.
   WorkDir work(args.output.empty() ? default_output(base.name, "-compare.h5") : args.output);
@@ -62,7 +66,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   for (const auto& name : designs) {
     DesignedScenario d = load_design(args.scenario, args.sets, name);
     const System sys = build_system(d.topology, d.scenario);
-    check_run_memory(args.scenario, sys, args.memory_limit, jobs);
+    check_run_memory(args.scenario, sys, memory_limit, jobs);
     const DesignFacts facts{cost_of(sys), structural_complexity(d.topology)};
     fixed.emplace_back();
     for (const auto& m : design_metrics()) fixed.back().push_back(m.measure(facts));
@@ -77,28 +81,30 @@ int compare_command(const CompareArgs& args, const std::string& self) {
     if (!args.dot_dir.empty()) write_text_file(args.dot_dir + "/" + name + ".dot", dot.str());
   }
 
+  // The runs: a sweep over the design, replication r of every design with seed seed0 + r.
   const uint64_t seed0 = args.seed.value_or(base.seed);
   for (int r = 0; r < args.replications; ++r) record.seeds.push_back(seed0 + static_cast<uint64_t>(r));
   const size_t reps = static_cast<size_t>(args.replications);
-  std::vector<ChildRun> runs(designs.size() * reps);
-  std::vector<RunDigest> digests(runs.size());
-  for (size_t d = 0; d < designs.size(); ++d) {
-    for (size_t r = 0; r < reps; ++r) {
-      auto& run = runs[d * reps + r];
-      run.file = work.next_file();
-      run.label = fmt::format("{} (seed {})", designs[d], record.seeds[r]);
-      run.args = {args.scenario, "--design", designs[d], "--seed", std::to_string(record.seeds[r])};
-      for (const auto& s : args.sets) run.args.insert(run.args.end(), {"--set", s});
-      run.args.insert(run.args.end(), {"--memory-limit", std::to_string(args.memory_limit)});
-    }
+  SweepSpec draft;
+  draft.name = base.name + "-compare";
+  draft.scenario = std::filesystem::absolute(args.scenario).string();
+  draft.sets = args.sets;
+  draft.factors.push_back({"design", "", designs, {}, {}});
+  draft.replications = args.replications;
+  draft.seed = seed0;
+  draft.reference = designs.front();
+  ExecutorOptions options = args.executor;
+  options.jobs = jobs;
+  const SweepAdvance advance = advance_command_sweep(
+      draft, {"compare", base.name, args.store, work.place("store"), "compare the designs"}, options, self);
+  if (advance.submitted) return 0;
+  const SweepStore& store = advance.store;
+  std::vector<RunDigest> digests;
+  std::vector<std::string> files;
+  for (const auto& run : store.plan().runs) {  // design d's replication r is run d * reps + r
+    files.push_back(store.run_file(run.id));
+    digests.push_back(read_run_digest(files.back(), 0));
   }
-  const RunMetric& users_failing = run_metric("users_failing");
-  run_children(self, runs, jobs, [&](size_t i) {
-    digests[i] = read_run_digest(runs[i].file, 0);
-    std::cerr << fmt::format("rapture compare: {}: users failing {}, requests failed {}\n", runs[i].label,
-                             text::percent(users_failing.measure(digests[i])),
-                             text::percent(digests[i].blast_radius_requests));
-  });
 
   // The table's rows: the run metrics compared, outcome under the fault first, then cost and structure.
   record.input.designs = designs;
@@ -118,7 +124,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
       values.insert(values.end(), fixed[d].begin(), fixed[d].end());
       record.input.values.back().push_back(std::move(values));
       record.runs.back().push_back(static_cast<int>(sources.size()));
-      sources.emplace_back(runs[d * reps + r].file, 0);
+      sources.emplace_back(files[d * reps + r], 0);
     }
   }
   record.comparison = compare_designs(record.input);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <numeric>
 
@@ -9,6 +10,7 @@
 
 #include "command/child_runs.hpp"
 #include "command/outputs.hpp"
+#include "command/sweep_executor.hpp"
 #include "common/error.hpp"
 #include "common/units.hpp"
 #include "io/results_reader.hpp"
@@ -38,7 +40,8 @@ std::string crash_override(const std::string& service, double start, double dura
 }  // namespace
 
 int premortem_command(const PremortemArgs& args, const std::string& self) {
-  check_design_memory(args.scenario, args.sets, "baseline", args.memory_limit);
+  const uint64_t memory_limit = args.executor.memory_limit.value_or(default_memory_limit());
+  check_design_memory(args.scenario, args.sets, "baseline", memory_limit);
   const Scenario base = read_scenario(args.scenario, args.sets);
   print_scenario_notes(base);
   const System sys = build_system(read_topology(base.topology_path), base);
@@ -61,26 +64,30 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
     }
   }
 
-  // The runs at once, each a crash of the same system: their memory together must fit.
-  const int jobs = job_count(args.jobs, targets.size());
-  check_run_memory(args.scenario, sys, args.memory_limit, jobs);
+  // The runs at once, each a crash of the same system: their memory together must fit (on a
+  // cluster each has its task's memory to itself).
+  const int jobs = args.executor.slurm ? 1 : job_count(args.executor.jobs, targets.size());
+  check_run_memory(args.scenario, sys, memory_limit, jobs);
   WorkDir work(args.output.empty() ? default_output(base.name, "-premortem.h5") : args.output);
-  std::vector<ChildRun> runs(targets.size());
-  std::vector<RunDigest> digests(targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) {
-    runs[i].file = work.next_file();
-    runs[i].label = "crash of " + targets[i];
-    runs[i].args = {args.scenario};
-    for (const auto& s : args.sets) runs[i].args.insert(runs[i].args.end(), {"--set", s});
-    runs[i].args.insert(runs[i].args.end(), {"--set", crash_override(targets[i], start, duration)});
-    if (args.seed) runs[i].args.insert(runs[i].args.end(), {"--seed", std::to_string(*args.seed)});
-    runs[i].args.insert(runs[i].args.end(), {"--memory-limit", std::to_string(args.memory_limit)});
+  // The runs: a sweep whose one factor is the crashed service.
+  SweepSpec draft;
+  draft.name = base.name + "-premortem";
+  draft.scenario = std::filesystem::absolute(args.scenario).string();
+  draft.sets = args.sets;
+  draft.sets.push_back(crash_override(targets.front(), start, duration));
+  draft.factors.push_back({"service", "faults[0].target", targets, {}, {}});
+  draft.seed = args.seed.value_or(base.seed);
+  ExecutorOptions options = args.executor;
+  options.jobs = jobs;
+  const SweepAdvance advance = advance_command_sweep(
+      draft, {"premortem", base.name, args.store, work.place("store"), "rank the services"}, options, self);
+  if (advance.submitted) return 0;
+  std::vector<RunDigest> digests;
+  std::vector<std::string> files;
+  for (const auto& run : advance.store.plan().runs) {  // one run per target, in order
+    files.push_back(advance.store.run_file(run.id));
+    digests.push_back(read_run_digest(files.back(), 0));
   }
-  run_children(self, runs, jobs, [&](size_t i) {
-    digests[i] = read_run_digest(runs[i].file, 0);
-    std::cerr << fmt::format("rapture premortem: {}: {:.2f}% of requests failed, {} emergent\n", runs[i].label,
-                             100 * digests[i].blast_radius_requests, digests[i].emergent);
-  });
 
   // Worst first: failed requests, then request types reached, then emergent failures.
   std::vector<size_t> order(targets.size());
@@ -100,7 +107,7 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
   for (size_t r = 0; r < order.size(); ++r) record.rank[order[r]] = static_cast<int>(r + 1);
   std::vector<std::pair<std::string, int>> sources;
   for (size_t i = 0; i < targets.size(); ++i) {
-    sources.emplace_back(runs[i].file, 0);
+    sources.emplace_back(files[i], 0);
     record.services.push_back(targets[i]);
     record.blast_radius_requests.push_back(digests[i].blast_radius_requests);
     record.blast_radius_types.push_back(digests[i].blast_radius_types);

@@ -1,13 +1,14 @@
 #pragma once
-/// `rapture premortem`: crashes each service in turn, every crash a `rapture run` in its own
-/// process (several at once), and ranks the services by the blast radius of their loss and by
-/// the emergent failures it causes: where a failure would hurt most.
+/// `rapture premortem`: crashes each service in turn, every crash a run of one sweep whose factor
+/// is the crashed service (command/sweep_executor.hpp: here or on a Slurm job array), and ranks the services by the
+/// blast radius of their loss and by the emergent failures it causes: where a failure would hurt most.
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "command/run.hpp"
+#include "command/sweep_executor.hpp"
 
 namespace rapture {
 
@@ -16,10 +17,11 @@ struct PremortemArgs {
   std::string output;
   std::string start, duration;        ///< the crash's window; empty: the middle third of the measured run
   std::vector<std::string> services;  ///< only these; empty: every service
-  int jobs = 2;                       ///< processes at once
   std::vector<std::string> sets;      ///< further --set overrides
   std::optional<uint64_t> seed;
-  uint64_t memory_limit = default_memory_limit();  ///< refuse runs at once estimated to need more (bytes)
+  /// -j (runs at once), --memory-limit (refuse runs at once estimated to need more), --slurm
+  ExecutorOptions executor;
+  std::string store;  ///< keep the runs in this sweep store; empty: a temporary one (with --slurm: a default)
 };
 
 /// Runs the pre-mortem; returns the process exit code.

@@ -20,13 +20,14 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-Progress::Progress(std::string what, size_t total, size_t already)
+Progress::Progress(std::string what, size_t total, size_t already, bool quiet)
     : what_(std::move(what)),
       total_(total),
       already_(already),
       start_(std::chrono::steady_clock::now()),
       last_print_(start_),
-      terminal_(isatty(STDERR_FILENO) == 1) {
+      terminal_(isatty(STDERR_FILENO) == 1),
+      quiet_(quiet) {
   print(false);
 }
 
@@ -43,6 +44,7 @@ void Progress::close() {
 }
 
 void Progress::print(bool last) {
+  if (quiet_) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   // Off a terminal: the first line, then one at most every 10 s, and the last.
@@ -52,6 +54,7 @@ void Progress::print(bool last) {
   const size_t left = total_ - std::min(total_, finished);
   std::string line = fmt::format("{}: {}/{} runs", what_, finished, total_);
   if (failed_ > 0) line += fmt::format(", {} failed", failed_);
+  if (!last && elapsed >= 1) line += ", " + clock_text(elapsed) + " elapsed";
   if (done_ > 0 && elapsed > 0) {
     const double rate = static_cast<double>(done_) / elapsed;
     line += rate >= 1 ? fmt::format(", {:.1f} runs/s", rate) : fmt::format(", {:.1f} s/run", 1 / rate);

@@ -118,7 +118,8 @@ std::string array_list(const std::vector<int64_t>& indices) {
 }
 
 std::string sbatch_script(const std::string& self, const std::string& store, const std::string& tasks_file,
-                          const std::string& job_name, size_t tasks, const SlurmRequest& request) {
+                          const std::string& job_name, size_t tasks, const SlurmRequest& request,
+                          const std::vector<std::string>& task_options) {
   const std::string logs = (std::filesystem::path(store) / "logs").string();
   std::string s = "#!/bin/sh\n";
   s += "# Written by rapture sweep: one array task per line of " + tasks_file + ".\n";
@@ -130,8 +131,9 @@ std::string sbatch_script(const std::string& self, const std::string& store, con
   if (!request.partition.empty()) s += "#SBATCH --partition=" + request.partition + "\n";
   if (!request.time.empty()) s += "#SBATCH --time=" + request.time + "\n";
   s += "exec " + shell_quote(self) + " sweep task " + shell_quote(store) + " " + shell_quote(tasks_file) +
-       " \"$SLURM_ARRAY_TASK_ID\"\n";
-  return s;
+       " \"$SLURM_ARRAY_TASK_ID\"";
+  for (const auto& option : task_options) s += " " + shell_quote(option);
+  return s + "\n";
 }
 
 bool sbatch_available() {

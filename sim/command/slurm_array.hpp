@@ -27,9 +27,11 @@ std::optional<int64_t> slurm_max_array_size();
 /// "0-3,7,9-10": the indices (ascending) as Slurm's --array list.
 std::string array_list(const std::vector<int64_t>& indices);
 
-/// The batch script: one array task per line of `tasks_file`, each running `rapture sweep task`.
+/// The batch script: one array task per line of `tasks_file`, each running `rapture sweep task`
+/// (with `task_options` after it, such as --memory-limit).
 std::string sbatch_script(const std::string& self, const std::string& store, const std::string& tasks_file,
-                          const std::string& job_name, size_t tasks, const SlurmRequest& request);
+                          const std::string& job_name, size_t tasks, const SlurmRequest& request,
+                          const std::vector<std::string>& task_options = {});
 
 /// Whether `sbatch` is on the PATH.
 bool sbatch_available();

@@ -7,18 +7,15 @@
 #include <optional>
 #include <string>
 
+#include "command/sweep_executor.hpp"
+
 namespace rapture {
 
 /// The options of `rapture sweep SWEEP.yaml`.
 struct SweepArgs {
   std::string sweep_file;
-  std::string store;  ///< -o: the store directory (default: <sweep name>.sweep in the working directory)
-  int jobs = 1;       ///< local runs at once
-  bool slurm = false;
-  std::string partition, time;  ///< sbatch --partition, --time (empty: the cluster's defaults)
-  int max_concurrent = 0;       ///< tasks of the array at once (%N); 0: no limit
-  int runs_per_task = 1;        ///< runs each array task makes, one after another
-  bool dry_run = false;         ///< write the sbatch script, do not submit it
+  std::string store;         ///< -o: the store directory (default: <sweep name>.sweep in the working directory)
+  ExecutorOptions executor;  ///< -j, --memory-limit, --slurm and its options
 };
 
 /// Runs the missing runs of the sweep (locally, or by submitting a job array). Returns the exit status.
@@ -31,6 +28,7 @@ int sweep_status_command(const std::string& store);
 int sweep_merge_command(const std::string& store, const std::string& output, bool partial);
 
 /// `rapture sweep task DIR TASKS INDEX`: what one task of a job array runs (line INDEX of TASKS).
-int sweep_task_command(const std::string& store, const std::string& tasks_file, int64_t index, const std::string& self);
+int sweep_task_command(const std::string& store, const std::string& tasks_file, int64_t index,
+                       std::optional<uint64_t> memory_limit, const std::string& self);
 
 }  // namespace rapture

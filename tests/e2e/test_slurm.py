@@ -14,6 +14,7 @@ import subprocess
 import unittest
 
 import h5py
+import numpy
 
 from harness import RAPTURE, RaptureTest
 from slurm_cluster import SingleNodeSlurm
@@ -27,6 +28,10 @@ workload:
   - request: browse
     entry: frontend
     arrivals: {kind: poisson, rate: 50/s}
+"""
+DESIGNS = """designs:
+  - name: wider
+    set: {services.db.workers: 4}
 """
 SWEEP = """scenario: shop.yaml
 factors:
@@ -100,6 +105,31 @@ class SlurmSweepTest(RaptureTest):
             self.assertEqual(f["sweep/p99"].shape, (4, 3))
             self.assertTrue((f["sweep/run"][()] >= 0).all())
 
+    def test_a_comparison_sent_to_the_cluster_prints_the_table_a_local_comparison_prints(self):
+        for name, text in (("shop.dot", DOT), ("shop.yaml", SCENARIO + DESIGNS)):
+            with open(self.path(name), "w") as f:
+                f.write(text)
+        code, local, err = self.rapture("compare", "shop.yaml", "-r", "3", "-o", "local.h5")
+        self.assertEqual(code, 0, local + err)
+        code, out, err = self.rapture("compare", "shop.yaml", "-r", "3", "--slurm", "--store", "store",
+                                      "-o", "cluster.h5")
+        self.assertEqual(code, 0, out + err)
+        job = re.search(r"submitted job array (\d+): 6 tasks of up to 1 runs", out)
+        self.assertIsNotNone(job, out)
+        self.assertIn("run this command again", out)
+        self.assertFalse(os.path.exists(self.path("cluster.h5")), "nothing to compare before the array ran")
+        self.wait_for(job.group(1))
+        code, out, err = self.rapture("sweep", "status", "store")
+        self.assertIn("6 runs: 6 done, 0 missing, 0 failed", out)
+        # Rerun once the array is done: nothing is made again, the table is the local one.
+        code, cluster, err = self.rapture("compare", "shop.yaml", "-r", "3", "--slurm", "--store", "store",
+                                          "-o", "cluster.h5")
+        self.assertEqual(code, 0, cluster + err)
+        self.assertNotIn("submitted", cluster)
+        self.assertEqual(cluster.replace("cluster.h5", "local.h5"), local)
+        with h5py.File(self.path("local.h5"), "r") as a, h5py.File(self.path("cluster.h5"), "r") as b:
+            self.assertEqual(len(b["runs"]), 6)
+            self.assertTrue(numpy.array_equal(a["compare/values"][()], b["compare/values"][()], equal_nan=True))
 
 if __name__ == "__main__":
     unittest.main()

@@ -250,6 +250,39 @@ class SweepTest(RaptureTest):
                 with open(os.path.join(store, "runs.tsv")) as f:
                     self.assertGreater(len(f.readlines()), 1)
 
+    def test_a_premortem_and_a_comparison_keep_their_runs_in_a_store_that_a_rerun_reuses(self):
+        for command, extra, runs in (("premortem", [], 2), ("compare", ["-r", "2"], 4)):
+            with self.subTest(command=command):
+                store = command + ".sweep"
+                first = self.run_ok([command, "shop.yaml", *extra, "--store", store, "-o", command + "-1.h5"],
+                                    cwd=self.tmp)
+                files = {f: os.stat(self.path(store + "/runs/" + f)).st_mtime_ns
+                         for f in self.run_files(store)}
+                self.assertEqual(len(files), runs)
+                status = self.run_ok(["sweep", "status", store], cwd=self.tmp)[0]
+                self.assertIn(f"{runs} runs: {runs} done, 0 missing, 0 failed", status)
+                second = self.run_ok([command, "shop.yaml", *extra, "--store", store, "-o", command + "-2.h5"],
+                                     cwd=self.tmp)
+                self.assertEqual(second[0].replace(command + "-2.h5", command + "-1.h5"), first[0])
+                self.assertEqual({f: os.stat(self.path(store + "/runs/" + f)).st_mtime_ns
+                                  for f in self.run_files(store)}, files)
+                self.assertIn(f"{command} shop: {runs}/{runs} runs", first[1])  # the progress line
+                self.assertNotIn(f"{command} shop:", second[1])  # none: nothing was made
+                self.run_ok(["sweep", "merge", store, "-o", command + "-merged.h5"], cwd=self.tmp)
+                with h5py.File(self.path(command + "-merged.h5"), "r") as f:
+                    self.assertEqual(len(f["runs"]), runs)
+
+    def test_a_premortem_for_slurm_writes_an_array_script_that_passes_the_memory_limit_on(self):
+        out, _ = self.run_ok(["premortem", "shop.yaml", "--slurm", "--dry-run", "--memory-limit", "2GiB",
+                              "--store", "pm", "-o", "pm.h5"], cwd=self.tmp)
+        self.assertRegex(out, r"wrote \S+\.sbatch \(2 tasks of up to 1 runs\)")
+        script = [f for f in os.listdir(self.path("pm/slurm")) if f.endswith(".sbatch")]
+        with open(self.path("pm/slurm/" + script[0])) as f:
+            text = f.read()
+        self.assertIn(" sweep task ", text)
+        self.assertIn("'--memory-limit' '2147483648'", text)
+        self.assertFalse(os.path.exists(self.path("pm.h5")))
+
 
 if __name__ == "__main__":
     unittest.main()

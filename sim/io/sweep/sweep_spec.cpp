@@ -190,6 +190,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file_name, con
 
   SweepSpec s;
   s.file = file_name;
+  s.text = text;
   s.name = top.get("name") ? r.text(*top.get("name"), "a name") : std::filesystem::path(file_name).stem().string();
   const Item scenario = top.need("scenario", "the base scenario file");
   const std::filesystem::path scenario_path(r.text(scenario, "a scenario file"));
@@ -302,6 +303,55 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file_name, con
     }
   }
   return s;
+}
+
+std::string sweep_file_text(const SweepSpec& spec) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << spec.name;
+  out << YAML::Key << "scenario" << YAML::Value << YAML::DoubleQuoted << spec.scenario;
+  if (!spec.sets.empty()) {
+    out << YAML::Key << "set" << YAML::Value << YAML::BeginSeq;
+    for (const auto& s : spec.sets) out << YAML::DoubleQuoted << s;
+    out << YAML::EndSeq;
+  }
+  out << YAML::Key << "factors" << YAML::Value << YAML::BeginSeq;
+  for (const auto& f : spec.factors) {
+    out << YAML::BeginMap;
+    if (!f.is_design()) {
+      out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << f.name;
+      out << YAML::Key << "path" << YAML::Value << YAML::DoubleQuoted << f.path;
+    }
+    out << YAML::Key << (f.is_design() ? "design" : "values") << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& v : f.values) out << YAML::DoubleQuoted << v;
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  std::vector<const SweepAxis*> zipped;
+  for (const auto& a : spec.axes) {
+    if (a.factors.size() > 1) zipped.push_back(&a);
+  }
+  if (!zipped.empty()) {
+    out << YAML::Key << "zip" << YAML::Value << YAML::BeginSeq;
+    for (const SweepAxis* a : zipped) {
+      out << YAML::Flow << YAML::BeginSeq;
+      for (size_t f : a->factors) out << YAML::DoubleQuoted << spec.factors[f].name;
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!spec.constraint.empty())
+    out << YAML::Key << "constraint" << YAML::Value << YAML::DoubleQuoted << spec.constraint;
+  out << YAML::Key << "replications" << YAML::Value << spec.replications;
+  if (spec.seed) out << YAML::Key << "seed" << YAML::Value << *spec.seed;
+  if (!spec.reference.empty()) out << YAML::Key << "reference" << YAML::Value << YAML::DoubleQuoted << spec.reference;
+  if (!spec.metrics.empty()) {
+    out << YAML::Key << "metrics" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& m : spec.metrics) out << m;
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
 }
 
 SweepSpec read_sweep_file(const std::string& path) {

@@ -37,6 +37,7 @@ struct SweepAxis {
 /// The sweep file, read and checked on its own (the scenario is checked when the plan is made).
 struct SweepSpec {
   std::string file;               ///< the sweep file as given
+  std::string text;               ///< its text as read (what a store keeps as sweep.yaml)
   std::string name;               ///< `name:`, else the file's stem
   std::string scenario;           ///< the base scenario, resolved against the sweep file's directory
   std::vector<std::string> sets;  ///< `set:` overrides applied to every run
@@ -56,6 +57,10 @@ struct SweepSpec {
   /// Points of the full grid (before the constraint).
   [[nodiscard]] size_t grid_points() const;
 };
+
+/// The sweep file that declares `spec` (its factors by path, values listed): what `compare` and
+/// `premortem` write for the sweep they run, so that their store reads like any other.
+std::string sweep_file_text(const SweepSpec& spec);
 
 /// Reads a sweep file. Throws InputError naming the file and line of whatever is wrong.
 SweepSpec read_sweep_file(const std::string& path);

@@ -227,7 +227,7 @@ SweepStore SweepStore::prepare(const std::string& dir, const SweepSpec& spec, co
   recorded.scenario = fs::absolute(spec.scenario, ec).string();
   write_atomically(root / "points.tsv", points_text(plan));
   write_atomically(root / "runs.tsv", runs_text(plan));
-  write_atomically(root / "sweep.yaml", read_input_file(spec.file, "sweep file", limits::kInputFileBytes));
+  write_atomically(root / "sweep.yaml", spec.text);
   // The manifest last: a store is whole once it names the sweep.
   write_atomically(root / "manifest.yaml", manifest_text(recorded, version));
   return open(dir);

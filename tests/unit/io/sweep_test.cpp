@@ -75,6 +75,41 @@ zip: [[x, z]]
   EXPECT_EQ(s.grid_points(), 6u);
 }
 
+TEST(SweepSpecTest, ASweepWrittenBackAsAFileReadsAsTheSameSweep) {
+  const SweepSpec s = parse(R"(name: "odd: name"
+scenario: shop.yaml
+set: ["faults=[{name: x, kind: crash, target: \"a b\"}]", duration=30s]
+factors:
+  - {path: a.x, values: [1, "two words", 3]}
+  - {path: 'faults[0].target', name: victim, values: ["a: b", c]}
+  - {path: c.z, values: [10, 20, 30]}
+  - design: [baseline, cells]
+zip: [[x, z]]
+constraint: "x < 3 or design == 'cells'"
+replications: 4
+seed: 18446744073709551615
+reference: cells
+metrics: [users_failing, p99]
+)");
+  const SweepSpec t = parse_sweep(sweep_file_text(s), "other.yaml", "/elsewhere");
+  EXPECT_EQ(t.name, s.name);
+  EXPECT_EQ(t.scenario, s.scenario);  // written absolute: it no longer depends on the directory
+  EXPECT_EQ(t.sets, s.sets);
+  ASSERT_EQ(t.factors.size(), s.factors.size());
+  for (size_t i = 0; i < s.factors.size(); ++i) {
+    EXPECT_EQ(t.factors[i].name, s.factors[i].name);
+    EXPECT_EQ(t.factors[i].path, s.factors[i].path);
+    EXPECT_EQ(t.factors[i].values, s.factors[i].values);
+  }
+  ASSERT_EQ(t.axes.size(), s.axes.size());
+  for (size_t a = 0; a < s.axes.size(); ++a) EXPECT_EQ(t.axes[a].factors, s.axes[a].factors);
+  EXPECT_EQ(t.constraint, s.constraint);
+  EXPECT_EQ(t.replications, 4);
+  EXPECT_EQ(t.seed, s.seed);
+  EXPECT_EQ(t.reference, "cells");
+  EXPECT_EQ(t.metrics, s.metrics);
+}
+
 TEST(SweepSpecTest, BadSweepsAreRefusedAtTheLineOfTheirMistake) {
   struct Case {
     const char* text;
