@@ -355,6 +355,7 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
   std::cout << record.verdict << "\n";
   if (record.first_cascade >= 0 && !map) print_first_cascade(all[static_cast<size_t>(record.first_cascade)], axis);
   std::cout << "results: " << out << "\n";
+  std::cout << report_hint(out);
   return cannot_bracket ? 1 : 0;
 }
 

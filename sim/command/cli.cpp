@@ -17,6 +17,7 @@
 #include "command/compare.hpp"
 #include "command/interrupts.hpp"
 #include "command/premortem.hpp"
+#include "command/report.hpp"
 #include "command/run.hpp"
 #include "command/sweep.hpp"
 #include "command/topology.hpp"
@@ -210,6 +211,14 @@ int cli_main(int argc, char** argv) {
   add_seed_option(compare, cmp.seed, "First seed, replacing the scenario's");
   compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
+  ReportArgs rep;
+  auto* report =
+      app.add_subcommand("report", "One self-contained HTML page of plots from a results file (docs/report.md)");
+  report->add_option("file", rep.file, "Results file (HDF5)")->required();
+  report->add_option("-o,--output", rep.output, "HTML file to write (default: FILE with .html)");
+  report->add_option("--png", rep.png_dir, "Also write every figure as a PNG into this directory");
+  report->add_option("--run", rep.runs, "Draw this run (repeatable) instead of the runs chosen for the file's kind");
+
   SweepArgs sw;
   auto* sweep = app.add_subcommand("sweep",
                                    "Run a sweep file's grid of factors x replications into a store, here or as a "
@@ -250,6 +259,7 @@ int cli_main(int argc, char** argv) {
     if (*run) return run_command(args, simgrid_args);
     if (*validate) return validate_command(args, args.memory_limit);
     if (*topology) return topology_command(topology_file);
+    if (*report) return report_command(rep);
     if (*sweep_status) return sweep_status_command(store_dir);
     if (*sweep_merge) return sweep_merge_command(store_dir, merge_output, partial);
     if (*amplify || *premortem || *compare || *sweep) {

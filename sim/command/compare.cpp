@@ -158,6 +158,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   std::cout << format_comparison(record.input, record.comparison);
   std::cout << "\n" << record.verdict << "\n";
   std::cout << "results: " << work.output() << "\n";
+  std::cout << report_hint(work.output());
   return 0;
 }
 

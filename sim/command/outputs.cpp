@@ -14,4 +14,6 @@ std::string default_output(const std::string& scenario_name, const std::string& 
   return name + suffix;
 }
 
+std::string report_hint(const std::string& results) { return "see it as plots: rapture report " + results + "\n"; }
+
 }  // namespace rapture

@@ -11,4 +11,7 @@ namespace rapture {
 /// name like "../x" or "/etc/x" cannot place the file elsewhere; "rapture" when nothing is left.
 [[nodiscard]] std::string default_output(const std::string& scenario_name, const std::string& suffix);
 
+/// The line a command ends with: how to see `results` as one HTML page of plots.
+[[nodiscard]] std::string report_hint(const std::string& results);
+
 }  // namespace rapture

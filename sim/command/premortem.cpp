@@ -137,6 +137,7 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
         100 * d.peak_unhealthy_share, recovery);
   }
   std::cout << "results: " << work.output() << "\n";
+  std::cout << report_hint(work.output());
   return 0;
 }
 

@@ -285,6 +285,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
     std::cout << format_cascade_report(l.system, report, args.journal);
     if (hypothesis) std::cout << "\n" << format_hypothesis(*hypothesis);
     if (!decay.paths.empty()) std::cout << "\n" << format_decay_report(decay);
+    std::cout << "\n" << report_hint(file.path());
   }
   if (hypothesis && !hypothesis->met()) {
     if (args.quiet) std::cerr << format_hypothesis(*hypothesis);
