@@ -64,11 +64,11 @@ void run_children(const std::string& self, std::vector<ChildRun>& runs, int jobs
                   const std::function<void(size_t, const std::string&)>& failed = {});
 
 /// The environment variable a child run finds its parent's pid in: it asks the kernel for
-/// SIGTERM when that parent ends (watch_parent), so that no child outlives a killed command.
+/// SIGKILL when that parent ends (watch_parent), so that no child outlives a killed command.
 inline constexpr const char* kParentEnvironment = "RAPTURE_PARENT_PID";
 
-/// In a child run: ends this process (through the interrupt handler, which cleans up) when the
-/// parent named by kParentEnvironment ends. Does nothing in a process started by a user.
+/// In a child run: ends this process when the parent named by kParentEnvironment ends (a parent
+/// that ends normally or by Ctrl-C stops its children itself, cleanly). Does nothing in a process started by a user.
 void watch_parent();
 
 }  // namespace rapture

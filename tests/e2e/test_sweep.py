@@ -182,6 +182,29 @@ class SweepTest(RaptureTest):
         for name in clean:
             np.testing.assert_array_equal(resumed[name], clean[name], err_msg=name)
 
+    def test_the_runs_of_a_killed_sweep_end_with_it_instead_of_running_to_their_end(self):
+        # Runs of several seconds each: a child that outlived its parent would still be running,
+        # or would finish its file, well after the parent's death.
+        with open(self.path("long.yaml"), "w") as f:
+            f.write(SCENARIO.replace("duration: 4s", "duration: 8000s").replace("rate: 100/s", "rate: 4000/s"))
+        with open(self.path("long-sweep.yaml"), "w") as f:
+            f.write("scenario: long.yaml\nfactors:\n  - {path: services.db.workers, values: [4, 8]}\n")
+        proc = subprocess.Popen([RAPTURE, "sweep", "long-sweep.yaml", "-o", "long", "-j", "2"], cwd=self.tmp,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        runs = (os.path.realpath(self.tmp), "long/runs")
+        deadline = time.time() + 60
+        while time.time() < deadline and len(children_writing(*runs)) < 2:
+            time.sleep(0.05)
+        self.assertEqual(len(children_writing(*runs)), 2, "the two runs did not start")
+        time.sleep(0.5)  # well into the runs
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 2
+        while time.time() < deadline and children_writing(*runs):
+            time.sleep(0.05)
+        self.assertEqual(children_writing(*runs), [], "child runs outlived the killed sweep")
+        self.assertEqual(self.run_files("long"), [], "a run finished: the runs are too short to tell")
+
     def test_bad_sweeps_are_refused_at_their_line_and_write_nothing(self):
         cases = [
             ("  - path: services.db.workerz\n    values: [1]\n", "bad.yaml:3", "workerz"),
