@@ -295,6 +295,32 @@ class SweepTest(RaptureTest):
                 with h5py.File(self.path(command + "-merged.h5"), "r") as f:
                     self.assertEqual(len(f["runs"]), runs)
 
+    def test_progress_is_one_rewritten_line_on_a_terminal_plain_lines_elsewhere_and_nothing_with_q(self):
+        import pty
+        primary, secondary = pty.openpty()
+        p = subprocess.run([RAPTURE, "premortem", "shop.yaml", "-o", "tty.h5"], cwd=self.tmp, stdout=subprocess.PIPE,
+                           stderr=secondary, timeout=120)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(primary)
+        self.assertEqual(p.returncode, 0)
+        terminal = b"".join(chunks).decode()
+        self.assertIn("\r\x1b[Kpremortem shop: 2/2 runs", terminal)  # rewritten in place
+        self.assertEqual(terminal.count("\n"), terminal.count("note:") + 1, terminal)  # one line in the end
+        _, err = self.run_ok(["premortem", "shop.yaml", "-o", "plain.h5"], cwd=self.tmp)
+        self.assertNotIn("\x1b", err)
+        self.assertRegex(err, r"premortem shop: 2/2 runs, [0-9.]+ (runs/s|s/run) in \d+s\n")
+        _, err = self.run_ok(["premortem", "shop.yaml", "-q", "-o", "quiet.h5"], cwd=self.tmp)
+        self.assertNotIn("premortem shop", err)
+
     def test_a_premortem_for_slurm_writes_an_array_script_that_passes_the_memory_limit_on(self):
         out, _ = self.run_ok(["premortem", "shop.yaml", "--slurm", "--dry-run", "--memory-limit", "2GiB",
                               "--store", "pm", "-o", "pm.h5"], cwd=self.tmp)
