@@ -218,6 +218,8 @@ SweepAdvance advance_sweep(SweepSpec& spec, const std::string& dir, ExecutorOpti
   options.jobs = job_count(options.jobs, todo.size());
   advance.failed = make_runs(advance.store, todo, options, self, progress);
   advance.made = todo.size();
+  // Again at the end: a writer killed just before this sweep started has ended by now.
+  advance.store.remove_stale_temporaries();
   return advance;
 }
 

@@ -277,6 +277,21 @@ void SweepStore::clear(const std::string& id) const {
   if (state(id) != RunState::Done) fs::remove(run_file(id), ec);
 }
 
+namespace {
+
+/// Whether process `pid` exists and has not ended: a zombie (killed, not yet reaped by whoever
+/// adopted it) has ended, though signal 0 still reaches it.
+bool writer_running(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no /proc: believe the signal
+  const size_t close = line.rfind(')');        // the command name may hold spaces and parentheses
+  return close == std::string::npos || close + 2 >= line.size() || (line[close + 2] != 'Z' && line[close + 2] != 'X');
+}
+
+}  // namespace
+
 void SweepStore::remove_stale_temporaries() const {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "runs", ec)) {
@@ -291,8 +306,7 @@ void SweepStore::remove_stale_temporaries() const {
     const long pid = std::strtol(name.c_str() + tmp + 5, nullptr, 10);
     // A writer still running (on this machine) keeps its file; a Slurm task elsewhere is not
     // seen, so stores shared between machines only lose files of ended local writers.
-    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0) continue;
-    if (pid > 0 && errno == EPERM) continue;
+    if (pid > 0 && writer_running(static_cast<pid_t>(pid))) continue;
     fs::remove(entry.path(), ec);
   }
 }
