@@ -53,6 +53,7 @@ std::string_view to_string(Category category) {
     case Category::MetastableLoop: return "metastable_loop";
     case Category::ArchitecturalHotSpot: return "architectural_hot_spot";
     case Category::UserImpact: return "user_impact";
+    case Category::SlowDrain: return "slow_drain";
   }
   return "?";
 }
@@ -68,6 +69,7 @@ std::string_view to_string(Signal signal) {
     case Signal::LoadSurge: return "load_surge";
     case Signal::NotRecovered: return "not_recovered";
     case Signal::HotSpot: return "hot_spot";
+    case Signal::BacklogDraining: return "backlog_draining";
   }
   return "?";
 }
@@ -83,9 +85,6 @@ std::string_view to_string(Symptom symptom) {
 }
 
 namespace {
-
-/// Busy share above which a service's thread pool counts as exhausted.
-constexpr double kWorkersExhausted = 0.95;
 
 /// Everything the steps of the analysis share.
 struct Context {
@@ -500,7 +499,8 @@ void journal_edges(Context& c) {
   }
 }
 
-/// Recovery after the trigger, the metastable flag, and what was still unhealthy.
+/// Recovery after the trigger, the verdict (drain or loop) and the metastable flag that follows
+/// it, and the journal entries at the moment judged: the draining backlogs, or what was still unhealthy.
 void measure_recovery(Context& c) {
   auto& r = c.report;
   const int64_t bins = c.health.bins;
@@ -514,43 +514,48 @@ void measure_recovery(Context& c) {
     }
     return true;
   };
-  if (std::isnan(r.trigger_end) || !std::isfinite(r.trigger_end) || r.trigger_end >= c.sys.duration) return;
-  const auto stable = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(c.spec.stable / c.sys.bin_width - 1e-9)));
-  const auto end_bin = static_cast<int64_t>(std::floor(r.trigger_end / c.sys.bin_width + 1e-9));
-  int64_t streak = 0;
-  for (int64_t b = std::max(end_bin, c.health.first_bin); b < bins; ++b) {
-    streak = all_healthy(b) ? streak + 1 : 0;
-    if (streak >= stable) {
-      r.recovered = true;
-      r.recovery_time = std::max(0.0, c.t(b - stable + 1) - r.trigger_end);
-      break;
+  if (std::isfinite(r.trigger_end) && r.trigger_end < c.sys.duration) {
+    const auto stable = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(c.spec.stable / c.sys.bin_width - 1e-9)));
+    const auto end_bin = static_cast<int64_t>(std::floor(r.trigger_end / c.sys.bin_width + 1e-9));
+    int64_t streak = 0;
+    for (int64_t b = std::max(end_bin, c.health.first_bin); b < bins; ++b) {
+      streak = all_healthy(b) ? streak + 1 : 0;
+      if (streak >= stable) {
+        r.recovered = true;
+        r.recovery_time = std::max(0.0, c.t(b - stable + 1) - r.trigger_end);
+        break;
+      }
     }
   }
-  const double horizon = r.trigger_end + c.spec.metastable_after;
-  if (r.recovered && r.recovery_time <= c.spec.metastable_after) {
-    r.metastable = 0;
-  } else if (r.recovered || c.sys.duration >= horizon + c.spec.stable) {
-    r.metastable = 1;
+  r.verdict =
+      judge_recovery({c.sys, c.spec, c.series, c.health, c.graph, c.edge_retry_base, r.trigger_end, r.recovery_time});
+  switch (r.verdict.kind) {
+    case RecoveryKind::Sustained: r.metastable = 1; break;
+    case RecoveryKind::Recovered:
+    case RecoveryKind::Recovering: r.metastable = 0; break;
+    default: r.metastable = -1; break;
   }
-  if (r.metastable != 1) return;
-  const auto at = std::min<int64_t>(bins - 1, static_cast<int64_t>(std::floor(horizon / c.sys.bin_width)));
+  if (bins == 0) return;
+  const auto at = std::min<int64_t>(bins - 1, static_cast<int64_t>(std::floor(r.verdict.judged_at / c.sys.bin_width)));
+  if (r.verdict.kind == RecoveryKind::Recovering) {
+    for (const uint32_t s : r.verdict.saturated) {
+      const auto& row = c.series.service(at, s);
+      c.report.journal.push_back({c.t(at), Category::SlowDrain, Signal::BacklogDraining, c.name(s), r.verdict.drain_eta,
+                                  NAN,
+                                  fmt::format("{}: {:.0f} queued and {:.0f} busy {:.0f} s after the trigger ended; {}",
+                                              c.name(s), row.queue_mean, row.busy_mean,
+                                              r.verdict.judged_at - r.trigger_end, verdict_headline(r.verdict))});
+    }
+  }
+  if (r.verdict.kind != RecoveryKind::Sustained) return;
   for (uint32_t s = 0; s < ns; ++s) {
     if (c.health.service_state[static_cast<size_t>(at) * ns + s] == 0) continue;
-    double retries = 0, base = 0;
-    for (const auto e : c.graph.edges_into[s]) {
-      retries = std::max(retries, c.retry_ratio(at, e));
-      base = std::max(base, c.edge_retry_base[e]);
-    }
     const auto& row = c.series.service(at, s);
-    c.report.journal.push_back(
-        {c.t(at), Category::MetastableLoop, Signal::NotRecovered, c.name(s), error_share(row, c.spec.min_samples),
-         c.health.service_band[s].error_share,
-         fmt::format(
-             "{} still {} {:.0f} s after the trigger ended{}", c.name(s), to_string(c.health.service(at, s)),
-             c.spec.metastable_after,
-             retries > base + c.spec.retry_spike
-                 ? fmt::format(": callers still retry {:.2f} per call, the retry loop sustains the overload", retries)
-                 : "")});
+    c.report.journal.push_back({c.t(at), Category::MetastableLoop, Signal::NotRecovered, c.name(s),
+                                error_share(row, c.spec.min_samples), c.health.service_band[s].error_share,
+                                fmt::format("{} still {} {:.0f} s after the trigger ended: {} ({})", c.name(s),
+                                            to_string(c.health.service(at, s)), c.spec.metastable_after,
+                                            verdict_headline(r.verdict), verdict_evidence(r.verdict))});
   }
 }
 
@@ -739,12 +744,20 @@ std::string format_cascade_report(const System& sys, const CascadeReport& r, boo
     } else if (std::isfinite(r.trigger_end) && r.trigger_end < sys.duration) {
       out += "; NOT RECOVERED by the end of the run";
     }
-    if (r.metastable == 1) out += fmt::format("; METASTABLE: not recovered within {:.0f} s", r.metastable_after);
-    if (r.metastable == -1 && !r.recovered && std::isfinite(r.trigger_end)) {
+    if (r.verdict.kind == RecoveryKind::Sustained) {
+      out += fmt::format("; METASTABLE: not recovered within {:.0f} s, {}", r.metastable_after,
+                         describe(r.verdict.sustained_by));
+    } else if (r.verdict.kind == RecoveryKind::Recovering) {
+      out += fmt::format("; {} (at {:.0f} s past the trigger; a slow drain, not metastable)",
+                         verdict_headline(r.verdict), r.verdict.judged_at - r.trigger_end);
+    } else if (r.verdict.kind == RecoveryKind::CannotTell && !r.recovered && std::isfinite(r.trigger_end)) {
       out += fmt::format(" (the run ends before {:.0f} s past the trigger: metastability cannot be told)",
                          r.metastable_after);
     }
     out += "\n";
+    if (r.verdict.kind == RecoveryKind::Sustained || r.verdict.kind == RecoveryKind::Recovering) {
+      out += "verdict: " + r.verdict.note + "\n";
+    }
   }
   if (r.emergent > 0) out += fmt::format("emergent failures: {} (no dependency path from the trigger)\n", r.emergent);
   std::array<int, kCategories> counts{};

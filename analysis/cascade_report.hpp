@@ -2,7 +2,8 @@
 /// The cascade analysis of one run: a health state per service and request type per bin
 /// against the run's own baseline (the bins before the first trigger: a fault or a change of offered load), the
 /// propagation graph (which services turned unhealthy, when, and why: the fault itself, a dependency path, or an
-/// emergent coupling), the blast radius, time to detect, time to recover, the metastable flag and the signal journal.
+/// emergent coupling), the blast radius, time to detect, time to recover, the verdict after the trigger (recovered, a
+/// slow drain with its ETA, or a metastable loop with its sustaining effect) and the signal journal.
 /// Computed from the recorded bins after a run; no SimGrid, no HDF5.
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/recovery_verdict.hpp"
 #include "analysis/run_series.hpp"
 #include "model/run_result.hpp"
 #include "model/scenario.hpp"
@@ -47,11 +49,12 @@ enum class Category : uint8_t {
   HiddenDependencyExposed,  ///< reached a service with no dependency path from the fault
   RetryAmplification,       ///< retries multiplying load
   QueueExhaustion,          ///< thread pools busy and queues full
-  MetastableLoop,           ///< still unhealthy long after the trigger ended
+  MetastableLoop,           ///< still unhealthy long after the trigger ended, the backlog not shrinking
   ArchitecturalHotSpot,     ///< a failing service on most request types' paths
   UserImpact,               ///< a request type turned unhealthy: what users see
+  SlowDrain,                ///< still unhealthy long after the trigger ended, but the backlog shrinks
 };
-inline constexpr int kCategories = 8;
+inline constexpr int kCategories = 9;
 std::string_view to_string(Category category);
 
 /// What was observed.
@@ -63,8 +66,9 @@ enum class Signal : uint8_t {
   WorkersExhausted,  ///< every worker busy (magnitude: busy share)
   RetrySpike,        ///< retries per call above the baseline band (magnitude: retries per call)
   LoadSurge,         ///< arrivals above the baseline band (magnitude: ratio to the baseline)
-  NotRecovered,      ///< still unhealthy `metastable_after` after the trigger ended
+  NotRecovered,      ///< still unhealthy `metastable_after` after the trigger ended, the backlog not shrinking
   HotSpot,           ///< a failing service touching most request types (magnitude: share of types)
+  BacklogDraining,   ///< a saturated service's backlog shrinks after the trigger (magnitude: drain ETA, s)
 };
 std::string_view to_string(Signal signal);
 
@@ -114,8 +118,9 @@ struct CascadeReport {
   double time_to_detect = NAN;               ///< first onset - trigger start
   double recovery_time = NAN;                ///< from the trigger's end until all stayed healthy `stable` s (MTTR)
   bool recovered = false;
-  double metastable_after = 0;  ///< the setting the flag was judged with (seconds)
-  int metastable = -1;          ///< 1 not recovered `metastable_after` past the trigger; 0 recovered; -1 cannot tell
+  double metastable_after = 0;  ///< the setting the verdict was judged with (seconds)
+  RecoveryVerdict verdict;      ///< after the trigger: recovered, recovering (a drain) or sustained (a loop)
+  int metastable = -1;          ///< 1 the verdict is Sustained; 0 Recovered or Recovering; -1 cannot tell or no trigger
   double peak_unhealthy_share = 0;  ///< largest share of services unhealthy in one bin
   int64_t emergent = 0;             ///< propagation nodes with cause Emergent
   std::string dot;                  ///< the propagation graph in Graphviz DOT

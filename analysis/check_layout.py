@@ -63,14 +63,20 @@ CAUSES = ("fault", "dependency", "emergent")
 MECHANISMS = ("none", "shared_host", "retries", "load_surge", "shared_downstream", "unexplained")
 SYMPTOMS = ("none", "errors", "latency", "queue_saturation")
 CATEGORIES = ("fault_effect", "dependency_propagation", "hidden_dependency_exposed", "retry_amplification",
-              "queue_exhaustion", "metastable_loop", "architectural_hot_spot", "user_impact")
+              "queue_exhaustion", "metastable_loop", "architectural_hot_spot", "user_impact", "slow_drain")
 SIGNALS = ("service_unhealthy", "request_unhealthy", "circuit_opened", "queue_saturated", "workers_exhausted",
-           "retry_spike", "load_surge", "not_recovered", "hot_spot")
+           "retry_spike", "load_surge", "not_recovered", "hot_spot", "backlog_draining")
+# The verdict after the trigger, and the metastable flag each kind implies.
+VERDICTS = {"none": -1, "cannot_tell": -1, "recovered": 0, "recovering": 0, "sustained": 1}
+SUSTAINING_EFFECTS = ("none", "retries", "load_dependent_cost", "amplified_arrivals", "unknown")
 ANALYSIS_ATTRS = {
     "trigger_start": "f64", "trigger_end": "f64", "baseline_from": "f64", "baseline_to": "f64",
     "has_baseline": "i", "time_to_detect": "f64", "recovery_time": "f64", "recovered": "i",
     "metastable": "i", "blast_radius_requests": "f64", "blast_radius_types": "f64",
     "peak_unhealthy_share": "f64", "emergent": "i", "bin_width": "f64",
+    "verdict": "str", "sustained_by": "str", "drain_eta": "f64", "verdict_time": "f64", "backlog": "f64",
+    "backlog_slope": "f64", "offered_load": "f64", "evidence": "f64", "evidence_baseline": "f64",
+    "evidence_place": "str", "verdict_note": "str",
 }
 # Compound tables: column -> "str" (variable-length string) or a numpy dtype.
 PROPAGATION_COLUMNS = {

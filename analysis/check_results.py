@@ -26,8 +26,11 @@ from check_layout import (
     FORMAT, FORMAT_VERSION, ERROR_CAUSES, RUN_ATTRS, FINISH_ATTRS, SUMMARY_ATTRS, U64, U8, F64,
     SERVICE_SERIES, REQUEST_SERIES, EDGE_COUNTS, EDGE_SERIES, CIRCUIT_EVENTS, CIRCUIT_STATES, SERVICE_TOTALS,
     REQUEST_TOTALS, HEALTH_STATES, CAUSES, MECHANISMS, SYMPTOMS, CATEGORIES, SIGNALS, ANALYSIS_ATTRS,
-    PROPAGATION_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, HEALTH, Problems, read_attrs, require_dataset,
+    VERDICTS, SUSTAINING_EFFECTS, PROPAGATION_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, HEALTH, Problems, read_attrs, require_dataset,
     read_strings, require_scale, check_dims, check_nan_pattern, json_number, close_enough, read_table)
+
+# The counters of a stateful cache's time series (docs/results-format.md, `caches/`).
+CACHE_COUNTS = ("lookups", "hits", "fills")
 
 
 def _circuit_events(group, n_e, end, where, problems):
@@ -143,6 +146,8 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
     if "emergent" in values and values["emergent"] != emergent:
         problems.add(where, f"emergent is {values['emergent']}, the propagation table has {emergent} emergent rows")
 
+    _verdict(group, values, names, where, problems)
+
     journal = read_table(group, "journal", JOURNAL_COLUMNS, where, problems) or []
     times = [row["time"] for row in journal]
     if any(not (0 <= t <= end) for t in times):
@@ -154,13 +159,12 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
             problems.add(where, f"journal category '{row['category']}' is not one of {list(CATEGORIES)}")
         if row["signal"] not in SIGNALS:
             problems.add(where, f"journal signal '{row['signal']}' is not one of {list(SIGNALS)}")
+    # The journal follows the verdict: drains are journalled only when recovering, loops only when sustained.
+    for category, kind in (("slow_drain", "recovering"), ("metastable_loop", "sustained")):
+        if "verdict" in values and values["verdict"] != kind and any(row["category"] == category for row in journal):
+            problems.add(where, f"journal has '{category}' entries but the verdict is '{values['verdict']}'")
 
-    touched = require_dataset(group, "touched", where, problems)
-    if touched is not None:
-        if touched.ndim != 1 or h5py.check_string_dtype(touched.dtype) is None:
-            problems.add(where, "'touched' is not a 1-D string dataset")
-        elif any(name not in names for name in read_strings(touched)):
-            problems.add(where, "'touched' names a service the run does not have")
+    _service_names(group, "touched", names, where, problems)
     dot = require_dataset(group, "propagation_dot", where, problems)
     if dot is not None and (dot.shape != () or h5py.check_string_dtype(dot.dtype) is None):
         problems.add(where, "'propagation_dot' is not a scalar string")
@@ -174,6 +178,47 @@ def _analysis(run, attrs, services, request_types, time, service, request_type, 
     if hypothesis is not None:
         report["hypothesis"] = _hypothesis(hypothesis, f"{where}/hypothesis", problems)
     return report
+
+
+def _service_names(group, name, names, where, problems):
+    """Checks that dataset `name` of the group is a 1-D list of the run's services."""
+    dset = require_dataset(group, name, where, problems)
+    if dset is None:
+        return
+    if dset.ndim != 1 or h5py.check_string_dtype(dset.dtype) is None:
+        problems.add(where, f"'{name}' is not a 1-D string dataset")
+    elif any(service not in names for service in read_strings(dset)):
+        problems.add(where, f"'{name}' names a service the run does not have")
+
+
+def _verdict(group, values, names, where, problems):
+    """Checks the verdict after the trigger against itself, the metastable flag and the trigger."""
+    kind, effect = values.get("verdict"), values.get("sustained_by")
+    if kind is not None and kind not in VERDICTS:
+        problems.add(where, f"verdict '{kind}' is not one of {list(VERDICTS)}")
+        return
+    if effect is not None and effect not in SUSTAINING_EFFECTS:
+        problems.add(where, f"sustained_by '{effect}' is not one of {list(SUSTAINING_EFFECTS)}")
+    if kind is None:
+        return
+    if "metastable" in values and values["metastable"] != VERDICTS[kind]:
+        problems.add(where, f"metastable is {values['metastable']} but the verdict is '{kind}'")
+    if effect is not None and (effect != "none") != (kind == "sustained"):
+        problems.add(where, f"sustained_by '{effect}' with verdict '{kind}' (only a sustained verdict has one)")
+    if (kind == "none") != math.isnan(values.get("trigger_start", math.nan)):
+        problems.add(where, f"verdict '{kind}' with trigger_start {values.get('trigger_start')}")
+    eta = values.get("drain_eta", math.nan)
+    if kind == "recovering":
+        if not (eta >= 0 and math.isfinite(eta)):
+            problems.add(where, f"a recovering verdict has drain_eta {eta}, expected a finite value >= 0")
+        if not values.get("backlog_slope", math.nan) < 0:
+            problems.add(where, f"a recovering verdict has backlog_slope {values.get('backlog_slope')}, expected < 0")
+    elif not math.isnan(eta):
+        problems.add(where, f"drain_eta {eta} with verdict '{kind}' (only a recovering verdict has one)")
+    load = values.get("offered_load", math.nan)
+    if not (math.isnan(load) or load >= 0):
+        problems.add(where, f"offered_load {load} is negative")
+    _service_names(group, "saturated", names, where, problems)
 
 
 def _hypothesis(group, where, problems):
@@ -325,6 +370,33 @@ def read_run(group, problems, require_finished=False):
             {"name": edge_names[i], **{name: int(ed(name)[:, i].sum()) for name in EDGE_COUNTS},
              "open_fraction_mean": json_number(of[:, i].mean()) if n_t else None}
             for i in range(n_e)]
+    # Stateful look-aside caches: the `cache` axis and `caches/` exist only in runs with caches.
+    if "caches" in group or "cache" in group:
+        cache_scale = require_scale(group, "cache", where, problems)
+        sub = group.get("caches")
+        if not isinstance(sub, h5py.Group):
+            problems.add(where, "group 'caches' missing beside the 'cache' axis")
+        elif cache_scale is not None:
+            cache_names = read_strings(cache_scale)
+            report["caches"] = cache_names
+            counts = {}
+            for name in CACHE_COUNTS:
+                dset = require_dataset(sub, name, f"{where}: caches", problems)
+                if dset is None:
+                    continue
+                if dset.dtype != U64:
+                    problems.add(where, f"'{dset.name}' has dtype {dset.dtype}, expected {U64}")
+                if dset.shape != (n_t, len(cache_names)):
+                    problems.add(where, f"'{dset.name}' has shape {dset.shape}, expected {(n_t, len(cache_names))}")
+                    continue
+                check_dims(dset, [time, cache_scale], where, problems)
+                counts[name] = dset[()]
+            if len(counts) == len(CACHE_COUNTS):
+                for i in np.nonzero(np.any(counts["hits"] > counts["lookups"], axis=0))[0]:
+                    problems.add(where, f"cache {i} '{cache_names[i]}': more hits than lookups in a bin")
+                report.setdefault("series_totals", {})["caches"] = [
+                    {"name": cache_names[i], **{name: int(counts[name][:, i].sum()) for name in CACHE_COUNTS}}
+                    for i in range(len(cache_names))]
     # Events are reported at bin ends: none after the run's duration, nor after the end of the bin
     # following the last one written (synthetic files may have more bins than the duration).
     end = max(attrs.get("duration", float("nan")), (n_t + 1) * bin_width) if bin_width > 0 else float("nan")
@@ -581,7 +653,8 @@ def summary_lines(report):
         analysis = run.get("analysis")
         if analysis:
             line += (f"; analysis: {len(analysis.get('propagation', []))} unhealthy service(s), peak share "
-                     f"{_fmt(analysis.get('peak_unhealthy_share'))}, metastable {analysis.get('metastable')}")
+                     f"{_fmt(analysis.get('peak_unhealthy_share'))}, metastable {analysis.get('metastable')}, "
+                     f"verdict {analysis.get('verdict')}")
         lines.append(line)
     return lines
 

@@ -16,6 +16,9 @@ namespace rapture {
 enum class Health : int8_t;
 enum class Symptom : uint8_t;
 
+/// Busy share above which a service's thread pool counts as exhausted.
+inline constexpr double kWorkersExhausted = 0.95;
+
 /// What is normal for one service or request type.
 struct HealthBand {
   double error_share = 0;     ///< failed / ended visits

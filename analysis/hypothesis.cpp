@@ -167,7 +167,12 @@ std::optional<double> measure(const ProbeSpec& probe, const System& system, cons
     if (std::isnan(report.trigger_start)) {
       note = std::string(kNoTrigger) + ": nothing to recover from";
     } else if (std::isnan(report.recovery_time)) {
+      // Why it did not: a drain still under way, or a loop that sustains itself.
       note = "not recovered by the end of the run";
+      const RecoveryKind kind = report.verdict.kind;
+      if (kind == RecoveryKind::Recovering || kind == RecoveryKind::Sustained) {
+        note += " (" + verdict_headline(report.verdict) + ")";
+      }
     } else {
       return report.recovery_time;
     }

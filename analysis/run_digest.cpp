@@ -14,7 +14,8 @@ bool RunDigest::operator==(const RunDigest& other) const {
          same(trigger_end, other.trigger_end) && same(peak_unhealthy_share, other.peak_unhealthy_share) &&
          same(blast_radius_requests, other.blast_radius_requests) &&
          same(blast_radius_types, other.blast_radius_types) && same(recovery_time, other.recovery_time) &&
-         recovered == other.recovered && metastable == other.metastable && emergent == other.emergent;
+         recovered == other.recovered && metastable == other.metastable && verdict == other.verdict &&
+         sustained_by == other.sustained_by && same(drain_eta, other.drain_eta) && emergent == other.emergent;
 }
 
 }  // namespace rapture

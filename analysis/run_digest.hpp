@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "analysis/recovery_verdict.hpp"
+
 namespace rapture {
 
 /// One finished run of a results file, as a search or a comparison needs it.
@@ -37,8 +39,11 @@ struct RunDigest {
   double blast_radius_types = NAN;     ///< share of request types that turned unhealthy
   double recovery_time = NAN;          ///< s from the trigger's end until all stayed healthy; NaN if never
   int recovered = -1;                  ///< 1 recovered, 0 not; -1 without analysis
-  int metastable = -1;                 ///< 1 metastable, 0 recovered in time; -1 cannot tell, or no analysis
-  int64_t emergent = -1;               ///< unhealthy with no dependency path from the fault; -1 without analysis
+  int metastable = -1;                 ///< 1 metastable (a sustained loop), 0 recovered or draining; -1 cannot tell
+  RecoveryKind verdict = RecoveryKind::None;               ///< the verdict after the trigger; None without analysis
+  SustainingEffect sustained_by = SustainingEffect::None;  ///< what sustains a Sustained verdict
+  double drain_eta = NAN;  ///< Recovering: s from the moment judged until the backlog is drained; NaN otherwise
+  int64_t emergent = -1;   ///< unhealthy with no dependency path from the fault; -1 without analysis
   /// The decay layer's legacy path (analysis/decay, its first path), NaN without one: error rate
   /// and mean latency in its last window, mean busy workers of the legacy service over the run.
   double legacy_error_last = NAN, legacy_latency_last = NAN, legacy_busy = NAN;

@@ -15,6 +15,10 @@ void RunSeries::write_bin(int64_t index, std::span<const ServiceBinRow> services
   if (forward_) forward_->write_bin(index, services, requests);
 }
 
+void RunSeries::write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) {
+  if (forward_) forward_->write_cache_bin(index, caches);
+}
+
 void RunSeries::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {
   edge_rows_.resize(static_cast<size_t>(index) * edges_);
   edge_rows_.insert(edge_rows_.end(), edges.begin(), edges.end());

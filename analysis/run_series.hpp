@@ -19,6 +19,8 @@ class RunSeries : public BinSink {
   void write_bin(int64_t index, std::span<const ServiceBinRow> services,
                  std::span<const RequestBinRow> requests) override;
   void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) override;
+  /// Passed on to the forward sink (the results file); the analysis does not read caches yet.
+  void write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) override;
   void write_circuit_events(std::span<const CircuitEvent> events) override;
 
   /// Bins recorded.

@@ -30,7 +30,8 @@ std::vector<uint32_t> fault_request_types(const System& sys, const FaultConfig& 
 }
 
 /// The spans where a source's rate differs from its base rate, each a trigger: consecutive
-/// segments off the base are one change (a step up and back down is one spike-shaped change).
+/// segments off the base are one change (a step up and back down is one spike-shaped change);
+/// then each burst of requests sent at once.
 std::vector<Trigger> load_changes(const RateProfile& rate, const std::string& source) {
   std::vector<Trigger> changes;
   bool ramp = false;
@@ -54,6 +55,12 @@ std::vector<Trigger> load_changes(const RateProfile& rate, const std::string& so
     ++segments;
   }
   if (!changes.empty()) name(changes.back());
+  // A burst is a change of offered load that lasts an instant: it ends where it starts.
+  for (const auto& burst : rate.bursts) {
+    changes.push_back(
+        {source + "profile burst of " + std::to_string(burst.count) + " at " + text::number(burst.at) + " s", burst.at,
+         burst.at, true});
+  }
   return changes;
 }
 

@@ -29,7 +29,7 @@ struct SystemGraph {
   std::vector<std::vector<uint32_t>> on_host;       ///< by host: services with a replica on it
   std::vector<std::vector<uint32_t>> edges_into;    ///< by service: policy edges (System::edge_policies) calling it
   /// The faults (System::faults, same indices), then each span where a Poisson workload's rate
-  /// differs from its base rate (spikes, steps, ramps).
+  /// differs from its base rate (spikes, steps, ramps) and each burst (an instant: end == start).
   std::vector<Trigger> triggers;
   std::vector<int32_t> touched_by;  ///< by service: first trigger touching it directly; -1 none
 

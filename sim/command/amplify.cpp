@@ -84,7 +84,10 @@ struct Criterion {
     }
     return NAN;
   }
-  [[nodiscard]] bool cascades(double measured) const {
+  /// Whether a run cascades by this criterion; a run the analysis sees draining has not failed
+  /// to recover, it is slow (no_recovery follows the verdict).
+  [[nodiscard]] bool cascades(double measured, const RunDigest& d) const {
+    if (kind == Kind::NoRecovery && d.verdict == RecoveryKind::Recovering) return false;
     return kind == Kind::ErrorRate || kind == Kind::Unhealthy ? measured > threshold : measured < threshold;
   }
 };
@@ -144,7 +147,7 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
     Point& p = points[i];
     p.digest = read_run_digest(p.file, 0);
     p.measure = criterion.measure(p.digest);
-    p.cascade = criterion.cascades(p.measure);
+    p.cascade = criterion.cascades(p.measure, p.digest);
     progress.finished(true);
   });
 }

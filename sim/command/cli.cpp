@@ -152,10 +152,11 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--from", amp.from, "Lower end of the range, with its unit (e.g. 100/s, 20ms)")->required();
   amplify->add_option("--to", amp.to, "Upper end of the range")->required();
   amplify
-      ->add_option("--criterion", amp.criterion,
-                   "goodput:F (served share of the offered load below F), error_rate:X (above X), "
-                   "unhealthy:F (share of services unhealthy at once above F), "
-                   "no_recovery:F@T (served share over the last T below F)")
+      ->add_option(
+          "--criterion", amp.criterion,
+          "goodput:F (served share of the offered load below F), error_rate:X (above X), "
+          "unhealthy:F (share of services unhealthy at once above F), "
+          "no_recovery:F@T (served share over the last T below F, unless the analysis sees the backlog draining)")
       ->capture_default_str();
   amplify->add_option("--param2", amp.param2,
                       "Map mode: a second magnitude; the grid of both is run and each point "

@@ -127,9 +127,10 @@ int premortem_command(const PremortemArgs& args, const std::string& self) {
   const size_t types = sys.request_types.size();
   for (size_t r = 0; r < order.size(); ++r) {
     const auto& d = digests[order[r]];
-    const std::string recovery = d.metastable == 1  ? "METASTABLE"
-                                 : d.recovered == 1 ? fmt::format("{:.1f} s", d.recovery_time)
-                                                    : "not seen";
+    const std::string recovery = d.metastable == 1                       ? "METASTABLE"
+                                 : d.recovered == 1                      ? fmt::format("{:.1f} s", d.recovery_time)
+                                 : d.verdict == RecoveryKind::Recovering ? fmt::format("ETA {:.0f} s", d.drain_eta)
+                                                                         : "not seen";
     std::cout << fmt::format(
         "{:>5}  {:<26}{:>15.2f}%{:>15}{:>10}{:>10.0f}%{:>14}\n", r + 1, targets[order[r]],
         100 * d.blast_radius_requests,

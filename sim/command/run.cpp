@@ -206,7 +206,7 @@ void check_design_memory(const std::string& scenario_path, const std::vector<std
 MemoryEstimate check_run_memory(const std::string& scenario_file, const System& system, uint64_t limit, int at_once) {
   const MemoryEstimate e =
       estimate_memory(bin_count(system.duration, system.bin_width), system.services.size(), system.request_types.size(),
-                      system.edge_policies.size(), system.calls.size());
+                      system.edge_policies.size(), system.calls.size(), cache_table_bytes(system));
   if (e.total() * at_once > static_cast<double>(limit)) {
     refuse({scenario_file, 0, ""}, "this run", e, at_once, limit,
            e.system_bytes < e.series_bytes ? "lower duration or raise bin" : "simulate a smaller system");
@@ -263,6 +263,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& simgrid_arg
   for (const auto& s : l.system.services) info.services.push_back(s.name);
   for (const auto& r : l.system.request_types) info.request_types.push_back(r.name);
   for (const auto& e : l.system.edge_policies) info.edges.push_back(e.name);
+  for (const auto& c : l.system.caches) info.caches.push_back(l.system.services[c.service].name);
   info.histogram_edges = LogHistogram::edges();
 
   auto writer = file.begin_run(info);

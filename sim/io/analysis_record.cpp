@@ -199,6 +199,27 @@ void require_fit(const CascadeReport& report, hsize_t bins, size_t services, siz
     if (node.parent != kNone) expect_service(node.parent, "a propagation node's parent");
   }
   for (const uint32_t service : report.touched) expect_service(service, "touched");
+  for (const uint32_t service : report.verdict.saturated) expect_service(service, "the verdict's saturated");
+}
+
+/// The verdict after the trigger and the evidence it rests on, as attributes, and the services
+/// whose backlog it judged.
+void write_verdict(const Check& c, hid_t g, const RecoveryVerdict& verdict, const std::vector<std::string>& names) {
+  attr_string(c, g, "verdict", std::string(to_string(verdict.kind)));
+  attr_string(c, g, "sustained_by", std::string(to_string(verdict.sustained_by)));
+  attr_scalar<double>(c, g, "drain_eta", verdict.drain_eta);
+  attr_scalar<double>(c, g, "verdict_time", verdict.judged_at);
+  attr_scalar<double>(c, g, "backlog", verdict.backlog);
+  attr_scalar<double>(c, g, "backlog_slope", verdict.backlog_slope);
+  attr_scalar<double>(c, g, "offered_load", verdict.offered_load);
+  attr_scalar<double>(c, g, "evidence", verdict.evidence);
+  attr_scalar<double>(c, g, "evidence_baseline", verdict.evidence_baseline);
+  attr_string(c, g, "evidence_place", verdict.evidence_place);
+  attr_string(c, g, "verdict_note", verdict.note);
+  std::vector<std::string> saturated;
+  saturated.reserve(verdict.saturated.size());
+  for (const uint32_t service : verdict.saturated) saturated.push_back(names[service]);
+  string_dataset(c, g, "saturated", saturated);
 }
 
 /// A health time series [time, columns], stored like every time series, with its axes attached
@@ -282,6 +303,7 @@ void write_report(const Check& c, hid_t run, const CascadeReport& report, const 
   attr_scalar<double>(c, g, "peak_unhealthy_share", report.peak_unhealthy_share);
   attr_scalar<int64_t>(c, g, "emergent", report.emergent);
   attr_scalar<double>(c, g, "bin_width", report.bin_width);
+  write_verdict(c, g, report.verdict, names);
 
   write_health(c, g, "service_health", report.service_health, time.length, services.length, time.dset, services.dset,
                "service");

@@ -112,6 +112,18 @@ constexpr std::array<EdgeCount, 10> kEdgeCounts{{
     {"calls_refused", &EdgeBinRow::calls_refused},
 }};
 
+/// The counters of a stateful cache's time series, in the order of docs/results-format.md.
+struct CacheCount {
+  const char* name;
+  uint64_t CacheBinRow::*member;
+  const char* description;
+};
+constexpr std::array<CacheCount, 3> kCacheCounts{{
+    {"lookups", &CacheBinRow::lookups, "keys asked for in the bin"},
+    {"hits", &CacheBinRow::hits, "lookups that found their key fresh in the cache"},
+    {"fills", &CacheBinRow::fills, "successful backend answers written into the cache, late ones included"},
+}};
+
 /// Circuit breaker states as stored in events/circuit/from and to (CircuitEvent's encoding).
 constexpr uint8_t kCircuitStates = 3;
 constexpr const char* kCircuitStateMeanings = "closed open half_open";
@@ -136,11 +148,13 @@ struct RunWriter::Impl {
   hsize_t chunk_rows = 0;
   int64_t bins = 0;            // rows handed to write_bin
   int64_t edge_bins = 0;       // bins whose edge rows were given (bins + 1 between write_edge_bin and write_bin)
+  size_t caches = 0;           // stateful caches: their group exists only when there are some
+  int64_t cache_bins = 0;      // bins whose cache rows were given, as edge_bins
   hsize_t written_rows = 0;    // rows already in the datasets
   hsize_t written_events = 0;  // circuit events already in the datasets
   bool closed = false;
 
-  Hid group, scale_service, scale_request, scale_edge, scale_time, scale_cause, scale_bucket;
+  Hid group, scale_service, scale_request, scale_edge, scale_time, scale_cause, scale_bucket, scale_cache;
   Series<double> time;
   Series<uint64_t> s_arrivals, s_completions, s_errors;
   Series<double> s_queue_mean;
@@ -150,6 +164,7 @@ struct RunWriter::Impl {
   Series<double> r_latency_mean, r_latency_p50, r_latency_p99;
   std::array<Series<uint64_t>, kEdgeCounts.size()> e_counts;
   Series<double> e_open_fraction;
+  std::array<Series<uint64_t>, kCacheCounts.size()> c_counts;
   // The circuit event table: one row per breaker transition, its own chunking.
   Series<double> ev_time;
   Series<uint32_t> ev_edge, ev_replica;
@@ -166,6 +181,7 @@ struct RunWriter::Impl {
     f(r_arrivals), f(r_successes), f(r_failures), f(r_latency_mean), f(r_latency_p50), f(r_latency_p99);
     for (auto& series : e_counts) f(series);
     f(e_open_fraction);
+    for (auto& series : c_counts) f(series);
   }
 
   /// The event table's columns: one row per event.
@@ -203,7 +219,8 @@ struct RunWriter::Impl {
     };
     each_series(release);
     each_event_series(release);
-    for (Hid* hid : {&scale_service, &scale_request, &scale_edge, &scale_time, &scale_cause, &scale_bucket, &group}) {
+    for (Hid* hid : {&scale_service, &scale_request, &scale_edge, &scale_time, &scale_cause, &scale_bucket,
+                     &scale_cache, &group}) {
       hid->reset();
     }
     closed = true;
@@ -214,6 +231,24 @@ struct RunWriter::Impl {
     if (closed) {
       check().fail(std::string(what) + " for run " + std::to_string(index),
                    "the run is already finished or the file closed");
+    }
+  }
+
+  /// Checks the `rows` rows of the side series `what` ("edge", "cache") given for bin `index`,
+  /// whose rows are given up to bin `given`: they must be the next bin's, once, one per column.
+  void require_next_rows(const std::string& what, int64_t given, int64_t bin, size_t rows, size_t expected) const {
+    require_open("writing a bin");
+    const std::string function = "RunWriter::write_" + what + "_bin: ";
+    if (given != bins) {
+      throw std::invalid_argument(function + "the " + what + " rows of bin " + std::to_string(bins) +
+                                  " were already given; write_bin comes next");
+    }
+    if (bin != bins) {
+      throw std::invalid_argument(function + "bin " + std::to_string(bin) + " given, expected " + std::to_string(bins));
+    }
+    if (rows != expected) {
+      throw std::invalid_argument(function + std::to_string(rows) + " rows given, the run has " +
+                                  std::to_string(expected) + " " + what + "s");
     }
   }
 
@@ -326,6 +361,21 @@ void RunWriter::Impl::create(const RunInfo& info) {
   attr_string(c, e_open_fraction.dset.get(), "description",
               "share of the caller's replicas whose breaker is not closed at the bin's end");
   attach(c, e_open_fraction.dset, {by_time, by_edge});
+
+  // Per-cache series: [time, cache], only when the run has stateful look-aside caches.
+  caches = info.caches.size();
+  if (caches > 0) {
+    scale_cache = string_dataset(c, g, "cache", info.caches);
+    attr_string(c, scale_cache.get(), "description", "stateful look-aside caches (their service names)");
+    make_scale(c, scale_cache, "cache");
+    const std::pair<const Hid*, const char*> by_cache{&scale_cache, "cache"};
+    Hid cgroup = create_group(c, g, "caches");
+    for (size_t k = 0; k < kCacheCounts.size(); ++k) {
+      c_counts[k].create(c, cgroup.get(), kCacheCounts[k].name, {static_cast<hsize_t>(caches)}, chunk_rows, nullptr);
+      attr_string(c, c_counts[k].dset.get(), "description", kCacheCounts[k].description);
+      attach(c, c_counts[k].dset, {by_time, by_cache});
+    }
+  }
 
   // Circuit breaker transitions: a table of equal-length columns, indexed by its own `time` scale.
   Hid events = create_group(c, g, "events");
@@ -492,6 +542,10 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
     throw std::invalid_argument("RunWriter::write_bin: the edge rows of bin " + std::to_string(index) +
                                 " were not given (write_edge_bin comes first)");
   }
+  if (w.caches > 0 && w.cache_bins != index + 1) {
+    throw std::invalid_argument("RunWriter::write_bin: the cache rows of bin " + std::to_string(index) +
+                                " were not given (write_cache_bin comes first)");
+  }
   w.time.buffer.push_back(static_cast<double>(index) * w.bin_width);
   for (const ServiceBinRow& row : services) {
     w.s_arrivals.buffer.push_back(row.arrivals);
@@ -515,6 +569,7 @@ void RunWriter::write_bin(int64_t index, std::span<const ServiceBinRow> services
   }
   ++w.bins;
   w.edge_bins = w.bins;
+  w.cache_bins = w.bins;
   if (static_cast<hsize_t>(w.bins) - w.written_rows >= w.chunk_rows) w.flush_bins();
 }
 
@@ -522,24 +577,23 @@ void RunWriter::write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges)
   const std::lock_guard lock(hdf5::library_mutex());
   hdf5::silence();
   Impl& w = *impl_;
-  w.require_open("writing a bin");
-  if (w.edge_bins != w.bins) {
-    throw std::invalid_argument("RunWriter::write_edge_bin: the edge rows of bin " + std::to_string(w.bins) +
-                                " were already given; write_bin comes next");
-  }
-  if (index != w.bins) {
-    throw std::invalid_argument("RunWriter::write_edge_bin: bin " + std::to_string(index) + " given, expected " +
-                                std::to_string(w.bins));
-  }
-  if (edges.size() != w.edges) {
-    throw std::invalid_argument("RunWriter::write_edge_bin: " + std::to_string(edges.size()) +
-                                " rows given, the run has " + std::to_string(w.edges) + " edges");
-  }
+  w.require_next_rows("edge", w.edge_bins, index, edges.size(), w.edges);
   for (const EdgeBinRow& row : edges) {
     for (size_t k = 0; k < kEdgeCounts.size(); ++k) w.e_counts[k].buffer.push_back(row.*kEdgeCounts[k].member);
     w.e_open_fraction.buffer.push_back(row.open_fraction);
   }
   w.edge_bins = w.bins + 1;
+}
+
+void RunWriter::write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) {
+  const std::lock_guard lock(hdf5::library_mutex());
+  hdf5::silence();
+  Impl& w = *impl_;
+  w.require_next_rows("cache", w.cache_bins, index, caches.size(), w.caches);
+  for (const CacheBinRow& row : caches) {
+    for (size_t k = 0; k < kCacheCounts.size(); ++k) w.c_counts[k].buffer.push_back(row.*kCacheCounts[k].member);
+  }
+  w.cache_bins = w.bins + 1;
 }
 
 void RunWriter::write_circuit_events(std::span<const CircuitEvent> events) {

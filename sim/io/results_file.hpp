@@ -72,6 +72,9 @@ class RunWriter : public BinSink {
   /// Buffers the edges' row of bin `index`, which must be the next bin (`bins()`); required before
   /// write_bin() of that bin when the run has edges.
   void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) override;
+  /// Buffers the stateful caches' row of bin `index` (the next bin), required before write_bin()
+  /// of that bin when RunInfo::caches is not empty (group `caches`, [time, cache]).
+  void write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) override;
   /// Appends breaker transitions to the run's event table (buffered a chunk at a time).
   void write_circuit_events(std::span<const CircuitEvent> events) override;
   /// Writes totals and summary and closes the run; the writer accepts nothing after this.

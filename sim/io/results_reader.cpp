@@ -294,6 +294,23 @@ std::vector<double> read_column(const Check& c, hid_t group, const std::string& 
   return values;
 }
 
+/// The verdict after the trigger; files written before it have none (the digest keeps its defaults).
+void read_verdict(const Check& c, hid_t analysis, const std::string& analysis_name, RunDigest& digest) {
+  const htri_t exists = H5Aexists(analysis, "verdict");
+  if (exists < 0) c.fail_hdf5("attribute 'verdict' of " + analysis_name);
+  if (exists == 0) return;
+  const char* name = analysis_name.c_str();
+  const std::string kind = attr_text(c, analysis, name, "verdict");
+  const std::string effect = attr_text(c, analysis, name, "sustained_by");
+  const auto k = recovery_kind_named(kind);
+  const auto e = sustaining_effect_named(effect);
+  if (!k) c.fail(analysis_name + " has verdict '" + kind + "'", "not a verdict this rapture knows");
+  if (!e) c.fail(analysis_name + " has sustained_by '" + effect + "'", "not an effect this rapture knows");
+  digest.verdict = *k;
+  digest.sustained_by = *e;
+  digest.drain_eta = attr_number<double>(c, analysis, name, "drain_eta", H5T_NATIVE_DOUBLE);
+}
+
 /// The first legacy path of analysis/decay, when the run has a decay layer.
 void read_decay(const Check& c, hid_t analysis, const std::string& analysis_name, RunDigest& digest) {
   const htri_t has = H5Lexists(analysis, "decay", H5P_DEFAULT);
@@ -388,6 +405,7 @@ RunDigest read_run_digest(const std::string& path, int index) {
   digest.recovered = static_cast<int>(integer("recovered"));
   digest.metastable = static_cast<int>(integer("metastable"));
   digest.emergent = integer("emergent");
+  read_verdict(c, analysis.get(), analysis_name, digest);
   read_decay(c, analysis.get(), analysis_name, digest);
   return digest;
 }

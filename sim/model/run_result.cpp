@@ -58,7 +58,8 @@ double series_peak_bytes(int64_t bins, size_t services, size_t request_types, si
   return std::max(growing, analysing);
 }
 
-MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_types, size_t edges, size_t calls) {
+MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_types, size_t edges, size_t calls,
+                               double cache_bytes) {
   MemoryEstimate e;
   e.bins = bins;
   e.services = services;
@@ -66,7 +67,8 @@ MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_typ
   e.edges = edges;
   e.calls = calls;
   e.base_bytes = kBaseBytes;
-  e.system_bytes = kBytesPerService * static_cast<double>(services) + kBytesPerCall * static_cast<double>(calls);
+  e.system_bytes =
+      kBytesPerService * static_cast<double>(services) + kBytesPerCall * static_cast<double>(calls) + cache_bytes;
   e.series_bytes = series_peak_bytes(bins, services, request_types, edges);
   return e;
 }

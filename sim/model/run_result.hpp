@@ -84,7 +84,15 @@ struct RunInfo {
   std::vector<std::string> services;       ///< service index -> name
   std::vector<std::string> request_types;  ///< request type index -> name
   std::vector<std::string> edges;          ///< edge index -> "caller -> callee" (edges with tolerance policies)
+  std::vector<std::string> caches;         ///< cache index (System::caches) -> the cache service's name
   std::vector<double> histogram_edges;     ///< latency histogram bucket edges (seconds), buckets + 1
+};
+
+/// One stateful look-aside cache during one time bin.
+struct CacheBinRow {
+  uint64_t lookups = 0;  ///< keys asked for (visits that reached the backend call's decision)
+  uint64_t hits = 0;     ///< of them, found fresh in the cache
+  uint64_t fills = 0;    ///< successful backend answers written into it (late ones included)
 };
 
 /// Receives time-series rows as bins complete.
@@ -99,6 +107,9 @@ class BinSink {
   virtual void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) {}
   /// Circuit breaker transitions since the previous call, oldest first (given at bin ends).
   virtual void write_circuit_events(std::span<const CircuitEvent> events) {}
+  /// The stateful caches' rows of bin `index` (System::caches order), given just before
+  /// `write_bin` of the same bin (only when the system has caches).
+  virtual void write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) {}
 };
 
 /// A service over the whole run (all bins, warm-up included, so that conservation holds).
@@ -147,6 +158,7 @@ struct RunTotals {
   std::vector<RequestSummary> requests;    ///< by request type index
   std::vector<EdgeBinRow> edges;           ///< by edge index: every bin added up (open_fraction: mean over bins)
   std::vector<uint64_t> circuit_openings;  ///< by edge index: breaker transitions to open
+  std::vector<CacheBinRow> caches;         ///< by cache index (System::caches): every bin added up
   RunSummary summary;
 };
 
@@ -177,8 +189,10 @@ struct MemoryEstimate {
 double series_peak_bytes(int64_t bins, size_t services, size_t request_types, size_t edges);
 
 /// The estimate for a system of `services` services and `calls` call edges, `edges` of them
-/// with policies, running `bins` bins.
-MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_types, size_t edges, size_t calls);
+/// with policies, running `bins` bins; `cache_bytes`: the tables of its stateful caches, fixed by
+/// their capacities (cache_table_bytes in model/system.hpp), counted with the system.
+MemoryEstimate estimate_memory(int64_t bins, size_t services, size_t request_types, size_t edges, size_t calls,
+                               double cache_bytes = 0);
 
 /// Bins of a run of `duration` seconds in bins of `bin_width` (the last one possibly partial).
 int64_t bin_count(double duration, double bin_width);

@@ -18,6 +18,7 @@
 #include "model/policy/outlier_detector.hpp"
 #include "model/policy/retry_budget.hpp"
 #include "model/policy/retry_policy.hpp"
+#include "model/policy/retry_quota.hpp"
 #include "model/topology.hpp"
 
 namespace rapture {
@@ -68,8 +69,15 @@ struct RateProfile {
     double start = 0, end = 0;            ///< seconds; [start, end)
     double rate_start = 0, rate_end = 0;  ///< per second
   };
+  /// An instantaneous burst: `count` requests sent at the same time `at`, on top of the rate (a
+  /// retry wave, a cron job, a reconnect storm after a partition heals).
+  struct Burst {
+    double at = 0;      ///< seconds
+    int64_t count = 0;  ///< requests, >= 1
+  };
   double base = 0;
   std::vector<Segment> segments;  ///< sorted, non-overlapping
+  std::vector<Burst> bursts;      ///< in the order written
 
   /// The rate at time t.
   [[nodiscard]] double at(double t) const {
@@ -132,6 +140,7 @@ struct PolicySpec {
   std::optional<double> per_try_timeout, deadline;  ///< `timeout:` settings, layered on their own
   std::optional<bool> propagate_deadline, cancel_on_timeout;
   std::optional<RetryBudget> budget;
+  std::optional<RetryQuotaConfig> retry_quota;  ///< the AWS SDKs' retry circuit breaker: gates retries only
   std::optional<CircuitBreakerConfig> circuit_breaker;
   std::optional<bool> fallback;     ///< on failure or open circuit, answer degraded
   std::optional<int64_t> bulkhead;  ///< max concurrent calls per caller replica; 0 = none
@@ -146,12 +155,13 @@ struct PolicySpec {
     if (over.propagate_deadline) propagate_deadline = over.propagate_deadline;
     if (over.cancel_on_timeout) cancel_on_timeout = over.cancel_on_timeout;
     if (over.budget) budget = over.budget;
+    if (over.retry_quota) retry_quota = over.retry_quota;
     if (over.circuit_breaker) circuit_breaker = over.circuit_breaker;
     if (over.fallback) fallback = over.fallback;
     if (over.bulkhead) bulkhead = over.bulkhead;
   }
   [[nodiscard]] bool any() const {
-    return retry || per_try_timeout || deadline || budget || circuit_breaker || fallback || bulkhead;
+    return retry || per_try_timeout || deadline || budget || retry_quota || circuit_breaker || fallback || bulkhead;
   }
 };
 
@@ -179,7 +189,8 @@ struct FaultSpec {
     LoadSpike,
     LinkDegradation,
     Partition,
-    MixShift
+    MixShift,
+    CacheFlush
   };
   std::string name;
   Kind kind = Kind::Crash;
@@ -197,12 +208,13 @@ struct FaultSpec {
   double factor = 1;                    ///< slowdown: CPU speed multiplier (< 1); load_spike: rate multiplier
   int64_t size = 0;                     ///< queue_shrink: queue capacity; worker_shrink: workers per replica
   std::vector<std::pair<std::string, double>> mix;  ///< mix_shift: the request mix while it lasts
+  double share = 1;                                 ///< cache_flush: share of the cached keys dropped
   SourceLocation where;
 
   /// True for the kinds aimed at a service (a latency fault: a service or a call).
   [[nodiscard]] bool targets_service() const {
     return kind == Kind::Crash || kind == Kind::Latency || kind == Kind::Error || kind == Kind::QueueShrink ||
-           kind == Kind::WorkerShrink || kind == Kind::Swallow;
+           kind == Kind::WorkerShrink || kind == Kind::Swallow || kind == Kind::CacheFlush;
   }
   /// A latency fault's call "caller -> callee", split and trimmed; nullopt when it names a
   /// service. The scenario reader rejects a target with an arrow that is not one such call.

@@ -341,6 +341,7 @@ std::vector<uint32_t> resolve_policies(const Topology& topology, const Scenario&
       throw InputError(p.where, ep.name + ": the per-try timeout is longer than the deadline");
     }
     ep.budget = p.budget;
+    ep.retry_quota = p.retry_quota;
     ep.circuit_breaker = p.circuit_breaker;
     ep.fallback = p.fallback.value_or(false);
     ep.bulkhead = p.bulkhead.value_or(0);
@@ -367,7 +368,9 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
     throw InputError(f.where, "fault '" + f.name + "': unknown host '" + f.target + "'");
   };
   for (const auto& f : scenario.faults) {
-    if (!(f.end > f.start)) throw InputError(f.where, "fault '" + f.name + "' ends before it starts");
+    if (!(f.end > f.start) && !(f.kind == Kind::CacheFlush && f.end == f.start)) {
+      throw InputError(f.where, "fault '" + f.name + "' ends before it starts");
+    }
     FaultConfig c;
     c.spec = f;
     switch (f.kind) {
@@ -410,7 +413,11 @@ void resolve_faults(const Topology& topology, const Scenario& scenario, System& 
           break;
         }
         c.service = require_service(topology, f.target, f.where, "fault target service");
-        if (f.replica) {
+        if (f.kind == Kind::CacheFlush && sys.services[c.service].cache == kNone) {
+          throw InputError(f.where, "a cache_flush needs a stateful cache; '" + f.target +
+                                        "' is not one (declare it under services: " + f.target + ": {cache: ...})");
+        }
+        if (f.replica && f.kind != Kind::CacheFlush) {
           const auto& svc = sys.services[c.service];
           if (*f.replica < 0 || *f.replica >= svc.replicas) {
             throw InputError(f.where, "fault '" + f.name + "': service '" + svc.name + "' has no replica " +
@@ -464,6 +471,12 @@ ServiceParams resolved_params(const ServiceNode& node, const Scenario& scenario)
     if (name == node.name) p.overlay(over);
   }
   return p;
+}
+
+double cache_table_bytes(const System& system) {
+  double bytes = 0;
+  for (const auto& c : system.caches) bytes += static_cast<double>(LookAsideCache::memory_bytes_for(c.spec.capacity));
+  return bytes;
 }
 
 bool System::any_contended_host() const {
@@ -526,7 +539,35 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     svc.discipline = *p.discipline;
     svc.balancer = *p.balancer;
     svc.error_rate = p.error_rate.value_or(0.0);
+    if (p.load_cost) svc.load_cost = *p.load_cost;
     sys.services.push_back(std::move(svc));
+  }
+  // Stateful look-aside caches: the backend is a synchronous callee of the cache.
+  for (auto [it, end] = boost::vertices(g); it != end; ++it) {
+    const auto& p = params[*it];
+    if (!p.cache) continue;
+    const auto& spec = *p.cache;
+    auto backend = topology.find(spec.backend);
+    // In a cell-based design the copy of a cache `c@cK` calls its cell's copy of the backend.
+    const auto& name = g[*it].name;
+    if (const auto at = name.rfind("@c");
+        at != std::string::npos && !(backend && boost::edge(*it, *backend, g).second)) {
+      if (const auto copy = topology.find(spec.backend + name.substr(at))) backend = copy;
+    }
+    const auto [edge, linked] =
+        backend ? boost::edge(*it, *backend, g) : std::pair<CallEdgeDesc, bool>{CallEdgeDesc{}, false};
+    if (!linked) {
+      throw InputError(spec.where, "the backend of cache '" + g[*it].name + "' must be one of its callees; '" +
+                                       spec.backend + "' is not (no edge " +
+                                       text::edge_name(g[*it].name, spec.backend) + " in topology '" + topology.name +
+                                       "')");
+    }
+    if (g[edge].mode == CallMode::Async) {
+      throw InputError(spec.where, "the backend call " + text::edge_name(g[*it].name, spec.backend) +
+                                       " of a cache must wait for its answer (not async): the answer fills the cache");
+    }
+    sys.services[*it].cache = static_cast<uint32_t>(sys.caches.size());
+    sys.caches.push_back({static_cast<uint32_t>(*it), static_cast<uint32_t>(*backend), spec});
   }
   build_hosts(topology, scenario, sys);
 
@@ -555,6 +596,24 @@ System build_system(const Topology& topology, const Scenario& scenario) {
       auto own = edges;
       apply_overrides(topology, spec.calls, descs, own);
       build_plans(topology, scenario, spec, rt, own, descs, edge_policy, sys);
+    }
+  }
+
+  // A cache's calls to its backend are made on a miss: mark them (calls belong to one caller's plan).
+  if (!sys.caches.empty()) {
+    for (uint32_t rt = 0; rt < sys.request_types.size(); ++rt) {
+      for (const auto& cache_cfg : sys.caches) {
+        const CallPlan& plan = sys.plan(rt, cache_cfg.service);
+        for (uint32_t k = 0; k < plan.stage_count; ++k) {
+          const CallStage& st = sys.stages[plan.first_stage + k];
+          for (uint32_t i = 0; i < st.call_count; ++i) {
+            auto& call = sys.calls[st.first_call + i];
+            if (call.callee == cache_cfg.backend && call.mode != CallMode::Async) {
+              call.cache = sys.services[cache_cfg.service].cache;
+            }
+          }
+        }
+      }
     }
   }
 
@@ -590,9 +649,18 @@ System build_system(const Topology& topology, const Scenario& scenario) {
     sys.tenants += cfg.tenants;
     if (w.kind == WorkloadSpec::Kind::Poisson) {
       if (!(cfg.rate.max() > 0)) throw InputError(w.where, "the arrival rate must be > 0");
-      expected_requests += cfg.rate.max() * scenario.duration;
-      if (cfg.rate.max() * scenario.duration > busiest_requests) {
-        busiest_requests = cfg.rate.max() * scenario.duration;
+      double requests = cfg.rate.max() * scenario.duration;
+      for (const auto& b : cfg.rate.bursts) {
+        if (b.count < 1) throw InputError(w.where, "a burst must send at least 1 request");
+        if (!(b.at >= 0 && b.at < scenario.duration)) {
+          throw InputError(w.where, "a burst at " + text::number(b.at) + " s is outside the run [0, " +
+                                        text::number(scenario.duration) + " s)");
+        }
+        requests += static_cast<double>(b.count);
+      }
+      expected_requests += requests;
+      if (requests > busiest_requests) {
+        busiest_requests = requests;
         busiest = &w;
       }
     } else {

@@ -42,11 +42,20 @@ struct ServiceConfig {
   QueueDiscipline discipline = QueueDiscipline::Fifo;
   Balancer balancer = Balancer::RoundRobin;
   double error_rate = 0;                ///< share of visits that fail with cause `injected` after computing
+  LoadCost load_cost;                   ///< the demand's multiplier as a function of the replica's load
   bool decaying = false;                ///< a decay layer's legacy service: the ramps below apply
   Ramp decay_error;                     ///< share of visits failing over time (on top of error_rate)
   Ramp decay_latency;                   ///< seconds added to each visit over time
   std::vector<uint32_t> replica_hosts;  ///< host index of each replica
   ServiceProtection protection;
+  uint32_t cache = 0xffffffffu;  ///< a stateful look-aside cache: index into System::caches; kNone otherwise
+};
+
+/// A stateful look-aside cache, resolved: the service that is the cache and the backend it calls
+/// on a miss (its key space, capacity, eviction and TTL in `spec`).
+struct CacheConfig {
+  uint32_t service = 0, backend = 0;
+  CacheSpec spec;
 };
 
 /// Resolved tolerance policies of one edge's synchronous calls (caller side).
@@ -55,6 +64,7 @@ struct EdgePolicy {
   uint32_t caller = 0, callee = 0;
   RetryPolicy retry;                                    ///< max_attempts 1 and no timeouts when not configured
   std::optional<RetryBudget> budget;                    ///< prototype: each caller replica gets its own copy
+  std::optional<RetryQuotaConfig> retry_quota;          ///< one quota per caller replica
   std::optional<CircuitBreakerConfig> circuit_breaker;  ///< one breaker per caller replica
   bool fallback = false;
   int64_t bulkhead = 0;  ///< max concurrent calls per caller replica; 0 = none
@@ -84,6 +94,9 @@ struct CallConfig {
   bool critical = true;
   double request_bytes = 0, response_bytes = 0;
   uint32_t policy = kNone;  ///< index into System::edge_policies
+  /// A stateful cache's call to its backend (index into System::caches), made on a miss only: the
+  /// edge's `probability` does not apply. kNone for every other call.
+  uint32_t cache = kNone;
 };
 
 /// Calls issued together: a sequential stage holds one call (made `count` times, one after
@@ -134,9 +147,10 @@ struct System {
   std::vector<CallPlan> plans;  ///< [request type * services + service]
   std::vector<EdgePolicy> edge_policies;
   std::vector<FaultConfig> faults;
-  uint32_t tenants = 0;           ///< over all sources
-  uint32_t cells = 0;             ///< cell-based design: the cell count; 0: no cell router
-  bool shuffle_sharding = false;  ///< each tenant on a pair of cells, one picked per request
+  std::vector<CacheConfig> caches;  ///< the stateful look-aside caches
+  uint32_t tenants = 0;             ///< over all sources
+  uint32_t cells = 0;               ///< cell-based design: the cell count; 0: no cell router
+  bool shuffle_sharding = false;    ///< each tenant on a pair of cells, one picked per request
   /// Users are judged over the faults' span: a user whose share of failed requests there is above
   /// `user_failing_share` is a failing user (the share of users a failure reaches).
   double user_window_start = INFINITY, user_window_end = INFINITY;
@@ -154,6 +168,10 @@ struct System {
 /// The parameters build_system resolves for a service: built-in kind defaults < the scenario's
 /// kind defaults < the topology's attributes < the scenario's per-service settings.
 ServiceParams resolved_params(const ServiceNode& node, const Scenario& scenario);
+
+/// Bytes the tables of `system`'s stateful caches take (LookAsideCache::memory_bytes_for each
+/// capacity): the memory estimate's share for them, bounded by the capacities, not the key spaces.
+double cache_table_bytes(const System& system);
 
 /// Merges and checks; throws InputError naming the scenario or topology location of the
 /// first problem (unknown names, a call cycle a request would follow, absurd sizes).

@@ -20,7 +20,8 @@ Enum parse_enum(std::string_view name, const std::array<std::string_view, N>& na
 constexpr std::array<std::string_view, 5> kKindNames{"frontend", "service", "cache", "db", "queue"};
 constexpr std::array<std::string_view, 3> kModeNames{"sync", "async", "inprocess"};
 constexpr std::array<std::string_view, 2> kDisciplineNames{"fifo", "lifo"};
-constexpr std::array<std::string_view, 3> kBalancerNames{"round_robin", "random", "least_outstanding"};
+constexpr std::array<std::string_view, 4> kBalancerNames{"round_robin", "random", "least_outstanding",
+                                                         "least_connections"};
 }  // namespace
 
 std::string_view to_string(ServiceKind kind) { return kKindNames[static_cast<size_t>(kind)]; }
@@ -43,6 +44,8 @@ void ServiceParams::overlay(const ServiceParams& over) {
   if (over.discipline) discipline = over.discipline;
   if (over.balancer) balancer = over.balancer;
   if (over.error_rate) error_rate = over.error_rate;
+  if (over.load_cost) load_cost = over.load_cost;
+  if (over.cache) cache = over.cache;
 }
 
 const ServiceParams& builtin_defaults(ServiceKind kind) {

@@ -11,7 +11,9 @@
 
 #include <boost/graph/adjacency_list.hpp>
 
+#include "model/cache/cache_spec.hpp"
 #include "model/distribution.hpp"
+#include "model/load_cost.hpp"
 
 namespace rapture {
 
@@ -28,7 +30,7 @@ enum class CallMode : uint8_t { Sync, Async, InProcess };
 enum class QueueDiscipline : uint8_t { Fifo, Lifo };
 
 /// How a caller picks one of the callee's replicas.
-enum class Balancer : uint8_t { RoundRobin, Random, LeastOutstanding };
+enum class Balancer : uint8_t { RoundRobin, Random, LeastOutstanding, LeastConnections };
 
 /// "frontend", "service", ...; and back. `parse_*` throw std::invalid_argument on unknown names.
 std::string_view to_string(ServiceKind kind);
@@ -51,7 +53,9 @@ struct ServiceParams {
   std::optional<std::string> host;           ///< host or placement group the replicas run on
   std::optional<QueueDiscipline> discipline;
   std::optional<Balancer> balancer;
-  std::optional<double> error_rate;  ///< share of visits that fail after computing (a faulty dependency)
+  std::optional<double> error_rate;   ///< share of visits that fail after computing (a faulty dependency)
+  std::optional<LoadCost> load_cost;  ///< demand multiplied by a function of the replica's load (Shape::None: off)
+  std::optional<CacheSpec> cache;     ///< a stateful look-aside cache (scenario `services:` only)
 
   /// Fields set in `over` replace those here.
   void overlay(const ServiceParams& over);

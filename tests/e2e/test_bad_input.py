@@ -144,6 +144,66 @@ class BadInputTest(RaptureTest):
         self.expect_error(yaml=GOOD_YAML + "faults:\n  - {kind: meltdown, target: cart, start: 1s}\n",
                           must_contain=("s.yaml", ":9", "meltdown"))
 
+    def expect_exit_1(self, yaml, must_contain):
+        """expect_error, and the exit status is 1 (bad input), not a crash or a usage error."""
+        self.expect_error(yaml=yaml, must_contain=must_contain)
+        code, _, _ = run(["run", self.path("s.yaml"), "-o", self.path("out.h5"), "-q"])
+        self.assertEqual(code, 1)
+
+    def test_bad_load_costs(self):
+        for shape, what in (("{linear: -2}", "the slope must be a finite number >= 0"),
+                            ("{exponential: .nan}", "expected a number, got '.nan'"),
+                            ("{polynomial: [1, -1]}", "a polynomial coefficient must be a finite number >= 0"),
+                            ("{of: queue, table: []}", "at least one [x, multiplier] point"),
+                            ("{of: queue, table: [[5, 1], [2, 3]]}", "strictly increasing"),
+                            ("{of: heap, linear: 1}", "unknown load variable 'heap'")):
+            with self.subTest(load_cost=shape):
+                self.expect_exit_1(GOOD_YAML + f"services:\n  cart: {{load_cost: {shape}}}\n",
+                                   ("s.yaml:9:", "services.cart.load_cost", what))
+
+    def test_bad_bursts(self):
+        burst = GOOD_YAML.replace("arrivals: {kind: poisson, rate: 10/s}",
+                                  "arrivals:\n      rate: 10/s\n      profile: [{kind: burst, at: AT, count: N}]")
+        for at, n, what in (("1s", "0", "expected a whole number from 1"), ("1s", "-5", "expected a whole number from 1"),
+                            ("5s", "100", "falls after the end of the run"), ("-1s", "100", "negative")):
+            with self.subTest(at=at, count=n):
+                self.expect_exit_1(burst.replace("AT", at).replace("N", n), ("s.yaml:9:", "profile[0]", what))
+
+    def test_bad_retry_quota(self):
+        self.expect_exit_1(GOOD_YAML + "policies:\n  defaults:\n    retry_quota: {retry_cost: -1}\n",
+                           ("s.yaml:10:", "retry_cost"))
+
+    def test_bad_caches(self):
+        cache = "services:\n  cart: {cache: {keys: {size: SIZE}, capacity: CAP, ttl: TTL, eviction: EV, backend: BE}}\n"
+        good = dict(SIZE="100", CAP="10", TTL="60s", EV="lru", BE="db")
+        for key, value, what in (("SIZE", "0", "a key space size must be a whole number from 1 to 1e15"),
+                                 ("SIZE", "-5", "a key space size must be a whole number"),
+                                 ("SIZE", ".nan", "expected a number, got '.nan'"),
+                                 ("CAP", "0", "expected a whole number from 1"),
+                                 ("TTL", "0s", "a ttl must be > 0"),
+                                 ("TTL", "-1s", "ttl"),
+                                 ("EV", "random", "unknown eviction 'random' (expected lru or fifo)"),
+                                 ("BE", "frontend", "the backend of cache 'cart' must be one of its callees")):
+            with self.subTest(**{key: value}):
+                text = cache
+                for k, v in dict(good, **{key: value}).items():
+                    text = text.replace(k, v)
+                self.expect_exit_1(GOOD_YAML + text, ("s.yaml:9:", what))
+
+    def test_cache_flush_of_a_service_that_is_no_cache(self):
+        self.expect_exit_1(GOOD_YAML + "faults:\n  - {name: f, kind: cache_flush, target: db, start: 1s}\n",
+                           ("s.yaml:9:", "fault 'f': a cache_flush needs a stateful cache", "'db' is not one"))
+
+    def test_cache_capacity_above_the_key_space_is_a_note(self):
+        self.write("shop.dot", GOOD_DOT)
+        scenario = self.write("s.yaml", GOOD_YAML + "services:\n  cart: {cache: {keys: {size: 5}, capacity: 10, "
+                                                    "backend: db}}\nfaults:\n  - {kind: cache_flush, target: cart, "
+                                                    "start: 2s, share: 50%}\n")
+        code, _, err = run(["run", scenario, "-o", self.path("out.h5")])  # notes are printed without -q
+        self.assertEqual(code, 0, err)
+        self.assertIn("note: ", err)
+        self.assertIn("s.yaml:9: cache 'cart': capacity 10 is above the key space (5 keys)", err)
+
     def test_unknown_subcommand_and_missing_argument(self):
         code, _, err = run(["fly"])
         self.assertNotEqual(code, 0)

@@ -23,11 +23,13 @@ const text::KeywordTable<Kind> kFaultKinds{{"crash", Kind::Crash},
                                            {"load_spike", Kind::LoadSpike},
                                            {"link_degradation", Kind::LinkDegradation},
                                            {"partition", Kind::Partition},
-                                           {"mix_shift", Kind::MixShift}};
+                                           {"mix_shift", Kind::MixShift},
+                                           {"cache_flush", Kind::CacheFlush}};
 
 /// Every key some fault takes; a key no fault takes is reported with these (near misses first).
-const std::vector<std::string_view> kAnyField{"name", "kind",    "target",  "replica",    "cell",   "start", "duration",
-                                              "end",  "restart", "latency", "error_rate", "factor", "size",  "mix"};
+const std::vector<std::string_view> kAnyField{"name",       "kind",     "target", "replica", "cell",
+                                              "start",      "duration", "end",    "restart", "latency",
+                                              "error_rate", "factor",   "size",   "mix",     "share"};
 
 /// The settings of fault `f` that depend on its kind.
 void read_magnitude(const Reader& r, const MapView& m, const Item& item, FaultSpec& f) {
@@ -71,6 +73,12 @@ void read_magnitude(const Reader& r, const MapView& m, const Item& item, FaultSp
     case Kind::WorkerShrink:
       f.size = r.integer(m.need("size", "the workers per replica during the fault"), 1, limits::kWorkers);
       break;
+    case Kind::CacheFlush:
+      if (auto v = m.get("share")) {
+        f.share = r.share(*v);
+        if (!(f.share > 0 && f.share <= 1)) r.fail(*v, "a flush drops a share of the keys in (0, 100%]");
+      }
+      break;
     default: break;
   }
 }
@@ -112,11 +120,13 @@ void read_faults(const Reader& r, const MapView& top, Scenario& s) {
       f.cell = v->node.IsScalar() && v->node.Scalar() == "all" ? -1 : r.integer(*v, 0, 1000);
     }
     f.start = r.duration(m.need("start", "when the fault starts, e.g. 120s"));
+    if (f.kind == Kind::CacheFlush) f.end = f.start;  // a one-shot: no duration
     const auto dur = m.get("duration") ? m.get("duration") : m.get("restart");
     if (dur && m.get("end")) r.fail(*m.get("end"), "give either a duration (or restart) or an end, not both");
     if (dur) f.end = f.start + r.duration(*dur);
     if (auto v = m.get("end")) f.end = r.duration(*v);
-    if (!(f.end > f.start)) r.fail(item, "fault '" + f.name + "' must end after it starts");
+    if (!(f.end > f.start) && f.kind != Kind::CacheFlush)
+      r.fail(item, "fault '" + f.name + "' must end after it starts");
     // A note, not an error: shortening a run with `--set duration=...` for a quick look is
     // common, and the faults it cuts off should say so rather than stop the run.
     if (f.start >= s.duration) {
@@ -143,6 +153,10 @@ std::vector<std::string_view> fault_fields(FaultSpec::Kind kind) {
   FaultSpec probe;
   probe.kind = kind;
   // The kinds aimed at a service resolve `replica` and `cell` (system.cpp, cells).
+  if (kind == Kind::CacheFlush) {  // a one-shot at its start: no replica, no duration
+    out.insert(out.end(), {"cell", "start", "share"});
+    return out;
+  }
   if (probe.targets_service()) out.insert(out.end(), {"replica", "cell"});
   out.insert(out.end(), {"start", "duration", "end"});
   switch (kind) {
@@ -157,7 +171,8 @@ std::vector<std::string_view> fault_fields(FaultSpec::Kind kind) {
     case Kind::MixShift: out.push_back("mix"); break;
     case Kind::HostFailure:
     case Kind::Swallow:
-    case Kind::Partition: break;
+    case Kind::Partition:
+    case Kind::CacheFlush: break;
   }
   return out;
 }

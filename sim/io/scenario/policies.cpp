@@ -126,6 +126,22 @@ RetryBudget read_budget(const Reader& r, const Item& item) {
   return RetryBudget(c);
 }
 
+RetryQuotaConfig read_retry_quota(const Reader& r, const Item& item) {
+  RetryQuotaConfig c = model_preset(r, item, "aws", &RetryQuotaConfig::preset);
+  if (item.node.IsMap()) {
+    const MapView m(r, item);
+    m.allow({"preset", "capacity", "retry_cost", "timeout_cost", "success_refill"});
+    if (auto v = m.get("capacity")) c.capacity = r.integer(*v, 1, 1'000'000'000);
+    if (auto v = m.get("retry_cost")) c.retry_cost = r.integer(*v, 0, 1'000'000'000);
+    if (auto v = m.get("timeout_cost")) c.timeout_cost = r.integer(*v, 0, 1'000'000'000);
+    if (auto v = m.get("success_refill")) c.success_refill = r.integer(*v, 0, 1'000'000'000);
+  } else if (!item.node.IsScalar()) {
+    r.fail(item, "expected a preset name or a map");
+  }
+  r.validated(item, c);
+  return c;
+}
+
 CircuitBreakerConfig read_breaker(const Reader& r, const Item& item) {
   CircuitBreakerConfig c = preset(r, item, "circuit breaker", "resilience4j", kBreakerPresets);
   if (item.node.IsMap()) {
@@ -188,7 +204,7 @@ PolicySpec read_policy(const Reader& r, const Item& item, SourceLocation where, 
   PolicySpec p;
   p.where = std::move(where);
   const MapView m(r, item);
-  m.allow({"timeout", "retry", "budget", "circuit_breaker", "fallback", "bulkhead"});
+  m.allow({"timeout", "retry", "budget", "retry_quota", "circuit_breaker", "fallback", "bulkhead"});
   if (auto v = m.get("retry")) {
     p.retry = read_retry(r, *v);
     if (auto note = p.retry->note(); !note.empty()) notes.push_back({r.where(*v), std::move(note)});
@@ -206,6 +222,7 @@ PolicySpec read_policy(const Reader& r, const Item& item, SourceLocation where, 
     }
   }
   if (auto v = m.get("budget")) p.budget = read_budget(r, *v);
+  if (auto v = m.get("retry_quota")) p.retry_quota = read_retry_quota(r, *v);
   if (auto v = m.get("circuit_breaker")) p.circuit_breaker = read_breaker(r, *v);
   if (auto v = m.get("fallback")) p.fallback = r.boolean(*v);
   if (auto v = m.get("bulkhead")) p.bulkhead = r.integer(*v, 0, 1'000'000'000);

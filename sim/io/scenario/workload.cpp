@@ -12,16 +12,19 @@ namespace rapture::scenario_reader {
 namespace {
 
 /// The kinds of the segments of a rate profile.
-enum class SegmentKind { Step, Ramp, Spike };
+enum class SegmentKind { Step, Ramp, Spike, Burst };
 
-const text::KeywordTable<SegmentKind> kSegmentKinds{
-    {"step", SegmentKind::Step}, {"ramp", SegmentKind::Ramp}, {"spike", SegmentKind::Spike}};
+const text::KeywordTable<SegmentKind> kSegmentKinds{{"step", SegmentKind::Step},
+                                                    {"ramp", SegmentKind::Ramp},
+                                                    {"spike", SegmentKind::Spike},
+                                                    {"burst", SegmentKind::Burst}};
 
 const text::KeywordTable<WorkloadSpec::Kind> kArrivalKinds{{"poisson", WorkloadSpec::Kind::Poisson},
                                                            {"closed", WorkloadSpec::Kind::Closed}};
 
-/// The base rate and its `profile:` segments, as consecutive segments of the rate.
-RateProfile read_profile(const Reader& r, const Item& base, const std::optional<Item>& profile) {
+/// The base rate and its `profile:` segments, as consecutive segments of the rate; its bursts,
+/// which must fall inside a run of `duration` seconds.
+RateProfile read_profile(const Reader& r, const Item& base, const std::optional<Item>& profile, double duration) {
   RateProfile p;
   p.base = r.rate(base);
   if (!(p.base > 0)) r.fail(base, "the arrival rate must be > 0, got " + base.node.Scalar());
@@ -67,6 +70,19 @@ RateProfile read_profile(const Reader& r, const Item& base, const std::optional<
         if (d <= 0) r.fail(length, "a spike must last > 0, got " + length.node.Scalar());
         const double rate = r.rate(m.need("rate", "the rate during the spike"));
         windows.push_back({{at, at + d, rate, rate}, item, "spike"});
+        break;
+      }
+      case SegmentKind::Burst: {
+        m.allow({"kind", "at", "count"});
+        const Item at = m.need("at", "when the burst is sent");
+        RateProfile::Burst burst{
+            r.duration(at),
+            r.integer(m.need("count", "how many requests it sends, e.g. count: 500"), 1, limits::kUsers)};
+        if (burst.at >= duration) {
+          r.fail(at, "a burst at " + seconds(burst.at) + " falls after the end of the run (duration " +
+                         seconds(duration) + ")");
+        }
+        p.bursts.push_back(burst);
         break;
       }
     }
@@ -212,7 +228,7 @@ void read_workload(const Reader& r, const MapView& top, Scenario& s) {
     switch (w.kind) {
       case WorkloadSpec::Kind::Poisson:
         a.allow({"kind", "rate", "profile"});
-        w.rate = read_profile(r, a.need("rate", "the arrival rate, e.g. rate: 100/s"), a.get("profile"));
+        w.rate = read_profile(r, a.need("rate", "the arrival rate, e.g. rate: 100/s"), a.get("profile"), s.duration);
         break;
       case WorkloadSpec::Kind::Closed:
         a.allow({"kind", "users", "think"});

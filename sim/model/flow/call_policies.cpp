@@ -28,6 +28,7 @@ CallPolicies::CallPolicies(const System& system, Scheduler& clock, RunMeter& met
       auto& slot = slots_.emplace_back();
       if (p.circuit_breaker) slot.breaker.emplace(*p.circuit_breaker);
       slot.budget = p.budget;
+      if (p.retry_quota) slot.quota.emplace(*p.retry_quota);
       if (p.bulkhead > 0) {
         slot.bulkhead.emplace(
             BulkheadConfig{static_cast<uint32_t>(std::min<int64_t>(p.bulkhead, std::numeric_limits<uint32_t>::max()))});
@@ -73,6 +74,8 @@ void CallPolicies::start_call(uint32_t caller, const CallConfig& config) {
   c.start = now;
   c.last_backoff = 0;
   c.retry_slot = false;
+  c.retried = false;
+  c.quota_taken = 0;
   c.sent = false;
   c.deadline_at = policy.retry.deadline > 0 ? now + policy.retry.deadline : INFINITY;
   c.deadline_at = std::min(c.deadline_at, parent.deadline);
@@ -215,6 +218,7 @@ void CallPolicies::on_try_reply(uint32_t visit) {
   }
   end_retry_slot(c);
   if (ok) {
+    if (slot.quota) slot.quota->on_success(c.retried, c.quota_taken);
     finish_call(call_id, true, cause, degraded);
   } else {
     try_failed(call_id, seen);
@@ -241,14 +245,19 @@ void CallPolicies::try_failed(uint32_t call_id, ErrorCause cause) {
   const double now = clock_.now();
   Call& c = calls_[call_id];
   auto& budget = slots_[c.slot].budget;
+  auto& quota = slots_[c.slot].quota;
   const auto& retry = system_.edge_policies[c.policy].retry;
+  // The AWS quota charges more after a timeout, as after any transient (connection) error.
+  const bool timed_out = cause == ErrorCause::Timeout;
   if (retryable(c, cause) && c.attempts < static_cast<uint32_t>(retry.max_attempts) &&
-      (!budget || budget->allow_retry(now))) {
+      (!budget || budget->allow_retry(now)) && (!quota || quota->allows(timed_out))) {
     const double delay = retry.backoff.delay(static_cast<int>(c.attempts), c.last_backoff,
                                              flow_.calls_rng(system_.edge_policies[c.policy].caller));
     c.last_backoff = delay;
     if (now + delay < c.deadline_at) {
       if (budget) budget->on_retry(now);
+      if (quota) c.quota_taken = static_cast<uint32_t>(quota->take(timed_out));
+      c.retried = true;
       c.retry_slot = true;
       if (delay > 0) {
         clock_.at(now + delay, retry_due_, call_id, c.serial);

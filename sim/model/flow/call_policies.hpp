@@ -18,6 +18,7 @@
 #include "model/policy/circuit_breaker.hpp"
 #include "model/policy/load_shedding.hpp"
 #include "model/policy/retry_budget.hpp"
+#include "model/policy/retry_quota.hpp"
 #include "model/system.hpp"
 
 namespace rapture {
@@ -49,8 +50,10 @@ class CallPolicies {
     uint32_t try_gen;   ///< generation of the current try's timeout
     uint32_t serial;    ///< generation of the call (deadline and retry timers)
     const CallConfig* config;
-    bool retry_slot;  ///< holds a retry-budget slot (a retry decided and not yet ended)
-    bool sent;        ///< a try reached the callee (a call ending without one is counted refused)
+    uint32_t quota_taken;  ///< retry-quota tokens its last retry took (given back if the call succeeds)
+    bool retried;          ///< a retry was decided (the quota refunds it on success instead of refilling)
+    bool retry_slot;       ///< holds a retry-budget slot (a retry decided and not yet ended)
+    bool sent;             ///< a try reached the callee (a call ending without one is counted refused)
     double start, deadline_at, try_start, last_backoff;
   };
   /// The policies of one caller replica on one edge: breakers, budgets and bulkheads are per
@@ -58,6 +61,7 @@ class CallPolicies {
   struct CallSlot {
     std::optional<CircuitBreaker> breaker;
     std::optional<RetryBudget> budget;
+    std::optional<RetryQuota> quota;
     std::optional<Bulkhead> bulkhead;
     uint32_t edge = 0;
     PolicyTimer breaker_timer;

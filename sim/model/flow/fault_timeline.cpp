@@ -28,7 +28,7 @@ void FaultTimeline::start() {
   for (uint32_t f = 0; f < system_.faults.size(); ++f) {
     const auto& spec = system_.faults[f].spec;
     if (spec.start < system_.duration) clock_.at(spec.start, start_, f);
-    if (spec.end < system_.duration) clock_.at(spec.end, end_, f);
+    if (spec.end < system_.duration && spec.kind != Kind::CacheFlush) clock_.at(spec.end, end_, f);
   }
 }
 
@@ -49,6 +49,9 @@ void FaultTimeline::switch_fault(uint32_t fault, bool starts) {
       }
       break;
     case Kind::Slowdown: refresh_host(f.host); break;
+    case Kind::CacheFlush:  // a one-shot at its start
+      if (starts) flow_.flush_cache(system_.services[f.service].cache, f.spec.share);
+      break;
     case Kind::MixShift:
       for (uint32_t w = 0; w < mix_fault_.size(); ++w) {
         mix_fault_[w] = kNone;

@@ -34,6 +34,13 @@ RequestFlow::RequestFlow(const System& system, Scheduler& clock, RunMeter& meter
       replicas_.push_back(std::move(rep));
     }
   }
+  caches_.reserve(system.caches.size());
+  for (const auto& c : system.caches) {
+    const auto& name = system.services[c.service].name;
+    caches_.push_back({LookAsideCache(c.spec.capacity, c.spec.eviction, c.spec.ttl),
+                       KeySpace(c.spec.keys, c.spec.popularity, c.spec.exponent), RandomStream(seed, name, "keys"),
+                       RandomStream(seed, name, "cache_flush")});
+  }
   sources_.resize(system.workload.size());
   for (uint32_t w = 0; w < system.workload.size(); ++w) {
     const auto& wl = system.workload[w];
@@ -49,6 +56,7 @@ RequestFlow::RequestFlow(const System& system, Scheduler& clock, RunMeter& meter
   visit_arrive_ = clock.add_kind<&RequestFlow::on_visit_arrive>(this);
   computed_ = clock.add_kind<&RequestFlow::on_computed>(this);
   reply_arrive_ = clock.add_kind<&RequestFlow::on_reply>(this);
+  burst_ = clock.add_kind<&RequestFlow::on_burst>(this);
 }
 
 void RequestFlow::attach(CallPolicies& policies, FaultTimeline& faults) {
@@ -69,6 +77,7 @@ void RequestFlow::start() {
         }
       }
       clock_.at(-std::log1p(-src.arrival_rng.uniform()) / src.max_rate, arrival_, w);
+      for (uint32_t b = 0; b < wl.rate.bursts.size(); ++b) clock_.at(wl.rate.bursts[b].at, burst_, w, b);
     } else {
       for (int64_t u = 0; u < wl.users; ++u) {
         const auto user = static_cast<uint32_t>(user_source_.size());
@@ -89,6 +98,13 @@ void RequestFlow::on_arrival(const Event& e) {
   const double rate = wl.rate.at(now) * faults_->rate_factor(source);
   if (rate >= src.max_rate || src.arrival_rng.uniform() * src.max_rate < rate) start_request(source, kNone);
   clock_.at(now - std::log1p(-src.arrival_rng.uniform()) / src.max_rate, arrival_, source);
+}
+
+void RequestFlow::on_burst(const Event& e) {
+  // All at one instant, in one event: the arrivals of a burst are not spread by the clock.
+  for (int64_t k = system_.workload[e.id].rate.bursts[e.gen].count; k > 0 && !stopped_; --k) {
+    start_request(e.id, kNone);
+  }
 }
 
 void RequestFlow::start_request(uint32_t source, uint32_t user) {
@@ -122,6 +138,8 @@ void RequestFlow::start_request(uint32_t source, uint32_t user) {
   v.request_start = clock_.now();
   v.response_bytes = 0;
   v.call = kNone;
+  v.fill_cache = kNone;
+  v.cache_key = 0;
   v.orphan = v.cancelled = v.degraded = false;
   v.failed = v.delayed = v.swallowed = false;
   v.deadline = INFINITY;
@@ -153,6 +171,22 @@ uint32_t RequestFlow::pick_replica(uint32_t service) {
         s.next_rr = s.next_rr + 1 == s.replica_count ? 0 : s.next_rr + 1;
         break;
       case Balancer::Random: r = s.balancer_rng.below(s.replica_count); break;
+      case Balancer::LeastConnections: {
+        // HAProxy's leastconn: every replica scanned, the fewest outstanding wins; ties go round
+        // robin (the scan starts after the last pick), as HAProxy rotates within equal loads.
+        const uint32_t start = s.next_rr;
+        uint32_t best = replicas_[s.first_replica + start].outstanding;
+        r = start;
+        for (uint32_t k = 1; k < s.replica_count; ++k) {
+          const uint32_t i = start + k < s.replica_count ? start + k : start + k - s.replica_count;
+          if (replicas_[s.first_replica + i].outstanding < best) {
+            best = replicas_[s.first_replica + i].outstanding;
+            r = i;
+          }
+        }
+        s.next_rr = r + 1 == s.replica_count ? 0 : r + 1;
+        break;
+      }
       case Balancer::LeastOutstanding: {
         // Power of two choices, as Envoy's LEAST_REQUEST does: near-optimal, O(1) per call.
         const uint32_t a = s.balancer_rng.below(s.replica_count);
@@ -210,6 +244,8 @@ uint32_t RequestFlow::send_try(uint32_t caller, const CallConfig& call, uint32_t
   v.critical = call.critical;
   v.orphan = v.cancelled = v.degraded = false;
   v.response_bytes = call.response_bytes;
+  v.fill_cache = call.cache;
+  v.cache_key = parent.cache_key;
   v.deadline = parent.deadline;
   if (call_id != kNone) v.deadline = std::min(v.deadline, policies_->propagated_deadline(call_id));
   const double now = clock_.now();
@@ -275,7 +311,10 @@ void RequestFlow::start_service(uint32_t id) {
     ++rep.busy;
     meter_.started(v.service);
   }
-  const double demand = system_.services[v.service].service_time.sample(s.service_time_rng);
+  const auto& cfg = system_.services[v.service];
+  double demand = cfg.service_time.sample(s.service_time_rng);
+  // Work that grows with load (GC, memory pressure, locks): read when the visit takes its worker.
+  if (cfg.load_cost.active()) demand *= cfg.load_cost.multiplier(load_of(rep, cfg.load_cost.of));
   v.demand = demand;
   v.epoch = rep.epoch;
   if (rep.contended) {
@@ -284,6 +323,15 @@ void RequestFlow::start_service(uint32_t id) {
   } else {
     clock_.at(clock_.now() + demand * rep.time_factor, computed_, id);
   }
+}
+
+double RequestFlow::load_of(const Replica& rep, LoadCost::Variable variable) {
+  switch (variable) {
+    case LoadCost::Variable::Utilisation: return static_cast<double>(rep.busy) / rep.workers;
+    case LoadCost::Variable::InFlight: return static_cast<double>(rep.busy) + static_cast<double>(rep.queue.size());
+    case LoadCost::Variable::Queue: return static_cast<double>(rep.queue.size());
+  }
+  return 0;
 }
 
 void RequestFlow::on_computed(const Event& e) {
@@ -326,7 +374,8 @@ void RequestFlow::advance(uint32_t id) {
     if (st.sequential) {
       const CallConfig& c = system_.calls[st.first_call];
       if (v.repeat_left == 0) {  // entering the stage
-        if (!rng.bernoulli(c.probability)) {
+        // A stateful cache calls its backend on a miss only, whatever the edge's probability.
+        if (c.cache != kNone ? !cache_miss(id, c.cache) : !rng.bernoulli(c.probability)) {
           ++v.stage;
           continue;
         }
@@ -347,7 +396,7 @@ void RequestFlow::advance(uint32_t id) {
     ++v.stage;
     for (uint32_t i = 0; i < st.call_count; ++i) {
       const CallConfig& c = system_.calls[st.first_call + i];
-      if (!rng.bernoulli(c.probability)) continue;
+      if (c.cache != kNone ? !cache_miss(id, c.cache) : !rng.bernoulli(c.probability)) continue;
       for (uint32_t k = 0; k < c.count; ++k) send(id, c);
     }
     if (--v.pending > 0) return;
@@ -448,7 +497,8 @@ void RequestFlow::reject(uint32_t id, ErrorCause cause) {
 
 void RequestFlow::reply(uint32_t id) {
   Visit& v = visits_[id];
-  if (v.orphan) {  // nobody waits for this reply any more
+  if (v.orphan) {                              // nobody waits for this reply any more
+    if (v.fill_cache != kNone) fill_cache(v);  // a client fills its cache with a late answer too
     if (v.parent != kNone) ++meter_.edge(v.orphan_edge).late_replies;
     visits_.release(id);
     return;
@@ -480,7 +530,8 @@ void RequestFlow::reply(uint32_t id) {
 void RequestFlow::on_reply(const Event& e) {
   const uint32_t id = e.id;
   const Visit& child = visits_[id];
-  if (child.orphan) {  // its caller gave up while this reply was on its way
+  if (child.fill_cache != kNone) fill_cache(child);  // late answers too: the client still fills
+  if (child.orphan) {                                // its caller gave up while this reply was on its way
     ++meter_.edge(child.orphan_edge).late_replies;
     visits_.release(id);
     return;
@@ -522,6 +573,26 @@ void RequestFlow::end_request(const Visit& v) {
     if (v.failed) wait = std::max(wait, kClosedLoopErrorBackoff);
     clock_.at(now + wait, user_wake_, v.user);
   }
+}
+
+bool RequestFlow::cache_miss(uint32_t id, uint32_t cache) {
+  Visit& v = visits_[id];
+  auto& c = caches_[cache];
+  v.cache_key = c.keys.draw(c.key_rng);
+  const bool hit = c.contents.lookup(v.cache_key, clock_.now());
+  meter_.cache_lookup(cache, hit);
+  return !hit;
+}
+
+void RequestFlow::fill_cache(const Visit& child) {
+  if (child.failed) return;
+  caches_[child.fill_cache].contents.fill(child.cache_key, clock_.now());
+  meter_.cache_fill(child.fill_cache);
+}
+
+uint32_t RequestFlow::flush_cache(uint32_t cache, double share) {
+  auto& c = caches_[cache];
+  return c.contents.flush(share, c.flush_rng);
 }
 
 void RequestFlow::check_limits() {

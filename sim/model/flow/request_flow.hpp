@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "model/cache/key_space.hpp"
+#include "model/cache/look_aside_cache.hpp"
 #include "model/flow/callee_protection.hpp"
 #include "model/flow/resource_backend.hpp"
 #include "model/flow/run_meter.hpp"
@@ -55,6 +57,11 @@ class RequestFlow {
   void set_replica(uint32_t replica, uint32_t workers, uint32_t queue, bool down);
   /// Seconds of wall time per reference second on `host` (slowdowns).
   void set_host_time_factor(uint32_t host, double factor);
+  /// A flush of stateful cache `cache` (index into System::caches): drops each key with
+  /// probability `share` (all of them at 1). Returns the keys dropped.
+  uint32_t flush_cache(uint32_t cache, double share);
+  /// The contents of stateful cache `cache` (for tests).
+  [[nodiscard]] const LookAsideCache& cache_contents(uint32_t cache) const { return caches_[cache].contents; }
 
   /// True once a limit stopped the run.
   [[nodiscard]] bool stopped() const { return stopped_; }
@@ -83,6 +90,12 @@ class RequestFlow {
     uint32_t inproc_live = 0;  ///< in-process visits computing (on their callers' workers)
     RandomStream service_time_rng, balancer_rng, calls_rng;
   };
+  /// A stateful look-aside cache: its contents, its keys and their random streams.
+  struct CacheFlow {
+    LookAsideCache contents;
+    KeySpace keys;
+    RandomStream key_rng, flush_rng;
+  };
   struct Source {
     RandomStream arrival_rng, mix_rng, think_rng, tenant_rng, cell_rng;
     double max_rate = 0;
@@ -91,6 +104,7 @@ class RequestFlow {
   void on_arrival(const Event& e);
   void on_user_wake(const Event& e) { start_request(user_source_[e.id], e.id); }
   void on_visit_arrive(const Event& e) { arrive(e.id); }
+  void on_burst(const Event& e);
   void on_computed(const Event& e);
   void on_reply(const Event& e);
   void start_request(uint32_t source, uint32_t user);
@@ -106,7 +120,13 @@ class RequestFlow {
   void reject(uint32_t id, ErrorCause cause);
   void reply(uint32_t id);
   void end_request(const Visit& v);
+  /// Visit `id` asks its cache `cache` for a key: true on a miss (the backend call is made).
+  bool cache_miss(uint32_t id, uint32_t cache);
+  /// The backend's answer `child` reached its cache: fills it when the answer is a success.
+  void fill_cache(const Visit& child);
   void check_limits();
+  /// The load `variable` reads on `rep` (the visit starting there already counted busy).
+  static double load_of(const Replica& rep, LoadCost::Variable variable);
   [[nodiscard]] bool dead(const Visit& v) const { return replicas_[v.replica].epoch != v.epoch; }
 
   const System& system_;
@@ -120,10 +140,11 @@ class RequestFlow {
   std::vector<Replica> replicas_;
   std::vector<ServiceFlow> services_;
   std::vector<Source> sources_;
+  std::vector<CacheFlow> caches_;      ///< by System::caches index
   std::vector<uint32_t> user_source_;  ///< closed-loop user -> workload source
   bool stopped_ = false;
   std::string stop_reason_;
-  EventKind arrival_, user_wake_, visit_arrive_, computed_, reply_arrive_;
+  EventKind arrival_, user_wake_, visit_arrive_, computed_, reply_arrive_, burst_;
 };
 
 }  // namespace rapture

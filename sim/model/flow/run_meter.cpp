@@ -15,6 +15,8 @@ RunMeter::RunMeter(const System& system, BinSink& sink, Scheduler& clock)
   service_rows_.resize(services_.size());
   request_rows_.resize(requests_.size());
   edge_rows_.resize(edges_.size());
+  caches_.resize(system.caches.size());
+  cache_rows_.resize(caches_.size());
   visits_.assign(system.request_types.size() * system.services.size(), 0);
   tenant_requests_.assign(system.tenants, 0);
   tenant_failures_.assign(system.tenants, 0);
@@ -103,6 +105,17 @@ double RunMeter::close_bin(double end) {
     r.bin_latency.reset();
   }
   if (!edges_.empty()) close_edge_bins();
+  if (!caches_.empty()) {
+    for (size_t c = 0; c < caches_.size(); ++c) {
+      auto& m = caches_[c];
+      cache_rows_[c] = m.row;
+      m.totals.lookups += m.row.lookups;
+      m.totals.hits += m.row.hits;
+      m.totals.fills += m.row.fills;
+      m.row = CacheBinRow{};
+    }
+    sink_.write_cache_bin(bin_index_, cache_rows_);
+  }
   sink_.write_bin(bin_index_, service_rows_, request_rows_);
   ++bin_index_;
   bin_start_ = end;
@@ -195,6 +208,7 @@ RunTotals RunMeter::totals(double end, std::span<const uint64_t> in_flight) cons
     out.edges.push_back(e.totals);
     out.circuit_openings.push_back(e.openings);
   }
+  for (const auto& c : caches_) out.caches.push_back(c.totals);
   return out;
 }
 

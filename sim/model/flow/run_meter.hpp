@@ -54,6 +54,14 @@ class RunMeter {
   EdgeBinRow& edge(uint32_t edge) { return edges_[edge].row; }
   /// A circuit breaker changed state.
   void circuit_transition(const CircuitEvent& event);
+  /// Stateful cache `cache` was asked for a key; `hit`: it was there, fresh.
+  void cache_lookup(uint32_t cache, bool hit) {
+    auto& row = caches_[cache].row;
+    ++row.lookups;
+    row.hits += hit;
+  }
+  /// A backend answer filled stateful cache `cache`.
+  void cache_fill(uint32_t cache) { ++caches_[cache].row.fills; }
 
   /// Closes the bin ending at `end` and streams it; returns the end of the next bin.
   double close_bin(double end);
@@ -86,6 +94,9 @@ class RunMeter {
     EdgeBinRow totals;  ///< every closed bin added up
     uint64_t openings = 0;
   };
+  struct CacheMeter {
+    CacheBinRow row, totals;
+  };
   void on_warmup_end(const Event& e);
   void close_edge_bins();
 
@@ -105,6 +116,8 @@ class RunMeter {
   std::vector<ServiceBinRow> service_rows_;                  ///< the bin being written
   std::vector<RequestBinRow> request_rows_;
   std::vector<EdgeBinRow> edge_rows_;
+  std::vector<CacheMeter> caches_;
+  std::vector<CacheBinRow> cache_rows_;
   EventKind warmup_end_;
 };
 

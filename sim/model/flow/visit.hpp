@@ -39,8 +39,10 @@ struct Visit {
   double arrive_time;    ///< at the service
   double request_start;  ///< entry visit only: when the request was sent
   double response_bytes;
-  double demand;    ///< CPU demand of its computation (reference seconds)
-  double deadline;  ///< propagated deadline (absolute time), +inf when none
+  double demand;        ///< CPU demand of its computation (reference seconds)
+  double deadline;      ///< propagated deadline (absolute time), +inf when none
+  uint64_t cache_key;   ///< at a stateful cache: the key asked for; a try of its backend call: the key it fills
+  uint32_t fill_cache;  ///< a try of a cache's backend call: the cache its answer fills; kNone otherwise
 };
 
 class VisitPool {

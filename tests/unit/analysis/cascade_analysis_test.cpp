@@ -10,73 +10,22 @@
 
 #include "analysis/cascade_report.hpp"
 #include "analysis/run_series.hpp"
-#include "io/scenario_reader.hpp"
-#include "io/topology_reader.hpp"
 #include "model/system.hpp"
+#include "unit/analysis/recorded_run.hpp"
 
 namespace rapture {
 namespace {
 
-System make_system(const std::string& dot, const std::string& yaml) {
-  const Topology topology = read_topology_dot(dot, "test.dot");
-  const Scenario scenario = parse_scenario(yaml, "test.yaml", ".", {});
-  return build_system(topology, scenario);
-}
+using testing::chain_scenario;
+using testing::fail;
+using testing::journal_has;
+using testing::kChain;
+using testing::make_system;
+using testing::node_of;
+using testing::record;
 
-/// Healthy traffic everywhere (100 visits per bin, 10 ms), changed bin by bin by `edit`.
-using Edit = std::function<void(int64_t bin, std::vector<ServiceBinRow>&, std::vector<RequestBinRow>&,
-                                std::vector<EdgeBinRow>&)>;
-RunSeries record(const System& sys, int64_t bins, const Edit& edit) {
-  RunSeries series(sys.services.size(), sys.request_types.size(), sys.edge_policies.size());
-  for (int64_t b = 0; b < bins; ++b) {
-    std::vector<ServiceBinRow> s(sys.services.size());
-    for (auto& row : s) {
-      row.arrivals = row.completions = 100;
-      row.latency_mean = 0.010;
-      row.busy_mean = 0.5;
-    }
-    std::vector<RequestBinRow> r(sys.request_types.size());
-    for (auto& row : r) {
-      row.arrivals = row.successes = 100;
-      row.latency_mean = 0.030;
-    }
-    std::vector<EdgeBinRow> e(sys.edge_policies.size());
-    for (auto& row : e) row.calls = row.attempts = 100;
-    edit(b, s, r, e);
-    if (!e.empty()) series.write_edge_bin(b, e);
-    series.write_bin(b, s, r);
-  }
-  return series;
-}
-
-void fail(ServiceBinRow& row, double share, ErrorCause cause = ErrorCause::Downstream) {
-  const auto errors = static_cast<uint64_t>(share * 100);
-  row.completions = 100 - errors;
-  row.errors[static_cast<int>(cause)] = errors;
-}
-
-const PropagationNode* node_of(const System& sys, const CascadeReport& r, const std::string& name) {
-  for (const auto& n : r.propagation) {
-    if (sys.services[n.service].name == name) return &n;
-  }
-  return nullptr;
-}
-
-bool journal_has(const CascadeReport& r, Category category, const std::string& place) {
-  return std::any_of(r.journal.begin(), r.journal.end(),
-                     [&](const JournalEntry& e) { return e.category == category && e.place == place; });
-}
-
-const char* kChain = R"(digraph chain { a -> b; b -> c; })";
-const char* kChainScenario = R"(
-name: chain
-topology: chain.dot
-duration: 100s
-warmup: 10s
-requests: {r: {entry: a}}
-workload: [{request: r, arrivals: {kind: poisson, rate: 100/s}}]
-faults: [{name: c-down, kind: crash, target: c, start: 40s, duration: 20s}]
-)";
+const std::string kChainScenario =
+    chain_scenario("100s", "faults: [{name: c-down, kind: crash, target: c, start: 40s, duration: 20s}]\n");
 
 TEST(CascadeAnalysis, ACrashSpreadsUpTheChainAsDependencies) {
   const System sys = make_system(kChain, kChainScenario);
@@ -254,11 +203,13 @@ TEST(CascadeAnalysis, ARetryStormAgainstAnUntouchedServiceIsRetryAmplification) 
   EXPECT_TRUE(journal_has(rep, Category::QueueExhaustion, "s"));
   EXPECT_FALSE(rep.recovered);
   EXPECT_EQ(rep.metastable, 1);
+  EXPECT_EQ(rep.verdict.kind, RecoveryKind::Sustained);
+  EXPECT_EQ(rep.verdict.sustained_by, SustainingEffect::Retries);
   EXPECT_TRUE(journal_has(rep, Category::MetastableLoop, "s"));
   EXPECT_TRUE(std::isnan(rep.recovery_time));
 }
 
-TEST(CascadeAnalysis, RecoveryTimeAndTheMetastableFlagFollowTheSettings) {
+TEST(CascadeAnalysis, RecoveryTimeAndTheVerdictFollowTheSettings) {
   const System sys = make_system(kChain, kChainScenario);
   auto run = [&](int64_t last_bad) {
     return record(sys, 100, [&](int64_t b, auto& s, auto&, auto&) {
@@ -271,13 +222,18 @@ TEST(CascadeAnalysis, RecoveryTimeAndTheMetastableFlagFollowTheSettings) {
   EXPECT_TRUE(quick.recovered);
   EXPECT_DOUBLE_EQ(quick.recovery_time, 8);  // healthy from bin 68 on, the trigger ended at 60 s
   EXPECT_EQ(quick.metastable, 0);
+  EXPECT_EQ(quick.verdict.kind, RecoveryKind::Recovered);
   const CascadeReport slow = analyze_cascade(sys, spec, run(85));
   EXPECT_TRUE(slow.recovered);
   EXPECT_DOUBLE_EQ(slow.recovery_time, 26);
-  EXPECT_EQ(slow.metastable, 1);  // came back, but later than 20 s
-  spec.metastable_after = 50;     // the run ends 40 s after the trigger: cannot tell
+  // Later than 20 s, but on its own: the run shows it was no self-sustaining loop.
+  EXPECT_EQ(slow.verdict.kind, RecoveryKind::Recovered);
+  EXPECT_EQ(slow.metastable, 0);
+  EXPECT_FALSE(journal_has(slow, Category::MetastableLoop, "c"));
+  spec.metastable_after = 50;  // the run ends 40 s after the trigger: cannot tell
   const CascadeReport never = analyze_cascade(sys, spec, run(99));
   EXPECT_FALSE(never.recovered);
+  EXPECT_EQ(never.verdict.kind, RecoveryKind::CannotTell);
   EXPECT_EQ(never.metastable, -1);
 }
 
@@ -345,6 +301,19 @@ TEST(CascadeAnalysis, AStepIsATriggerThatLastsToTheEndSoMetastabilityCannotBeTol
   EXPECT_EQ(c->path, "load 'profile step 40 s on' -> c");
   EXPECT_EQ(rep.emergent, 0);
   EXPECT_EQ(rep.metastable, -1);  // an overload that is still offered is not metastable
+  EXPECT_EQ(rep.verdict.kind, RecoveryKind::CannotTell);
+}
+
+TEST(CascadeAnalysis, ABurstIsATriggerOfNoLength) {
+  const System sys = chain_with_profile("{kind: burst, at: 40s, count: 500}");
+  AnalysisSpec spec;
+  spec.metastable_after = 30;  // the run lasts 60 s past the burst
+  const CascadeReport rep = analyze_cascade(sys, spec, burst_that_never_recovers(sys));
+  EXPECT_DOUBLE_EQ(rep.trigger_start, 40);
+  EXPECT_DOUBLE_EQ(rep.trigger_end, 40);
+  EXPECT_DOUBLE_EQ(rep.baseline_to, 40);
+  EXPECT_EQ(node_of(sys, rep, "c")->path, "load 'profile burst of 500 at 40 s' -> c");
+  EXPECT_EQ(rep.verdict.kind, RecoveryKind::Sustained);  // c still overflows 30 s after the burst
 }
 
 TEST(CascadeAnalysis, ARampIsATriggerAndRecoveryIsMeasuredFromItsEnd) {

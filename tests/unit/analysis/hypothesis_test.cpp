@@ -160,6 +160,19 @@ TEST_F(Hypothesis, NotRecoveredIsNotMet) {
   EXPECT_EQ(r.note, "not recovered by the end of the run");
 }
 
+TEST_F(Hypothesis, AnUnrecoveredRunSaysWhetherItIsDrainingOrSustained) {
+  report.recovered = false;
+  report.recovery_time = NAN;
+  report.verdict.kind = RecoveryKind::Recovering;
+  report.verdict.drain_eta = 17.2;
+  const auto probe_recovery = [&] { return run(probe(Metric::RecoveryTime, Window::Whole, "", 30, std::nullopt)); };
+  EXPECT_EQ(probe_recovery().note, "not recovered by the end of the run (recovering, drain ETA 17 s)");
+  report.verdict.kind = RecoveryKind::Sustained;
+  report.verdict.sustained_by = SustainingEffect::Retries;
+  EXPECT_EQ(probe_recovery().note, "not recovered by the end of the run (metastable: sustained by retries)");
+  EXPECT_FALSE(probe_recovery().met);
+}
+
 TEST_F(Hypothesis, MetAndNotMetOnBothSides) {
   // During the fault checkout fails 30 %, succeeds at 70/s and has a worst p99 of 900 ms.
   EXPECT_TRUE(run(probe(Metric::ErrorRate, Window::DuringFault, "checkout", 0.31, std::nullopt)).met);

@@ -133,6 +133,9 @@ CascadeReport make_report() {
   r.recovery_time = 0.5;
   r.recovered = true;
   r.metastable = 0;
+  r.verdict.kind = RecoveryKind::Recovered;
+  r.verdict.judged_at = 2.5;
+  r.verdict.note = "recovered 0.5 s after the trigger ended";
   r.peak_unhealthy_share = 1;
   r.emergent = 1;
   r.dot = "digraph propagation {\n  db -> frontend;\n}\n";
@@ -316,6 +319,72 @@ TEST(AnalysisRecord, RoundTripsAndPassesTheChecker) {
   EXPECT_NE(json.output.find("\"title\": \"checkout survives db\""), std::string::npos) << json.output;
 }
 
+/// make_report() judged `kind` at 12 s, db saturated.
+CascadeReport judged(RecoveryKind kind) {
+  CascadeReport r = make_report();
+  r.recovered = false;
+  r.recovery_time = kNaN;
+  r.metastable = kind == RecoveryKind::Sustained ? 1 : 0;
+  r.verdict.kind = kind;
+  r.verdict.judged_at = 12;
+  r.verdict.saturated = {1};
+  r.verdict.backlog = 840;
+  r.verdict.backlog_slope = kind == RecoveryKind::Recovering ? -42 : 0.5;
+  r.verdict.offered_load = kind == RecoveryKind::Recovering ? 0.86 : 2.4;
+  if (kind == RecoveryKind::Recovering) r.verdict.drain_eta = 20;
+  if (kind == RecoveryKind::Sustained) {
+    r.verdict.sustained_by = SustainingEffect::Retries;
+    r.verdict.evidence = 1.8;
+    r.verdict.evidence_baseline = 0;
+    r.verdict.evidence_place = "frontend -> db";
+  }
+  r.verdict.note = verdict_headline(r.verdict);
+  return r;
+}
+
+TEST(AnalysisRecord, TheVerdictRoundTripsWithItsEvidence) {
+  for (const RecoveryKind kind : {RecoveryKind::Recovering, RecoveryKind::Sustained}) {
+    TempDir dir;
+    const fs::path path = dir.path() / "judged.h5";
+    const CascadeReport report = judged(kind);
+    write_file(path, 0, [&](ResultsFile& file) { write_analysis(file, 0, report); });
+    const Handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+    const Handle g{H5Gopen2(file.id, "runs/0/analysis", H5P_DEFAULT), H5Gclose};
+    ASSERT_GE(g.id, 0);
+    EXPECT_EQ(text_attribute(g.id, "verdict"), to_string(kind));
+    EXPECT_EQ(text_attribute(g.id, "sustained_by"), to_string(report.verdict.sustained_by));
+    EXPECT_EQ(text_attribute(g.id, "verdict_note"), report.verdict.note);
+    EXPECT_EQ(attribute<double>(g.id, "verdict_time", H5T_NATIVE_DOUBLE), 12.0);
+    EXPECT_EQ(attribute<double>(g.id, "backlog", H5T_NATIVE_DOUBLE), 840.0);
+    EXPECT_EQ(attribute<double>(g.id, "offered_load", H5T_NATIVE_DOUBLE), report.verdict.offered_load);
+    const Handle saturated{H5Dopen2(g.id, "saturated", H5P_DEFAULT), H5Dclose};
+    EXPECT_EQ(texts(saturated.id), (std::vector<std::string>{"db"}));
+
+    const RunDigest digest = read_run_digest(path.string());
+    EXPECT_EQ(digest.verdict, kind);
+    EXPECT_EQ(digest.sustained_by, report.verdict.sustained_by);
+    EXPECT_EQ(digest.metastable, report.metastable);
+    if (kind == RecoveryKind::Recovering) {
+      EXPECT_EQ(digest.drain_eta, 20.0);
+    } else {
+      EXPECT_TRUE(std::isnan(digest.drain_eta));
+    }
+    const testing::CheckerResult check = run_checker(path, "--require-finished");
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+  }
+}
+
+TEST(AnalysisRecord, TheCheckerRefusesAMetastableFlagTheVerdictDoesNotGive) {
+  TempDir dir;
+  const fs::path path = dir.path() / "contradiction.h5";
+  CascadeReport report = judged(RecoveryKind::Recovering);
+  report.metastable = 1;  // the old flag: not recovered within metastable_after
+  write_file(path, 0, [&](ResultsFile& file) { write_analysis(file, 0, report); });
+  const testing::CheckerResult check = run_checker(path, "--require-finished");
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_NE(check.output.find("metastable is 1 but the verdict is 'recovering'"), std::string::npos) << check.output;
+}
+
 TEST(AnalysisRecord, EmptyTablesAreStillThere) {
   TempDir dir;
   const fs::path path = dir.path() / "calm.h5";
@@ -341,6 +410,7 @@ TEST(AnalysisRecord, EmptyTablesAreStillThere) {
   EXPECT_TRUE(digest.has_analysis);
   EXPECT_TRUE(std::isnan(digest.trigger_start));
   EXPECT_EQ(digest.metastable, -1);
+  EXPECT_EQ(digest.verdict, RecoveryKind::None);
   EXPECT_EQ(digest.recovered, 0);
   EXPECT_EQ(digest.emergent, 0);
 

@@ -97,6 +97,7 @@ CascadeReport make_report(const RunInfo& info) {
   report.recovery_time = 10;
   report.recovered = true;
   report.metastable = 0;
+  report.verdict.kind = RecoveryKind::Recovered;  // the kind a recovery within metastable_after gives
   report.peak_unhealthy_share = 1;
   report.dot = "digraph propagation { db -> frontend; }\n";
   return report;
@@ -227,6 +228,7 @@ RunDigest write_file(const fs::path& path, const RunInfo& info, int variant, con
     expected.recovery_time = report->recovery_time;
     expected.recovered = report->recovered ? 1 : 0;
     expected.metastable = report->metastable;
+    expected.verdict = report->verdict.kind;
     expected.emergent = report->emergent;
   }
   return expected;

@@ -468,6 +468,74 @@ std::vector<BadCase> bad_cases() {
        "key workload[1].mix.sell", "request 'sell' is neither declared"},
       {"mix weight 0", kHead + kWork + "  - mix: {buy: 0}\n    arrivals: {rate: 1/s}\n", 7, "key workload[1].mix.buy",
        "weight must be > 0"},
+      // Load-dependent service time (line 8: services.api).
+      {"negative load cost slope", kHead + kWork + "services:\n  api: {load_cost: {linear: -1}}\n", 8,
+       "key services.api.load_cost.linear", "the slope must be a finite number >= 0, got -1"},
+      {"cache key space 0", kHead + kWork + "services:\n  c: {cache: {keys: {size: 0}, capacity: 5, backend: d}}\n", 8,
+       "key services.c.cache.keys.size", "a key space size must be a whole number from 1 to 1e15, got 0"},
+      {"negative cache key space",
+       kHead + kWork + "services:\n  c: {cache: {keys: {size: -3}, capacity: 5, backend: d}}\n", 8,
+       "key services.c.cache.keys.size", "a key space size must be a whole number"},
+      {"NaN cache key space",
+       kHead + kWork + "services:\n  c: {cache: {keys: {size: .nan}, capacity: 5, backend: d}}\n", 8,
+       "key services.c.cache.keys.size", "expected a number, got '.nan'"},
+      {"cache capacity 0", kHead + kWork + "services:\n  c: {cache: {keys: {size: 9}, capacity: 0, backend: d}}\n", 8,
+       "key services.c.cache.capacity", "expected a whole number from 1"},
+      {"cache ttl 0", kHead + kWork + "services:\n  c: {cache: {keys: {size: 9}, capacity: 5, ttl: 0s, backend: d}}\n",
+       8, "key services.c.cache.ttl", "a ttl must be > 0"},
+      {"unknown eviction",
+       kHead + kWork + "services:\n  c: {cache: {keys: {size: 9}, capacity: 5, eviction: lfu, backend: d}}\n", 8,
+       "key services.c.cache.eviction", "unknown eviction 'lfu' (expected lru or fifo)"},
+      {"cache without backend", kHead + kWork + "services:\n  c: {cache: {keys: {size: 9}, capacity: 5}}\n", 8,
+       "key services.c.cache.backend", "missing required key 'backend'"},
+      {"cache in defaults", kHead + kWork + "defaults:\n  cache: {cache: {keys: {size: 9}}}\n", 8,
+       "key defaults.cache.cache", "unknown key 'cache'"},
+      {"flush with a duration",
+       kHead + kWork + "faults:\n  - {kind: cache_flush, target: c, start: 1s, duration: 2s}\n", 8,
+       "key faults[0].duration", "a cache_flush fault has no field 'duration'"},
+      {"flush share above 100%",
+       kHead + kWork + "faults:\n  - {kind: cache_flush, target: c, start: 1s, share: 150%}\n", 8,
+       "key faults[0].share", "expected a share from 0 to 1"},
+      {"NaN load cost exponent", kHead + kWork + "services:\n  api: {load_cost: {exponential: .nan}}\n", 8,
+       "key services.api.load_cost.exponential", "expected a number, got '.nan'"},
+      {"negative polynomial coefficient",
+       kHead + kWork + "services:\n  api:\n    load_cost:\n      polynomial: [1, -0.5]\n", 10,
+       "key services.api.load_cost.polynomial", "a polynomial coefficient must be a finite number >= 0"},
+      {"empty load cost table", kHead + kWork + "services:\n  api: {load_cost: {of: queue, table: []}}\n", 8,
+       "key services.api.load_cost.table", "at least one [x, multiplier] point"},
+      {"unsorted load cost table",
+       kHead + kWork + "services:\n  api: {load_cost: {of: queue, table: [[10, 2], [5, 3]]}}\n", 8,
+       "key services.api.load_cost.table", "sorted by load, strictly increasing: 5 follows 10"},
+      {"unknown load variable", kHead + kWork + "services:\n  api: {load_cost: {of: memory, linear: 1}}\n", 8,
+       "key services.api.load_cost.of", "unknown load variable 'memory' (expected utilisation, in_flight or queue)"},
+      {"load cost without a shape", kHead + kWork + "services:\n  api: {load_cost: {of: queue}}\n", 8,
+       "key services.api.load_cost", "needs its shape: linear, polynomial, exponential or table"},
+      {"load cost with two shapes", kHead + kWork + "services:\n  api: {load_cost: {linear: 1, exponential: 2}}\n", 8,
+       "key services.api.load_cost.exponential", "not two"},
+      {"load cost cap below 1", kHead + kWork + "services:\n  api: {load_cost: {linear: 1, max: 0.5}}\n", 8,
+       "key services.api.load_cost.max", "cap of a load cost must be in [1, 1e6]"},
+      // Bursts (line 7: the profile entry).
+      {"burst of 0",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n"
+               "      profile: [{kind: burst, at: 5s, count: 0}]\n",
+       8, "key workload[0].arrivals.profile[0].count", "expected a whole number from 1 to 10000000, got 0"},
+      {"negative burst",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n"
+               "      profile: [{kind: burst, at: 5s, count: -10}]\n",
+       8, "key workload[0].arrivals.profile[0].count", "expected a whole number from 1"},
+      {"burst after the run",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n"
+               "      profile: [{kind: burst, at: 60s, count: 100}]\n",
+       8, "key workload[0].arrivals.profile[0].at", "a burst at 60s falls after the end of the run (duration 60s)"},
+      {"burst before the run",
+       kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n"
+               "      profile: [{kind: burst, at: -1s, count: 100}]\n",
+       8, "key workload[0].arrivals.profile[0].at", "negative"},
+      // The retry quota (line 8: policies.defaults).
+      {"retry quota of no tokens", kHead + kWork + "policies:\n  defaults: {retry_quota: {capacity: 0}}\n", 8,
+       "key policies.defaults.retry_quota.capacity", "expected a whole number from 1"},
+      {"unknown retry quota preset", kHead + kWork + "policies:\n  defaults: {retry_quota: azure}\n", 8,
+       "key policies.defaults.retry_quota", "unknown retry quota preset 'azure' (expected aws)"},
       {"negative mix weight", kHead + kWork + "  - mix:\n      buy: -2\n    arrivals: {rate: 1/s}\n", 8,
        "key workload[1].mix.buy", "weight must be > 0"},
       {"conflicting entry", kHead + "requests: {buy: {entry: web}}\n" + kWork, 6, "key workload[0].entry",
@@ -495,7 +563,7 @@ std::vector<BadCase> bad_cases() {
       {"unknown segment kind",
        kHead + "workload:\n  - request: b\n    entry: f\n    arrivals:\n      rate: 1/s\n      profile:\n"
                "        - {kind: wave, at: 3s}\n",
-       9, "key workload[0].arrivals.profile[0].kind", "expected step, ramp or spike"},
+       9, "key workload[0].arrivals.profile[0].kind", "expected step, ramp, spike or burst"},
       {"malformed request edge", kHead + "requests:\n  buy: {entry: f, edges: [\"f => g\"]}\n" + kWork, 4,
        "key requests.buy.edges[0]", "expected an edge such as"},
       {"request without entry", kHead + "requests:\n  buy: {skip: []}\n" + kWork, 4, "key requests.buy.entry",
@@ -622,11 +690,12 @@ std::vector<BadCase> bad_cases() {
       // Lists of choices come from the tables the words are parsed with: none can be forgotten.
       {"unknown key lists every key", kHead + kWork + "services:\n  payment: {replcas: 2}\n", 8,
        "key services.payment.replcas",
-       "expected one of replicas, workers, queue, service_time, host, discipline, balancer or error_rate)"},
+       "expected one of replicas, workers, queue, service_time, host, discipline, balancer, error_rate, load_cost or "
+       "cache)"},
       {"unknown fault kind", kHead + kWork + "faults:\n  - {kind: meltdown, target: cart, start: 1s}\n", 8,
        "key faults[0].kind",
        "unknown fault kind 'meltdown' (expected crash, latency, error, slowdown, queue_shrink, worker_shrink, "
-       "host_failure, swallow, load_spike, link_degradation, partition or mix_shift)"},
+       "host_failure, swallow, load_spike, link_degradation, partition, mix_shift or cache_flush)"},
       {"fault kind not a word", kHead + kWork + "faults:\n  - {kind: [crash], target: cart, start: 1s}\n", 8,
        "key faults[0].kind", "expected crash, latency, error,"},
       {"unknown retry condition", kHead + kWork + "policies:\n  defaults:\n    retry: {retry_on: [timeout, reset]}\n",
@@ -681,6 +750,93 @@ TEST(ScenarioReader, BadInputIsLocated) {
   for (const auto& c : bad_cases()) {
     expect_located(c);
   }
+}
+
+TEST(ScenarioReader, LoadCostsBurstsLeastConnectionsAndRetryQuotasAreRead) {
+  const Scenario s =
+      parse_scenario(kHead +
+                         "workload:\n  - request: buy\n    entry: frontend\n    arrivals:\n      rate: 5/s\n"
+                         "      profile: [{kind: burst, at: 30s, count: 2000}, {kind: step, at: 40s, rate: 1/s}]\n"
+                         "defaults:\n"
+                         "  service: {load_cost: {exponential: 2.5, max: 40}}\n"
+                         "services:\n"
+                         "  a: {load_cost: {of: in_flight, polynomial: [1, 0, 0.01]}, balancer: least_connections}\n"
+                         "  b: {load_cost: {of: queue, table: [[0, 1], [100, 4]]}}\n"
+                         "  c: {load_cost: {of: utilization, linear: 3}}\n"
+                         "  d: {load_cost: none}\n"
+                         "policies:\n"
+                         "  defaults: {retry_quota: aws}\n"
+                         "  edges:\n"
+                         "    \"a -> b\": {retry_quota: {capacity: 50, timeout_cost: 20}}\n",
+                     "s.yaml", "/d");
+  const auto& bursts = s.workload[0].rate.bursts;
+  ASSERT_EQ(bursts.size(), 1u);
+  EXPECT_EQ(bursts[0].at, 30);
+  EXPECT_EQ(bursts[0].count, 2000);
+  EXPECT_EQ(s.workload[0].rate.at(45), 1);  // the step beside it still reads
+  const auto& kind = *kind_defaults(s, ServiceKind::Service).load_cost;
+  EXPECT_EQ(kind.of, LoadCost::Variable::Utilisation);
+  EXPECT_EQ(kind.shape, LoadCost::Shape::Exponential);
+  EXPECT_EQ(kind.coefficients, std::vector<double>{2.5});
+  EXPECT_EQ(kind.cap, 40);
+  const auto& a = *service(s, "a");
+  EXPECT_EQ(a.balancer, Balancer::LeastConnections);
+  EXPECT_EQ(a.load_cost->of, LoadCost::Variable::InFlight);
+  EXPECT_EQ(a.load_cost->coefficients, (std::vector<double>{1, 0, 0.01}));
+  EXPECT_EQ(a.load_cost->cap, kDefaultLoadCostCap);
+  const auto& b = *service(s, "b");
+  EXPECT_EQ(b.load_cost->of, LoadCost::Variable::Queue);
+  EXPECT_EQ(b.load_cost->points, (std::vector<std::pair<double, double>>{{0, 1}, {100, 4}}));
+  EXPECT_EQ(service(s, "c")->load_cost->of, LoadCost::Variable::Utilisation);
+  EXPECT_EQ(service(s, "c")->load_cost->coefficients, std::vector<double>{3});
+  EXPECT_FALSE(service(s, "d")->load_cost->active());  // `none` overrides the kind's default
+  ASSERT_TRUE(s.policy_all.retry_quota.has_value());
+  EXPECT_EQ(s.policy_all.retry_quota->capacity, 500);
+  const auto& edge = s.policy_edges.at(0).second.retry_quota;
+  ASSERT_TRUE(edge.has_value());
+  EXPECT_EQ(edge->capacity, 50);
+  EXPECT_EQ(edge->retry_cost, 5);
+  EXPECT_EQ(edge->timeout_cost, 20);
+}
+
+TEST(ScenarioReader, CachesAndFlushesAreRead) {
+  const Scenario s = parse_scenario(kHead + kWork +
+                                        "services:\n"
+                                        "  c:\n"
+                                        "    cache:\n"
+                                        "      keys: {size: 1e5, popularity: zipf, exponent: 0.9}\n"
+                                        "      capacity: 200000\n"
+                                        "      eviction: fifo\n"
+                                        "      ttl: 60s\n"
+                                        "      backend: db\n"
+                                        "  u: {cache: {keys: {size: 10}, capacity: 5, backend: x}}\n"
+                                        "faults:\n"
+                                        "  - {name: f, kind: cache_flush, target: c, start: 3s, share: 40%}\n"
+                                        "  - {name: g, kind: cache_flush, target: u, start: 4s}\n",
+                                    "s.yaml", "/d");
+  const auto& c = *service(s, "c")->cache;
+  EXPECT_EQ(c.keys, 100000u);
+  EXPECT_EQ(c.popularity, KeySpace::Popularity::Zipf);
+  EXPECT_EQ(c.exponent, 0.9);
+  EXPECT_EQ(c.capacity, 200000u);
+  EXPECT_EQ(c.eviction, LookAsideCache::Eviction::Fifo);
+  EXPECT_EQ(c.ttl, 60);
+  EXPECT_EQ(c.backend, "db");
+  EXPECT_EQ(c.where.line, 14);
+  const auto& u = *service(s, "u")->cache;
+  EXPECT_EQ(u.popularity, KeySpace::Popularity::Uniform);
+  EXPECT_EQ(u.eviction, LookAsideCache::Eviction::Lru);
+  EXPECT_TRUE(std::isinf(u.ttl));
+  ASSERT_EQ(s.faults.size(), 2u);
+  EXPECT_EQ(s.faults[0].kind, FaultSpec::Kind::CacheFlush);
+  EXPECT_EQ(s.faults[0].share, 0.4);
+  EXPECT_EQ(s.faults[0].start, 3);
+  EXPECT_EQ(s.faults[0].end, 3);  // a one-shot
+  EXPECT_EQ(s.faults[1].share, 1);
+  // A capacity above the key space is a note at the capacity's line, not an error.
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_EQ(s.notes[0].where.line, 11);
+  EXPECT_NE(s.notes[0].text.find("capacity 200000 is above the key space (100000 keys)"), std::string::npos);
 }
 
 TEST(ScenarioReader, KeywordsAndTheirAliasesAreRead) {

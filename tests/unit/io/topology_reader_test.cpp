@@ -459,7 +459,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"bad_mode.dot", 5, "edge a -> b", "expected sync, async"},
                       BadCase{"bad_discipline.dot", 4, "service 'b'", "expected fifo or lifo"},
                       BadCase{"bad_balancer.dot", 4, "service 'b'",
-                              "expected round_robin, random or least_outstanding"},
+                              "expected round_robin, random, least_outstanding or least_connections"},
                       BadCase{"bad_distribution.dot", 4, "service 'b'", "lognormal(MEAN, SIGMA)"},
                       BadCase{"bad_empirical_missing.dot", 4, "service 'b'", "no_such_samples.txt"},
                       BadCase{"bad_attribute_on_later_line.dot", 6, "service 'b'", "workers=\"0\""},

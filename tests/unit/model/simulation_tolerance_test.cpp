@@ -173,6 +173,24 @@ TEST(Tolerance, ARetryBudgetBoundsRetriesUnderFailure) {
   EXPECT_GE(tries, calls);
 }
 
+TEST(Tolerance, ARetryQuotaStopsRetriesAfterItsTokensAndLetsFirstTriesThrough) {
+  // b fails every visit; 3 attempts per call. AWS's quota: 500 tokens, 5 per retry after an
+  // error, none given back without a success: exactly 100 retries, then first tries only.
+  auto topo = make_topology({"a", "b"}, {{"a", "b", {}}});
+  auto sc = make_scenario("a", 100, 30, 0);
+  sc.services.push_back({"a", params(1, 100, 100, Distribution::constant(1e-3))});  // one replica: one quota
+  sc.services.push_back({"b", params(1, 100, 100, Distribution::constant(1e-3))});
+  sc.services.back().second.error_rate = 1.0;
+  PolicySpec p = retries(3);
+  p.retry_quota = RetryQuotaConfig::preset("aws");
+  on_edge(sc, "a", "b", p);
+  const auto out = run_model(topo, sc);
+  const auto& edge = out.totals.edges[0];
+  ASSERT_GT(edge.calls, 2000u);
+  EXPECT_EQ(edge.retries, 100u);
+  EXPECT_EQ(edge.attempts, edge.calls + 100);  // every first try went
+}
+
 }  // namespace
 }  // namespace rapture
 
