@@ -617,13 +617,40 @@ std::string build_dot(const Context& c) {
   return dot + "}\n";
 }
 
+/// The system graph without the changes of offered load that end by the end of the warm-up:
+/// they prepare the state the run is measured from (a cache warmed at a low rate before the
+/// peak), like the warm-up itself, and no baseline exists before them to judge them against.
+SystemGraph graph_after_warmup(const System& sys) {
+  auto in_warmup = [&](const RateProfile::Segment& seg) { return seg.end <= sys.warmup; };
+  auto burst_in_warmup = [&](const RateProfile::Burst& b) { return b.at < sys.warmup; };
+  const bool any = std::any_of(sys.workload.begin(), sys.workload.end(), [&](const auto& wl) {
+    return std::any_of(wl.rate.segments.begin(), wl.rate.segments.end(), in_warmup) ||
+           std::any_of(wl.rate.bursts.begin(), wl.rate.bursts.end(), burst_in_warmup);
+  });
+  if (!any) return build_system_graph(sys);
+  System prepared = sys;  // once per analysis, and only for such a profile
+  for (auto& wl : prepared.workload) {
+    std::erase_if(wl.rate.segments, in_warmup);
+    std::erase_if(wl.rate.bursts, burst_in_warmup);
+  }
+  return build_system_graph(prepared);
+}
+
 }  // namespace
 
 CascadeReport analyze_cascade(const System& sys, const AnalysisSpec& spec, const RunSeries& series) {
   CascadeReport report;
   report.bin_width = sys.bin_width;
   report.metastable_after = spec.metastable_after;
-  SystemGraph graph = build_system_graph(sys);
+  SystemGraph graph = graph_after_warmup(sys);
+  // A flushed cache sends its reads to its backend: the flush touches the backend as a change of
+  // load touches the services its requests visit (its overload is the fault's, not emergent).
+  for (size_t f = 0; f < sys.faults.size(); ++f) {
+    const FaultConfig& fc = sys.faults[f];
+    if (fc.spec.kind != FaultSpec::Kind::CacheFlush) continue;
+    const uint32_t backend = sys.caches[sys.services[fc.service].cache].backend;
+    if (graph.touched_by[backend] < 0) graph.touched_by[backend] = static_cast<int32_t>(f);
+  }
   // Faults and changes of offered load alike: the baseline ends where the first one starts.
   for (const auto& t : graph.triggers) {
     report.trigger_start = std::isnan(report.trigger_start) ? t.start : std::min(report.trigger_start, t.start);

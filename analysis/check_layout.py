@@ -68,7 +68,7 @@ SIGNALS = ("service_unhealthy", "request_unhealthy", "circuit_opened", "queue_sa
            "retry_spike", "load_surge", "not_recovered", "hot_spot", "backlog_draining")
 # The verdict after the trigger, and the metastable flag each kind implies.
 VERDICTS = {"none": -1, "cannot_tell": -1, "recovered": 0, "recovering": 0, "sustained": 1}
-SUSTAINING_EFFECTS = ("none", "retries", "load_dependent_cost", "amplified_arrivals", "unknown")
+SUSTAINING_EFFECTS = ("none", "retries", "load_dependent_cost", "amplified_arrivals", "cache_misses", "unknown")
 ANALYSIS_ATTRS = {
     "trigger_start": "f64", "trigger_end": "f64", "baseline_from": "f64", "baseline_to": "f64",
     "has_baseline": "i", "time_to_detect": "f64", "recovery_time": "f64", "recovered": "i",

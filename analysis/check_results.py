@@ -27,7 +27,7 @@ from check_layout import (
     SERVICE_SERIES, REQUEST_SERIES, EDGE_COUNTS, EDGE_SERIES, CIRCUIT_EVENTS, CIRCUIT_STATES, SERVICE_TOTALS,
     REQUEST_TOTALS, HEALTH_STATES, CAUSES, MECHANISMS, SYMPTOMS, CATEGORIES, SIGNALS, ANALYSIS_ATTRS,
     VERDICTS, SUSTAINING_EFFECTS, PROPAGATION_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, HEALTH, Problems, read_attrs, require_dataset,
-    read_strings, require_scale, check_dims, check_nan_pattern, json_number, close_enough, read_table)
+    read_strings, require_scale, check_dims, check_nan_pattern, json_number, close_enough, read_table, as_text)
 
 # The counters of a stateful cache's time series (docs/results-format.md, `caches/`).
 CACHE_COUNTS = ("lookups", "hits", "fills")
@@ -595,7 +595,65 @@ def check_file(path, run=None, require_finished=False):
             report["runs"].append(read_run(group, problems, require_finished))
         if "compare" in f:
             _compare(f["compare"], indices, problems)
+        if "amplify" in f:
+            _amplify(f["amplify"], runs, problems)
     return report, problems.items
+
+
+AMPLIFY_RUN_DATASETS = ("value", "cascade", "measure", "peak_unhealthy_share", "emergent", "metastable")
+FIT_METHODS = ("fieller", "separated", "none")
+
+
+def _amplify(group, runs, problems):
+    """/amplify: one entry per run in /runs, by increasing magnitude; with replications, each
+    magnitude on the same seeds (those of its runs) and a tipping point inside its interval."""
+    where = "/amplify"
+    mode = as_text(group.attrs.get("mode"))
+    per_run = AMPLIFY_RUN_DATASETS + (("value2", "region") if mode == "map" else ())
+    missing = [n for n in per_run if n not in group]
+    if missing:
+        problems.add(where, f"missing {', '.join(missing)}")
+        return
+    n = len(runs)
+    for name in per_run:
+        if group[name].shape != (n,):
+            problems.add(where, f"{name} has shape {group[name].shape}, expected ({n},): one entry per run")
+            return
+    values = group["value"][()]
+    if mode != "map" and (np.diff(values) < 0).any():
+        problems.add(where, "value is not in increasing order of the runs")
+    first = int(group.attrs.get("first_cascade_run", -1))
+    if first >= n or first < -1 or (first >= 0 and group["cascade"][first] != 1):
+        problems.add(where, f"first_cascade_run {first} is not a cascading run")
+    if "replications" not in group.attrs:
+        return
+    reps = int(group.attrs["replications"])
+    if reps < 2 or "seed" not in group or group["seed"].shape != (n,):
+        problems.add(where, "replications below 2, or no seed per run")
+        return
+    seeds = group["seed"][()]
+    for i, seed in enumerate(seeds):
+        if str(i) in runs and int(runs[str(i)].attrs.get("seed", -1)) != int(seed):
+            problems.add(where, f"seed[{i}] is not the seed of run {i}")
+    for v in np.unique(values):
+        if sorted(seeds[values == v]) != sorted(seeds[:reps]) or (values == v).sum() != reps:
+            problems.add(where, f"magnitude {v} did not run on the R paired seeds")
+            break
+    method = as_text(group.attrs.get("fit_method"))
+    if method not in FIT_METHODS:
+        problems.add(where, f"fit_method '{method}' is not one of {', '.join(FIT_METHODS)}")
+        return
+    point, low, high = (float(group.attrs[k]) for k in ("tipping_point", "tipping_low", "tipping_high"))
+    if method == "none":
+        if not all(math.isnan(x) for x in (point, low, high)):
+            problems.add(where, "fit_method none with a tipping point")
+        return
+    if not low <= point <= high:
+        problems.add(where, f"tipping_point {point} is outside [{low}, {high}]")
+    if method == "fieller":
+        b0, b1 = float(group.attrs["fit_intercept"]), float(group.attrs["fit_slope"])
+        if not close_enough(point, -b0 / b1):
+            problems.add(where, "tipping_point is not -fit_intercept / fit_slope")
 
 
 def _compare(group, runs, problems):

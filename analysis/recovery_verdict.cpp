@@ -26,6 +26,7 @@ const text::KeywordTable<SustainingEffect>& effects() {
                                                           {"retries", SustainingEffect::Retries},
                                                           {"load_dependent_cost", SustainingEffect::LoadDependentCost},
                                                           {"amplified_arrivals", SustainingEffect::AmplifiedArrivals},
+                                                          {"cache_misses", SustainingEffect::CacheMisses},
                                                           {"unknown", SustainingEffect::Unknown}};
   return table;
 }
@@ -131,19 +132,39 @@ std::string names_of(const RecoveryInputs& in, const std::vector<uint32_t>& serv
   return out;
 }
 
-/// The first sustaining effect the window shows at `candidates`, in the order retries,
-/// load-dependent cost, amplified arrivals; each keeps its strongest place.
+/// A look-aside cache's lookups and hits over a range of bins.
+struct CacheSums {
+  double lookups = 0, hits = 0;
+  [[nodiscard]] double ratio() const { return lookups > 0 ? hits / lookups : NAN; }
+};
+
+CacheSums cache_sums(const RecoveryInputs& in, size_t c, int64_t from, int64_t to) {
+  CacheSums out;
+  for (int64_t b = from; b < to; ++b) {
+    out.lookups += static_cast<double>(in.series.cache(b, c).lookups);
+    out.hits += static_cast<double>(in.series.cache(b, c).hits);
+  }
+  return out;
+}
+
+/// The first sustaining effect the window shows at `candidates`, in the order retries, cache
+/// misses, load-dependent cost, amplified arrivals; each keeps its strongest place. Cache misses
+/// come before load-dependent cost: behind a cache that cannot refill, the backend's costlier
+/// visits follow from the misses' load, and without the misses its baseline load would return.
 void name_effect(const RecoveryInputs& in, const std::vector<uint32_t>& candidates, int64_t from, int64_t to,
                  RecoveryVerdict& v) {
   const double w = in.sys.bin_width;
   const auto min_samples = static_cast<double>(in.spec.min_samples);
-  auto found = [&](SustainingEffect effect, double measure, double baseline, std::string place) {
+  // `strength`: how far the measure is from its baseline, the larger the stronger.
+  double strongest = -INFINITY;
+  auto found = [&](SustainingEffect effect, double measure, double baseline, double strength, std::string place) {
     if (v.sustained_by != SustainingEffect::None && v.sustained_by != effect) return;
-    if (v.sustained_by == effect && measure - baseline <= v.evidence - v.evidence_baseline) return;
+    if (v.sustained_by == effect && strength <= strongest) return;
     v.sustained_by = effect;
     v.evidence = measure;
     v.evidence_baseline = baseline;
     v.evidence_place = std::move(place);
+    strongest = strength;
   };
   for (const uint32_t s : candidates) {
     for (const auto e : in.graph.edges_into[s]) {
@@ -153,7 +174,37 @@ void name_effect(const RecoveryInputs& in, const std::vector<uint32_t>& candidat
         retries += static_cast<double>(in.series.edge(b, e).retries);
       }
       if (calls >= min_samples && retries / calls > in.edge_retry_base[e] + in.spec.retry_spike) {
-        found(SustainingEffect::Retries, retries / calls, in.edge_retry_base[e], in.sys.edge_policies[e].name);
+        found(SustainingEffect::Retries, retries / calls, in.edge_retry_base[e],
+              retries / calls - in.edge_retry_base[e], in.sys.edge_policies[e].name);
+      }
+    }
+  }
+  if (v.sustained_by != SustainingEffect::None) return;
+  // More visits per entry request than in the baseline (per entry request, so that arrivals that
+  // follow the entry's own load are not counted): the visits per entry request now and in the
+  // baseline, or nullopt when the excess is within the surge factor or Poisson noise.
+  auto amplified = [&](uint32_t s) -> std::optional<std::pair<double, double>> {
+    const Sums now = sums(in, s, from, to), base = baseline_sums(in, s);
+    if (now.entry <= 0 || base.entry <= 0 || base.arrivals <= 0) return std::nullopt;
+    const double per_entry = now.arrivals / now.entry, base_per_entry = base.arrivals / base.entry;
+    const double expected = base_per_entry * now.entry;
+    if (per_entry > in.spec.surge_factor * base_per_entry &&
+        now.arrivals - expected > kNoiseSigmas * std::sqrt(expected)) {
+      return std::pair{per_entry, base_per_entry};
+    }
+    return std::nullopt;
+  };
+  // The hit ratio must be below its baseline by more than kNoiseSigmas binomial standard errors
+  // of the window's lookups: a warm cache's ratio wobbles, a flushed one does not come back.
+  for (const uint32_t s : candidates) {
+    for (size_t c = 0; c < in.sys.caches.size() && c < in.series.caches(); ++c) {
+      if (in.sys.caches[c].backend != s || !amplified(s)) continue;
+      const CacheSums now = cache_sums(in, c, from, to);
+      const CacheSums base = cache_sums(in, c, in.health.first_bin, in.health.baseline_end);
+      if (now.lookups < min_samples || base.lookups < min_samples) continue;
+      const double p = base.ratio(), drop = p - now.ratio();
+      if (drop > kNoiseSigmas * std::sqrt(p * (1 - p) / now.lookups)) {
+        found(SustainingEffect::CacheMisses, now.ratio(), p, drop, in.sys.services[in.sys.caches[c].service].name);
       }
     }
   }
@@ -163,19 +214,14 @@ void name_effect(const RecoveryInputs& in, const std::vector<uint32_t>& candidat
     if (now.served < min_samples || base.served < min_samples) continue;
     const double cost = now.busy * w / now.served, base_cost = base.busy * w / base.served;
     if (base_cost > 0 && cost > kCostGrowth * base_cost) {
-      found(SustainingEffect::LoadDependentCost, cost, base_cost, in.sys.services[s].name);
+      found(SustainingEffect::LoadDependentCost, cost, base_cost, cost - base_cost, in.sys.services[s].name);
     }
   }
   if (v.sustained_by != SustainingEffect::None) return;
-  // Per entry request, so that arrivals that follow the entry's own load are not counted.
   for (const uint32_t s : candidates) {
-    const Sums now = sums(in, s, from, to), base = baseline_sums(in, s);
-    if (now.entry <= 0 || base.entry <= 0 || base.arrivals <= 0) continue;
-    const double per_entry = now.arrivals / now.entry, base_per_entry = base.arrivals / base.entry;
-    const double expected = base_per_entry * now.entry;
-    if (per_entry > in.spec.surge_factor * base_per_entry &&
-        now.arrivals - expected > kNoiseSigmas * std::sqrt(expected)) {
-      found(SustainingEffect::AmplifiedArrivals, per_entry, base_per_entry, in.sys.services[s].name);
+    if (const auto ratio = amplified(s)) {
+      found(SustainingEffect::AmplifiedArrivals, ratio->first, ratio->second, ratio->first - ratio->second,
+            in.sys.services[s].name);
     }
   }
   if (v.sustained_by == SustainingEffect::None) v.sustained_by = SustainingEffect::Unknown;
@@ -298,7 +344,8 @@ std::string_view describe(SustainingEffect effect) {
   switch (effect) {
     case SustainingEffect::Retries: return "sustained by retries";
     case SustainingEffect::LoadDependentCost: return "sustained by load-dependent cost";
-    case SustainingEffect::AmplifiedArrivals: return "sustained by amplified arrivals (cache misses)";
+    case SustainingEffect::AmplifiedArrivals: return "sustained by amplified arrivals";
+    case SustainingEffect::CacheMisses: return "sustained by cache misses";
     default: return "sustained by an unknown effect";
   }
 }
@@ -314,7 +361,11 @@ std::string verdict_evidence(const RecoveryVerdict& v) {
     case SustainingEffect::AmplifiedArrivals:
       return fmt::format("{}: {:.2f} visits per entry request vs {:.2f} baseline, no retry spike", v.evidence_place,
                          v.evidence, v.evidence_baseline);
-    default: return "no retry spike, no costlier visits, no amplified arrivals in the run";
+    case SustainingEffect::CacheMisses:
+      return fmt::format("{}: hit ratio {} vs {} baseline, its backend's arrivals amplified", v.evidence_place,
+                         text::percent(v.evidence), text::percent(v.evidence_baseline));
+    default:
+      return "no retry spike, no cache below its hit ratio, no costlier visits, no amplified arrivals in the run";
   }
 }
 

@@ -2,8 +2,8 @@
 /// Metastable or merely slow? After the trigger ends, whether the run recovered, is draining a
 /// backlog that will empty on its own (with the time to empty), or is held down by a sustaining
 /// effect (Bronson et al., HotOS'21; Huang et al., OSDI'22): retries, work that got more
-/// expensive with load, or arrivals amplified beyond the entry's. Judged from the run's own bins
-/// at `metastable_after` past the trigger's end; no SimGrid, no HDF5.
+/// expensive with load, a look-aside cache's misses, or arrivals amplified beyond the entry's. Judged from the run's
+/// own bins at `metastable_after` past the trigger's end; no SimGrid, no HDF5.
 
 #include <cmath>
 #include <cstdint>
@@ -38,7 +38,8 @@ enum class SustainingEffect : uint8_t {
   None,               ///< not sustained
   Retries,            ///< callers retry more per call than in the baseline
   LoadDependentCost,  ///< each visit takes more worker time than in the baseline (GC, contention, thrashing)
-  AmplifiedArrivals,  ///< more visits per entry request than in the baseline, without retries (cache misses)
+  AmplifiedArrivals,  ///< more visits per entry request than in the baseline, without retries or a cache behind
+  CacheMisses,        ///< amplified arrivals at a look-aside cache's backend while its hit ratio is below baseline
   Unknown,            ///< none of those shows in the run
 };
 std::string_view to_string(SustainingEffect effect);
@@ -56,9 +57,9 @@ struct RecoveryVerdict {
   double backlog = NAN;        ///< visits waiting or in service at the saturated services at `judged_at` (fitted)
   double backlog_slope = NAN;  ///< visits per second over the window judged (fitted); NaN without saturated services
   double offered_load = NAN;   ///< the largest offered work / capacity of a saturated service over the window
-  double evidence = NAN;       ///< the sustaining effect's measure (retries per call, work ratio, arrivals ratio)
+  double evidence = NAN;       ///< the sustaining effect's measure (retries per call, work, arrivals ratio, hit ratio)
   double evidence_baseline = NAN;   ///< the same measure in the baseline
-  std::string evidence_place;       ///< where it shows: an edge "a -> b" or a service
+  std::string evidence_place;       ///< where it shows: an edge "a -> b", a service or a cache
   std::vector<uint32_t> saturated;  ///< services whose workers were all busy when the trigger ended
   std::string note;                 ///< one sentence for the user
 };

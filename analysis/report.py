@@ -279,7 +279,9 @@ def run_faults(run):
         if start is None:
             continue
         end = parse_duration(f.get("end"))
-        if end is None:
+        if text(f.get("kind", "")) == "cache_flush":
+            end = start  # a one-shot: its span is the instant of its start
+        elif end is None:
             length = parse_duration(f.get("duration", f.get("restart")))
             end = start + length if length is not None else duration
         if math.isfinite(duration):
@@ -514,6 +516,7 @@ class RunSection:
             p.add('<p class="missing">This run has no fault and no change of offered load: there is no cascade to '
                   "show (no propagation graph, no signal journal; health is judged against the whole run).</p>")
         self.series()
+        self.caches()
         self.health()
         self.propagation()
         self.edges()
@@ -634,6 +637,42 @@ class RunSection:
             caption += f" The {len(shown)} busiest of {len(names)} request types are drawn."
         self.page.plot(fig, f"{self.prefix}-series", f"Run {self.index}: goodput, error rate and p99 over time",
                        data, caption)
+
+    # stateful caches: hit ratio ------------------------------------------------------------
+    def caches(self):
+        run = self.run
+        if "caches/hits" not in run or "cache" not in run:
+            return
+        plt = pyplot()
+        names = strings(run["cache"])
+        hits, lookups = run["caches/hits"][()], run["caches/lookups"][()]
+        time, (hits_b, lookups_b), width, factor = rebin(self.time, [hits, lookups], self.bin_width)
+        hit_ratio = ratio(hits_b, lookups_b)  # NaN where a bin had no lookup: a gap, not a zero
+        shown = list(range(len(names)))
+        if len(shown) > MAX_LINES:
+            shown = sorted(sorted(shown, key=lambda i: -float(lookups[:, i].sum()))[:MAX_LINES])
+        fig, ax = plt.subplots(figsize=(9, 2.8))
+        data = {"kind": "cache-hit-ratio", "run": self.index, "time": time, "bin_width": width, "rebin": factor,
+                "warmup": self.warmup, "faults": self.faults, "caches": [names[i] for i in shown], "hit_ratio": {}}
+        for i in shown:
+            ax.plot(time, hit_ratio[:, i], lw=1, label=names[i], drawstyle="steps-post")
+            data["hit_ratio"][names[i]] = hit_ratio[:, i]
+        shade_spans(ax, self.warmup, self.faults)
+        for f in self.faults:
+            ax.annotate(f["name"], (f["start"], 1.0), xycoords=("data", "axes fraction"), va="bottom", fontsize=8,
+                        color="#a02020")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("hit ratio")
+        ax.set_xlabel("simulated time (s)")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        fig.tight_layout()
+        caption = ("Per stateful look-aside cache, per bin" + (f" (re-binned by {factor})" if factor > 1 else "") +
+                   ": lookups that found their key fresh / lookups (a gap where a bin had none). A flush or a "
+                   "crash empties it; it refills no faster than its backend answers. Grey: warm-up; red: each "
+                   "fault's span.")
+        if len(shown) < len(names):
+            caption += f" The {len(shown)} busiest of {len(names)} caches are drawn."
+        self.page.plot(fig, f"{self.prefix}-caches", f"Run {self.index}: cache hit ratio over time", data, caption)
 
     # health timeline ------------------------------------------------------------------------
     def health(self):
@@ -1109,6 +1148,82 @@ def draw_compare(page, f):
               "replication). Grey: warm-up; red: the faults' spans (the same in every design).")
 
 
+def draw_suggest(page, f):
+    import numpy as np
+
+    plt = pyplot()
+    s = f["suggest"]
+    c = f["compare"]
+    page.heading(2, "Post-mortem of possibility: suggestions, tested", anchor="suggest")
+    designs = strings(c["designs"])
+    metrics = strings(c["metrics"])
+    diff = c["difference"][()].astype(float)
+    half = c["difference_half_width"][()].astype(float)
+    users = metrics.index("users_failing")
+    requests = metrics.index("blast_radius_requests")
+    page.table(["suggest", ""], [("scenario", esc(attr(s, "scenario", ""))),
+                                 ("starting design", esc(attr(s, "design", ""))),
+                                 ("amplified to", esc(attr(s, "amplified", "") or "the scenario as written")),
+                                 ("verdict", esc(attr(s, "verdict", "")))], cls="kv")
+    fs = s["findings"]
+    kinds = strings(fs["kind"])
+    page.table(["#", "finding", "what we assumed that this failure proved false", "evidence"],
+               [[str(i + 1), esc(kinds[i]), esc(a), esc(e)]
+                for i, (a, e) in enumerate(zip(strings(fs["assumption"]), strings(fs["evidence"])))])
+    cand = s["candidates"]
+    names = strings(cand["name"])
+    rank = cand["rank"][()].astype(int)
+    better = cand["better"][()].astype(int)
+    rules = strings(cand["rule"])
+    finding = cand["finding"][()].astype(int)
+    order = list(np.argsort(rank, kind="stable"))
+    abl = s["ablations"]
+    anames = strings(abl["name"])
+    judgement = strings(abl["judgement"])
+    rows = [names[i] for i in order] + anames
+    if rows:
+        idx = [designs.index(n) for n in rows]
+        n = len(rows)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 1.2 + 0.34 * n), sharey=True)
+        y = np.arange(n)[::-1]
+        colours = []
+        for k, name in enumerate(rows):
+            if k < len(order):
+                b = better[order[k]]
+            else:
+                j = judgement[k - len(order)]
+                b = 1 if j == "harmful" else (-1 if j == "earns its keep" else 0)
+            colours.append({1: "#2ca02c", -1: "#d62728"}.get(int(b), "#999999"))
+        for ax, m, label in ((axes[0], users, "users failing"), (axes[1], requests, "requests failed")):
+            x = 100 * diff[idx, m]
+            err = 100 * np.nan_to_num(half[idx, m])
+            ax.barh(y, x, xerr=err, color=colours, edgecolor="black", lw=0.5, capsize=2)
+            ax.axvline(0, color="black", lw=0.8)
+            ax.set_xlabel(f"{label}: paired difference from {designs[0]} (points, 95 %)")
+        axes[0].set_yticks(y)
+        labels = [f"{rank[order[k]]}. {rows[k]}" for k in range(len(order))] + [f"stop: {a}" for a in anames]
+        axes[0].set_yticklabels(labels, fontsize=8)
+        fig.tight_layout()
+        page.plot(fig, "suggest-ranking", "Candidates ranked, and each policy removed",
+                  {"kind": "suggest", "design": rows, "users_failing_difference": diff[idx, users],
+                   "users_failing_half_width": half[idx, users], "requests_failed_difference": diff[idx, requests],
+                   "requests_failed_half_width": half[idx, requests]},
+                  "Each candidate redesign (ranked: least user harm first) and each tolerance policy removed in "
+                  "turn, as the paired difference from the starting design over the same seeds. Left of zero: "
+                  "less harm. Green: better (a candidate) or harmful (a policy whose removal helps); red: worse "
+                  "(or a policy that earns its keep); grey: the runs cannot tell.")
+    page.table(["rank", "candidate", "rule", "answers", "better"],
+               [[str(rank[i]), esc(names[i]), esc(rules[i]), str(finding[i] + 1),
+                 {1: "yes", -1: "worse", 0: "not shown"}[int(better[i])]] for i in order])
+    if anames:
+        page.table(["policy removed", "judgement", "users failing (points)", "requests failed (points)"],
+                   [[esc(a), esc(j), f"{100 * d:+.1f} ± {100 * h:.1f}", f"{100 * rd:+.1f} ± {100 * rh:.1f}"]
+                    for a, j, d, h, rd, rh in zip(anames, judgement, abl["users_failing_difference"][()],
+                                                  abl["users_failing_half_width"][()],
+                                                  abl["requests_failed_difference"][()],
+                                                  abl["requests_failed_half_width"][()])])
+
+
 def draw_sweep(page, f):
     import numpy as np
 
@@ -1284,7 +1399,7 @@ def build(path, out, png_dir, requested):
     f = open_results(path)
     with f:
         page = Page(out, png_dir)
-        kinds = [k for k in ("amplify", "premortem", "compare", "sweep") if k in f]
+        kinds = [k for k in ("amplify", "premortem", "suggest", "compare", "sweep") if k in f]
         names = sorted((n for n in f["runs"] if n.isdigit()), key=int)
         if not names and not kinds:
             raise ReportError("a rapture results file with no run in /runs: nothing to report")
@@ -1293,6 +1408,8 @@ def build(path, out, png_dir, requested):
             draw_amplify(page, f)
         if "premortem" in f:
             draw_premortem(page, f)
+        if "suggest" in f:
+            draw_suggest(page, f)
         if "compare" in f:
             draw_compare(page, f)
         if "sweep" in f:

@@ -16,6 +16,11 @@ void RunSeries::write_bin(int64_t index, std::span<const ServiceBinRow> services
 }
 
 void RunSeries::write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) {
+  // The number of caches is fixed by the system: the first rows tell it (the constructor's
+  // callers predate caches, and a run without caches never calls this).
+  if (caches_ == 0) caches_ = caches.size();
+  cache_rows_.resize(static_cast<size_t>(index) * caches_);
+  cache_rows_.insert(cache_rows_.end(), caches.begin(), caches.end());
   if (forward_) forward_->write_cache_bin(index, caches);
 }
 
@@ -33,6 +38,11 @@ void RunSeries::write_circuit_events(std::span<const CircuitEvent> events) {
 const EdgeBinRow& RunSeries::edge(int64_t bin, size_t e) const {
   const size_t i = static_cast<size_t>(bin) * edges_ + e;
   return i < edge_rows_.size() ? edge_rows_[i] : zero_;
+}
+
+const CacheBinRow& RunSeries::cache(int64_t bin, size_t c) const {
+  const size_t i = static_cast<size_t>(bin) * caches_ + c;
+  return i < cache_rows_.size() ? cache_rows_[i] : zero_cache_;
 }
 
 }  // namespace rapture

@@ -19,7 +19,7 @@ class RunSeries : public BinSink {
   void write_bin(int64_t index, std::span<const ServiceBinRow> services,
                  std::span<const RequestBinRow> requests) override;
   void write_edge_bin(int64_t index, std::span<const EdgeBinRow> edges) override;
-  /// Passed on to the forward sink (the results file); the analysis does not read caches yet.
+  /// Kept (the verdict reads the hit ratio) and passed on to the forward sink.
   void write_cache_bin(int64_t index, std::span<const CacheBinRow> caches) override;
   void write_circuit_events(std::span<const CircuitEvent> events) override;
 
@@ -28,6 +28,8 @@ class RunSeries : public BinSink {
   [[nodiscard]] size_t services() const { return services_; }
   [[nodiscard]] size_t request_types() const { return request_types_; }
   [[nodiscard]] size_t edges() const { return edges_; }
+  /// Stateful caches recorded (System::caches order): 0 until the first cache rows arrive.
+  [[nodiscard]] size_t caches() const { return caches_; }
   [[nodiscard]] const ServiceBinRow& service(int64_t bin, size_t s) const {
     return service_rows_[static_cast<size_t>(bin) * services_ + s];
   }
@@ -36,6 +38,8 @@ class RunSeries : public BinSink {
   }
   /// An edge's row; a zero row when the run recorded no edges for that bin.
   [[nodiscard]] const EdgeBinRow& edge(int64_t bin, size_t e) const;
+  /// A stateful cache's row; a zero row when the run recorded no cache rows for that bin.
+  [[nodiscard]] const CacheBinRow& cache(int64_t bin, size_t c) const;
   /// Breaker transitions, oldest first.
   [[nodiscard]] const std::vector<CircuitEvent>& circuit_events() const { return circuit_; }
 
@@ -46,8 +50,11 @@ class RunSeries : public BinSink {
   std::vector<ServiceBinRow> service_rows_;
   std::vector<RequestBinRow> request_rows_;
   std::vector<EdgeBinRow> edge_rows_;
+  size_t caches_ = 0;
+  std::vector<CacheBinRow> cache_rows_;
   std::vector<CircuitEvent> circuit_;
   EdgeBinRow zero_{};
+  CacheBinRow zero_cache_{};
 };
 
 }  // namespace rapture

@@ -110,6 +110,7 @@ struct Magnitude {
 
 struct Point {
   double value = 0, value2 = 0;
+  std::optional<uint64_t> seed;  ///< with replications: this run's seed (else the command's --seed, if any)
   std::string file;
   double measure = 0;
   bool cascade = false;
@@ -140,7 +141,7 @@ void run_points(std::vector<Point>& points, const AmplifyArgs& args, const Axis&
       runs[i].label += ", " + a.back();
     }
     for (const auto& s : args.sets) a.insert(a.end(), {"--set", s});
-    if (args.seed) a.insert(a.end(), {"--seed", std::to_string(*args.seed)});
+    if (const auto seed = p.seed ? p.seed : args.seed) a.insert(a.end(), {"--seed", std::to_string(*seed)});
     a.insert(a.end(), {"--memory-limit", std::to_string(args.memory_limit)});
   }
   run_children(self, runs, args.jobs, [&](size_t i) {
@@ -196,30 +197,98 @@ std::vector<double> linspace(double from, double to, int points) {
   return v;
 }
 
+/// The runs of each magnitude, `reps` in a row: with replications, replication r on seed0 + r
+/// (the same seeds at every magnitude: common random numbers); alone, on the command's seed.
+std::vector<Point> replicate(const std::vector<double>& values, int reps, uint64_t seed0) {
+  std::vector<Point> runs;
+  for (const double v : values) {
+    for (int r = 0; r < reps; ++r) {
+      Point& p = runs.emplace_back();
+      p.value = v;
+      if (reps > 1) p.seed = seed0 + static_cast<uint64_t>(r);
+    }
+  }
+  return runs;
+}
+
+/// For each magnitude of `replicate`'s runs: whether at least half its runs cascade (alone: whether it cascades).
+std::vector<bool> turned(const std::vector<Point>& runs, int reps) {
+  std::vector<bool> out;
+  for (size_t i = 0; i < runs.size(); i += static_cast<size_t>(reps)) {
+    const auto begin = runs.begin() + static_cast<std::ptrdiff_t>(i);
+    const auto k = std::count_if(begin, begin + reps, [](const Point& p) { return p.cascade; });
+    out.push_back(2 * k >= reps);
+  }
+  return out;
+}
+
+/// A magnitude, or a bound of an interval that may be open.
+std::string format_bound(double v, const std::string& unit) {
+  return std::isinf(v) ? (v < 0 ? "-inf" : "+inf") : format_value(v, unit);
+}
+
+/// The sentence of a replicated search that bracketed a tipping point: the fit and its interval,
+/// or the separated bracket, and the bisection's last bracket for comparison.
+std::string fit_verdict(const TippingFit& fit, size_t runs, int reps, const SearchRecord& record) {
+  const std::string& unit = record.unit;
+  const std::string bracket = fmt::format("the last bracket of the bisection was {} ± {}",
+                                          format_value(record.threshold, unit), format_value(record.uncertainty, unit));
+  if (fit.method == TippingMethod::Separated) {
+    return fmt::format(
+        "tipping point in [{}, {}] (estimate {}): no run cascaded below a run that recovered, so no logistic fit "
+        "exists and the interval is the bracket between the highest all-recovered and the lowest all-cascading "
+        "magnitude; {} ({} runs, {} per magnitude, {})",
+        format_bound(fit.low, unit), format_bound(fit.high, unit), format_value(fit.point, unit), bracket, runs, reps,
+        record.criterion);
+  }
+  const std::string interval =
+      std::isinf(fit.low) || std::isinf(fit.high)
+          ? "95 % interval unbounded (the slope of the cascade probability is not "
+            "distinguishable from 0: more replications or a wider range)"
+          : fmt::format("95 % interval [{}, {}]", format_value(fit.low, unit), format_value(fit.high, unit));
+  std::string verdict = fmt::format(
+      "tipping point (cascade probability 1/2) at {}, {} (logistic fit over {} runs on {} seeds, Fieller, "
+      "covariance clustered by seed); {} ({})",
+      format_value(fit.point, unit), interval, runs, reps, bracket, record.criterion);
+  if (fit.slope < 0) verdict += "; warning: the fitted cascade probability falls with the magnitude";
+  return verdict;
+}
+
 /// The propagation of the run that cascaded first: where the cascade went.
-void print_first_cascade(const Point& p, const Axis& axis) {
-  std::cout << fmt::format("\nfirst cascading point, {} = {}: the propagation\n", axis.path,
-                           format_value(p.value, axis.unit));
-  const auto rows = read_propagation(p.file, 0);
+void print_first_cascade(const SearchRecord& record, const std::string& results) {
+  const auto i = static_cast<size_t>(record.first_cascade);
+  std::cout << fmt::format("\nfirst cascading point, {} = {}: the propagation\n", record.param,
+                           format_value(record.values[i], record.unit));
+  const auto rows = read_propagation(results, record.first_cascade);
   if (rows.empty()) std::cout << "  (no service left its baseline band: the criterion turned on requests alone)\n";
   for (const auto& r : rows) {
     std::cout << fmt::format("  {:>8.1f} s  {:<22}{:<10}{:<28}{}\n", r.onset, r.service, r.worst,
                              r.cause == "emergent" ? "EMERGENT (" + r.mechanism + ")" : r.cause, r.path);
   }
-  if (p.digest.emergent > 0) {
+  if (record.emergent[i] > 0) {
     std::cout << fmt::format("  {} emergent: reached without a dependency path from the fault (hidden dependency)\n",
-                             p.digest.emergent);
+                             record.emergent[i]);
   }
 }
 
 }  // namespace
 
-int amplify_command(const AmplifyArgs& args, const std::string& self) {
+TippingSearch search_tipping_point(const AmplifyArgs& args, const std::string& self) {
   const Criterion criterion = Criterion::parse(args.criterion);
   const auto [from, to] = parse_range(args.from, args.to, "--from", "--to");
   if (args.points < 2 || args.points > 1000) throw InputError({"--points", 0, ""}, "between 2 and 1000 points");
   if (args.rounds < 0 || args.rounds > 30) throw InputError({"--rounds", 0, ""}, "between 0 and 30 rounds");
+  if (args.replications < 1 || args.replications > 1000) {
+    throw InputError({"--replications", 0, ""}, "the replications must be between 1 and 1000");
+  }
   const bool map = !args.param2.empty();
+  // A map's regions come from one run per grid point; a majority over replications would need
+  // its own notion of a metastable region, so the combination is refused rather than guessed.
+  if (map && args.replications != 1) {
+    throw InputError({"--replications", 0, ""},
+                     "map mode (--param2) runs one seed per grid point: drop --replications");
+  }
+  const int reps = args.replications;
   Magnitude from2, to2;
   if (map) {
     std::tie(from2, to2) = parse_range(args.from2, args.to2, "--from2", "--to2");
@@ -229,7 +298,8 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
   // The paths the magnitudes set, and a check of the scenario at the range's corners before any run.
   const Scenario base = read_scenario(args.scenario, args.sets);
   print_scenario_notes(base);  // once here: the child runs are quiet
-  const int jobs = job_count(args.jobs, static_cast<size_t>(map ? args.points * args.points2 : args.points));
+  const int jobs = job_count(
+      args.jobs, static_cast<size_t>(map ? args.points * args.points2 : args.points) * static_cast<size_t>(reps));
   check_design_memory(args.scenario, args.sets, "baseline", args.memory_limit, jobs);
   const Axis axis{magnitude_path(base, args.fault, args.param, "--param"), from.unit};
   const Axis axis2{map ? magnitude_path(base, args.fault, args.param2, "--param2") : "", from2.unit};
@@ -246,22 +316,26 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     }
   }
   WorkDir work(args.output.empty() ? default_output(base.name, "-amplify.h5") : args.output);
-  const std::string& out = work.output();
   AmplifyArgs run_args = args;  // with the job count the machine allows
   run_args.jobs = jobs;
+  const uint64_t seed0 = args.seed.value_or(base.seed);
 
-  SearchRecord record;
+  TippingSearch search;
+  SearchRecord& record = search.record;
   record.scenario = args.scenario;
   record.param = axis.path;
   record.unit = axis.unit;
   record.criterion = args.criterion;
+  record.replications = reps;
   std::vector<Point> all;
-  bool cannot_bracket = false;
-  // The grid, or the ramp and every round of `jobs` points: the most the search can make.
+  // A bisection round runs `inner` magnitudes, R runs each: as many runs as jobs, at least one magnitude.
+  const int inner = std::max(1, run_args.jobs / reps);
+  // The grid, or the ramp and every round: the most the search can make.
   Progress progress(
       "amplify " + base.name,
       map ? static_cast<size_t>(args.points) * static_cast<size_t>(args.points2)
-          : static_cast<size_t>(args.points) + static_cast<size_t>(args.rounds) * static_cast<size_t>(run_args.jobs),
+          : (static_cast<size_t>(args.points) + static_cast<size_t>(args.rounds) * static_cast<size_t>(inner)) *
+                static_cast<size_t>(reps),
       0, args.quiet);
   if (map) {
     // Map mode: the whole grid, each point marked recovered, degraded or metastable.
@@ -269,7 +343,9 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     record.unit2 = axis2.unit;
     for (const double v : linspace(from.value, to.value, args.points)) {
       for (const double v2 : linspace(from2.value, to2.value, args.points2)) {
-        all.push_back(Point{v, v2, {}, 0, false, {}});
+        Point& p = all.emplace_back();
+        p.value = v;
+        p.value2 = v2;
       }
     }
     run_points(all, run_args, axis, &axis2, criterion, self, work, progress);
@@ -278,38 +354,58 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
     record.verdict = fmt::format("map of {} points: {} recovered, {} degraded, {} metastable ({})", all.size(),
                                  regions[0], regions[1], regions[2], args.criterion);
   } else {
-    // Ramp, then bisect the first bracket where the criterion turns.
-    std::vector<Point> ramp(static_cast<size_t>(args.points));
+    // Ramp, then bisect the first bracket where the criterion turns (with replications: where at
+    // least half the runs of a magnitude cascade).
     const auto values = linspace(from.value, to.value, args.points);
-    for (size_t i = 0; i < ramp.size(); ++i) ramp[i].value = values[i];
+    std::vector<Point> ramp = replicate(values, reps, seed0);
     run_points(ramp, run_args, axis, nullptr, criterion, self, work, progress);
     all = ramp;
-    const auto first = std::find_if(ramp.begin(), ramp.end(), [](const Point& p) { return p.cascade; });
-    bool non_monotonic = false;
-    if (first == ramp.begin()) {
-      cannot_bracket = true;
+    const auto ramp_turned = turned(ramp, reps);
+    std::vector<std::pair<double, bool>> visited;  // each magnitude and whether it turned
+    for (size_t i = 0; i < values.size(); ++i) visited.emplace_back(values[i], ramp_turned[i]);
+    const auto first = std::find(ramp_turned.begin(), ramp_turned.end(), true);
+    if (first == ramp_turned.begin()) {
+      search.cannot_bracket = true;
       record.verdict = "the range cannot bracket the tipping point: the first point, " +
                        format_value(from.value, from.unit) + ", already cascades (lower --from)";
-    } else if (first == ramp.end()) {
+    } else if (first == ramp_turned.end()) {
       record.verdict = "no tipping point in [" + args.from + ", " + args.to + "]: no point cascades";
     } else {
-      double lo = (first - 1)->value, hi = first->value;
+      const auto at = static_cast<size_t>(first - ramp_turned.begin());
+      double lo = values[at - 1], hi = values[at];
       for (int r = 0; r < args.rounds; ++r) {
-        const int inner = run_args.jobs;
-        std::vector<Point> mid(static_cast<size_t>(inner));
-        for (int i = 0; i < inner; ++i) mid[i].value = lo + (hi - lo) * (i + 1) / (inner + 1);
+        std::vector<double> mid_values(static_cast<size_t>(inner));
+        for (int i = 0; i < inner; ++i) mid_values[static_cast<size_t>(i)] = lo + (hi - lo) * (i + 1) / (inner + 1);
+        std::vector<Point> mid = replicate(mid_values, reps, seed0);
         run_points(mid, run_args, axis, nullptr, criterion, self, work, progress);
         all.insert(all.end(), mid.begin(), mid.end());
-        const auto turn = std::find_if(mid.begin(), mid.end(), [](const Point& p) { return p.cascade; });
-        if (turn != mid.end()) hi = turn->value;
-        if (turn != mid.begin()) lo = (turn == mid.end() ? mid.back() : *(turn - 1)).value;
+        const auto mid_turned = turned(mid, reps);
+        for (size_t i = 0; i < mid_values.size(); ++i) visited.emplace_back(mid_values[i], mid_turned[i]);
+        const auto turn = std::find(mid_turned.begin(), mid_turned.end(), true);
+        const auto t = static_cast<size_t>(turn - mid_turned.begin());
+        if (turn != mid_turned.end()) hi = mid_values[t];
+        if (turn != mid_turned.begin()) lo = mid_values[t - 1];
       }
-      for (const auto& p : all) non_monotonic |= (p.value < lo && p.cascade) || (p.value > hi && !p.cascade);
+      bool non_monotonic = false;
+      for (const auto& [v, up] : visited) non_monotonic |= (v < lo && up) || (v > hi && !up);
       record.found = true;
       record.threshold = 0.5 * (lo + hi);
       record.uncertainty = 0.5 * (hi - lo);
-      record.verdict = fmt::format("tipping point at {} ± {} ({})", format_value(record.threshold, from.unit),
-                                   format_value(record.uncertainty, from.unit), args.criterion);
+      if (reps > 1) {
+        std::vector<double> x;
+        std::vector<int> y;
+        std::vector<uint64_t> seeds;  // the runs of one seed are correlated: the fit clusters by it
+        for (const auto& p : all) {
+          x.push_back(p.value);
+          y.push_back(p.cascade ? 1 : 0);
+          seeds.push_back(*p.seed);
+        }
+        record.fit = fit_tipping_point(x, y, seeds);
+        record.verdict = fit_verdict(*record.fit, all.size(), reps, record);
+      } else {
+        record.verdict = fmt::format("tipping point at {} ± {} ({})", format_value(record.threshold, from.unit),
+                                     format_value(record.uncertainty, from.unit), args.criterion);
+      }
       if (non_monotonic)
         record.verdict += "; warning: the criterion is not monotonic in the range (noise or a second regime)";
     }
@@ -333,33 +429,81 @@ int amplify_command(const AmplifyArgs& args, const std::string& self) {
       record.values2.push_back(p.value2);
       record.region.push_back(p.region());
     }
-    if (p.cascade && record.first_cascade < 0) record.first_cascade = static_cast<int>(i);
+    if (reps > 1) record.seeds.push_back(*p.seed);
+  }
+  // The first cascading magnitude: alone, the lowest cascading run; with replications, the first
+  // cascading run of the lowest magnitude at which at least half the runs cascade.
+  for (size_t i = 0; i < all.size() && record.first_cascade < 0; i += static_cast<size_t>(reps)) {
+    const auto begin = all.begin() + static_cast<std::ptrdiff_t>(i);
+    const std::vector<Point> group(begin, begin + reps);
+    if (!turned(group, reps).front()) continue;
+    const auto first = std::find_if(group.begin(), group.end(), [](const Point& p) { return p.cascade; });
+    record.first_cascade = static_cast<int>(i + static_cast<size_t>(first - group.begin()));
+  }
+  if (record.first_cascade >= 0) {
+    const Point& p = all[static_cast<size_t>(record.first_cascade)];
+    search.first_cascade_sets.push_back(axis.path + "=" + format_value(p.value, axis.unit));
+    if (map) search.first_cascade_sets.push_back(axis2.path + "=" + format_value(p.value2, axis2.unit));
+    search.first_cascade_sets.insert(search.first_cascade_sets.end(), args.sets.begin(), args.sets.end());
+    search.first_cascade_seed = p.seed ? p.seed : args.seed;
   }
   copy_runs(sources, work.merged_file(), RAPTURE_VERSION);
   write_search_record(work.merged_file(), record);
   work.publish();
+  search.results = work.output();
+  return search;
+}
 
-  std::cout << fmt::format("rapture amplify: {} from {} to {}{}, criterion {}\n", axis.path, args.from, args.to,
-                           map ? fmt::format(" x {} from {} to {}", axis2.path, args.from2, args.to2) : "",
+int amplify_command(const AmplifyArgs& args, const std::string& self) {
+  const TippingSearch search = search_tipping_point(args, self);
+  const SearchRecord& record = search.record;
+  const bool map = !record.param2.empty();
+  std::cout << fmt::format("rapture amplify: {} from {} to {}{}, criterion {}\n", record.param, args.from, args.to,
+                           map ? fmt::format(" x {} from {} to {}", record.param2, args.from2, args.to2) : "",
                            args.criterion);
-  std::cout << fmt::format("{:>14}{}{:>12}{:>10}{:>11}{:>10}{:>12}\n", "value",
-                           map ? fmt::format("{:>14}", "value2") : "", "measure", "cascade", "unhealthy", "emergent",
-                           map ? "region" : "metastable");
-  static constexpr const char* kRegions[] = {"recovered", "degraded", "metastable"};
-  for (const auto& p : all) {
-    std::cout << fmt::format("{:>14}{}{:>12.4f}{:>10}{:>10.0f}%{:>10}{:>12}\n", format_value(p.value, axis.unit),
-                             map ? fmt::format("{:>14}", format_value(p.value2, axis2.unit)) : "", p.measure,
-                             p.cascade ? "yes" : "no", 100 * p.digest.peak_unhealthy_share, p.digest.emergent,
-                             map                        ? kRegions[p.region()]
-                             : p.digest.metastable == 1 ? "yes"
-                             : p.digest.metastable == 0 ? "no"
-                                                        : "-");
+  const size_t runs = record.values.size();
+  if (record.replications > 1) {
+    // One row per magnitude: its R runs summarised (every run is in the results file).
+    std::cout << fmt::format("{:>14}{:>10}{:>14}{:>15}{:>10}{:>12}\n", "value", "cascade", "measure mean",
+                             "unhealthy mean", "emergent", "metastable");
+    const auto reps = static_cast<size_t>(record.replications);
+    for (size_t i = 0; i < runs; i += reps) {
+      int cascades = 0, metastable = 0;
+      double measure = 0, unhealthy = 0;
+      int64_t emergent = 0;
+      for (size_t j = i; j < i + reps; ++j) {
+        cascades += record.cascades[j];
+        metastable += record.metastable[j] == 1 ? 1 : 0;
+        measure += record.measure[j] / static_cast<double>(reps);
+        unhealthy += record.peak_unhealthy[j] / static_cast<double>(reps);
+        emergent += record.emergent[j];
+      }
+      std::cout << fmt::format("{:>14}{:>10}{:>14.4f}{:>14.0f}%{:>10}{:>12}\n",
+                               format_value(record.values[i], record.unit), fmt::format("{}/{}", cascades, reps),
+                               measure, 100 * unhealthy, emergent, fmt::format("{}/{}", metastable, reps));
+    }
+  } else {
+    std::cout << fmt::format("{:>14}{}{:>12}{:>10}{:>11}{:>10}{:>12}\n", "value",
+                             map ? fmt::format("{:>14}", "value2") : "", "measure", "cascade", "unhealthy", "emergent",
+                             map ? "region" : "metastable");
+    static constexpr const char* kRegions[] = {"recovered", "degraded", "metastable"};
+    for (size_t i = 0; i < runs; ++i) {
+      const int metastable = record.metastable[i];
+      std::cout << fmt::format(
+          "{:>14}{}{:>12.4f}{:>10}{:>10.0f}%{:>10}{:>12}\n", format_value(record.values[i], record.unit),
+          map ? fmt::format("{:>14}", format_value(record.values2[i], record.unit2)) : "", record.measure[i],
+          record.cascades[i] ? "yes" : "no", 100 * record.peak_unhealthy[i], record.emergent[i],
+          map               ? kRegions[static_cast<size_t>(record.region[i])]
+          : metastable == 1 ? "yes"
+          : metastable == 0 ? "no"
+                            : "-");
+    }
   }
   std::cout << record.verdict << "\n";
-  if (record.first_cascade >= 0 && !map) print_first_cascade(all[static_cast<size_t>(record.first_cascade)], axis);
-  std::cout << "results: " << out << "\n";
-  std::cout << report_hint(out);
-  return cannot_bracket ? 1 : 0;
+  if (record.first_cascade >= 0 && !map) print_first_cascade(record, search.results);
+  std::cout << "results: " << search.results << "\n";
+  std::cout << report_hint(search.results);
+  return search.cannot_bracket ? 1 : 0;
 }
 
 }  // namespace rapture

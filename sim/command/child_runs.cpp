@@ -58,6 +58,14 @@ void WorkDir::publish() {
   }
 }
 
+std::string self_executable() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "";
+  self[n] = '\0';
+  return self;
+}
+
 int job_count(int requested, size_t runs) {
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int most = std::max(1, std::min(4 * cores, static_cast<int>(std::min<size_t>(runs, 1 << 20))));

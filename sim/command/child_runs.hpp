@@ -43,6 +43,9 @@ class WorkDir {
   int counter_ = 0;
 };
 
+/// The path of the running rapture executable (what child runs start); empty when it cannot be read.
+std::string self_executable();
+
 /// The processes to run at once for `requested` (at least 1, checked by the command line):
 /// at most `runs` and 4 per core, with a note on stderr when lowered.
 int job_count(int requested, size_t runs);

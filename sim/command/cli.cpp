@@ -19,6 +19,7 @@
 #include "command/premortem.hpp"
 #include "command/report.hpp"
 #include "command/run.hpp"
+#include "command/suggest.hpp"
 #include "command/sweep.hpp"
 #include "command/topology.hpp"
 #include "command/validate.hpp"
@@ -166,6 +167,11 @@ int cli_main(int argc, char** argv) {
   amplify->add_option("--points2", amp.points2, "Map mode: points of the second range")->capture_default_str();
   amplify->add_option("--points", amp.points, "Points of the first ramp")->capture_default_str();
   amplify->add_option("--rounds", amp.rounds, "Bisection rounds after the ramp")->capture_default_str();
+  amplify
+      ->add_option("-r,--replications", amp.replications,
+                   "Runs of each magnitude on paired seeds; with 2 or more the tipping point is an interval from a "
+                   "logistic fit of the cascade probability")
+      ->capture_default_str();
   add_jobs_option(amplify, amp.jobs);
   amplify->add_flag("-q,--quiet", amp.quiet, "No progress line on stderr");
   add_memory_limit_option(amplify, amp.memory_limit);
@@ -212,6 +218,39 @@ int cli_main(int argc, char** argv) {
   add_seed_option(compare, cmp.seed, "First seed, replacing the scenario's");
   compare->add_option("--set", cmp.sets, "Override a scenario setting, KEY=VALUE")->take_all();
 
+  SuggestArgs sug;
+  std::string suggest_fault;
+  bool no_ablation = false;
+  auto* suggest = app.add_subcommand(
+      "suggest",
+      "Post-mortem of possibility: redesigns from a cascade, tested, and the policies not earning their keep");
+  suggest->add_option("scenario", sug.scenario, "Scenario file (YAML) with a fault (or amplify options)")->required();
+  suggest->add_option("--design", sug.design, "Start from this design of the scenario")->capture_default_str();
+  suggest->add_option("-r,--replications", sug.replications, "Runs of each design, seeds seed..seed+R-1 (at least 2)")
+      ->capture_default_str();
+  suggest->add_option("--top", sug.top, "Candidates shown and written by --write-designs")->capture_default_str();
+  suggest->add_option("--cells", sug.cells, "Cells of the cell-based candidates")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 64));
+  suggest->add_flag("--no-ablation", no_ablation, "Do not remove each configured policy in turn");
+  suggest->add_option("--write-designs", sug.write_designs,
+                      "Write the candidates that harm users less as a designs: section (YAML) to this file");
+  suggest->add_option("--fault", suggest_fault, "Amplify: the fault whose parameter --param is");
+  suggest->add_option("--param", sug.amplify.param,
+                      "Amplify first: the magnitude to ramp (a scenario path, or a field of --fault); the "
+                      "suggestions work at the first cascading magnitude");
+  suggest->add_option("--from", sug.amplify.from, "Amplify: lower end of the range");
+  suggest->add_option("--to", sug.amplify.to, "Amplify: upper end of the range");
+  suggest->add_option("--criterion", sug.amplify.criterion, "Amplify: what counts as a cascade")->capture_default_str();
+  sug.executor.jobs = 2;
+  add_executor_options(suggest, sug.executor);
+  suggest->add_option("--store", sug.store,
+                      "Keep the runs in this sweep store: a rerun makes only the missing ones (default with "
+                      "--slurm: <scenario name>-suggest.sweep; otherwise a temporary one)");
+  suggest->add_option("-o,--output", sug.output, "Results file (default: <scenario name>-suggest.h5)");
+  add_seed_option(suggest, sug.seed, "First seed, replacing the scenario's");
+  suggest->add_option("--set", sug.sets, "Override a scenario setting, KEY=VALUE")->take_all();
+
   ReportArgs rep;
   auto* report =
       app.add_subcommand("report", "One self-contained HTML page of plots from a results file (docs/report.md)");
@@ -251,6 +290,7 @@ int cli_main(int argc, char** argv) {
     if (*sweep && !*sweep_status && !*sweep_merge && !*sweep_task && sw.sweep_file.empty()) {
       throw CLI::RequiredError("sweep_file (or one of: status, merge, task)");
     }
+    sug.ablation = !no_ablation;
   } catch (const CLI::ParseError& e) {
     // --help and --version are successes; every other parse error is a usage error.
     const int code = app.exit(e);
@@ -263,11 +303,13 @@ int cli_main(int argc, char** argv) {
     if (*report) return report_command(rep);
     if (*sweep_status) return sweep_status_command(store_dir);
     if (*sweep_merge) return sweep_merge_command(store_dir, merge_output, partial);
-    if (*amplify || *premortem || *compare || *sweep) {
-      char self[4096];
-      const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-      if (n <= 0) throw Error("cannot find the rapture executable to run the points");
-      self[n] = '\0';
+    if (*amplify || *premortem || *compare || *sweep || *suggest) {
+      const std::string self = self_executable();
+      if (self.empty()) throw Error("cannot find the rapture executable to run the points");
+      if (*suggest) {
+        if (!suggest_fault.empty()) sug.amplify.fault = suggest_fault;
+        return suggest_command(sug, self);
+      }
       if (*premortem) return premortem_command(pm, self);
       if (*compare) return compare_command(cmp, self);
       if (*sweep_task) return sweep_task_command(store_dir, tasks_file, task_index, task_memory_limit, self);

@@ -26,6 +26,67 @@
 
 namespace rapture {
 
+std::vector<double> design_metric_values(const DesignFacts& facts) {
+  std::vector<double> out;
+  for (const auto& m : design_metrics()) out.push_back(m.measure(facts));
+  return out;
+}
+
+SweepSpec design_sweep(const std::string& scenario, const std::string& name, const std::vector<std::string>& sets,
+                       const std::vector<std::string>& designs, int replications, uint64_t seed) {
+  SweepSpec draft;
+  draft.name = name;
+  draft.scenario = std::filesystem::absolute(scenario).string();
+  draft.sets = sets;
+  draft.factors.push_back({"design", "", designs, {}, {}});
+  draft.replications = replications;
+  draft.seed = seed;
+  draft.reference = designs.front();
+  return draft;
+}
+
+size_t metric_index(const ComparisonInput& input, std::string_view name) {
+  const auto& rows = input.metrics;
+  return static_cast<size_t>(
+      std::find_if(rows.begin(), rows.end(), [&](const ComparedMetric& m) { return m.name == name; }) - rows.begin());
+}
+
+std::vector<std::pair<std::string, int>> tabulate_comparison(const SweepStore& store, size_t replications,
+                                                             const std::vector<std::vector<double>>& fixed,
+                                                             ComparisonRecord& record) {
+  std::vector<std::string> files;
+  std::vector<RunDigest> digests;
+  for (const auto& run : store.plan().runs) {  // design d's replication r is run d * replications + r
+    files.push_back(store.run_file(run.id));
+    digests.push_back(read_run_digest(files.back(), 0));
+  }
+  // The table's rows: the run metrics compared, outcome under the fault first, then cost and structure.
+  record.input.metrics.clear();
+  for (const auto& m : run_metrics()) {
+    if (m.compared) record.input.metrics.push_back(m.shown);
+  }
+  for (const auto& m : design_metrics()) record.input.metrics.push_back(m.shown);
+  std::vector<std::pair<std::string, int>> sources;
+  record.input.values.clear();
+  record.runs.clear();
+  for (size_t d = 0; d < fixed.size(); ++d) {
+    record.input.values.emplace_back();
+    record.runs.emplace_back();
+    for (size_t r = 0; r < replications; ++r) {
+      std::vector<double> values;
+      for (const auto& m : run_metrics()) {
+        if (m.compared) values.push_back(m.measure(digests[d * replications + r]));
+      }
+      values.insert(values.end(), fixed[d].begin(), fixed[d].end());
+      record.input.values.back().push_back(std::move(values));
+      record.runs.back().push_back(static_cast<int>(sources.size()));
+      sources.emplace_back(files[d * replications + r], 0);
+    }
+  }
+  record.comparison = compare_designs(record.input);
+  return sources;
+}
+
 int compare_command(const CompareArgs& args, const std::string& self) {
   if (args.replications < 1 || args.replications > 1000) {
     throw InputError({"--replications", 0, ""}, "the replications must be between 1 and 1000");
@@ -68,8 +129,7 @@ int compare_command(const CompareArgs& args, const std::string& self) {
     const System sys = build_system(d.topology, d.scenario);
     check_run_memory(args.scenario, sys, memory_limit, jobs);
     const DesignFacts facts{cost_of(sys), structural_complexity(d.topology)};
-    fixed.emplace_back();
-    for (const auto& m : design_metrics()) fixed.back().push_back(m.measure(facts));
+    fixed.push_back(design_metric_values(facts));
     const DesignSpec* spec = find_design(d.scenario, name);
     record.designs.push_back(name);
     record.design_descriptions.push_back(spec ? spec->description : "the scenario as written: its local tolerance");
@@ -85,59 +145,20 @@ int compare_command(const CompareArgs& args, const std::string& self) {
   const uint64_t seed0 = args.seed.value_or(base.seed);
   for (int r = 0; r < args.replications; ++r) record.seeds.push_back(seed0 + static_cast<uint64_t>(r));
   const size_t reps = static_cast<size_t>(args.replications);
-  SweepSpec draft;
-  draft.name = base.name + "-compare";
-  draft.scenario = std::filesystem::absolute(args.scenario).string();
-  draft.sets = args.sets;
-  draft.factors.push_back({"design", "", designs, {}, {}});
-  draft.replications = args.replications;
-  draft.seed = seed0;
-  draft.reference = designs.front();
+  const SweepSpec draft =
+      design_sweep(args.scenario, base.name + "-compare", args.sets, designs, args.replications, seed0);
   ExecutorOptions options = args.executor;
   options.jobs = jobs;
   const SweepAdvance advance = advance_command_sweep(
       draft, {"compare", base.name, args.store, work.place("store"), "compare the designs"}, options, self);
   if (advance.submitted) return 0;
-  const SweepStore& store = advance.store;
-  std::vector<RunDigest> digests;
-  std::vector<std::string> files;
-  for (const auto& run : store.plan().runs) {  // design d's replication r is run d * reps + r
-    files.push_back(store.run_file(run.id));
-    digests.push_back(read_run_digest(files.back(), 0));
-  }
-
-  // The table's rows: the run metrics compared, outcome under the fault first, then cost and structure.
   record.input.designs = designs;
-  for (const auto& m : run_metrics()) {
-    if (m.compared) record.input.metrics.push_back(m.shown);
-  }
-  for (const auto& m : design_metrics()) record.input.metrics.push_back(m.shown);
-  std::vector<std::pair<std::string, int>> sources;
-  for (size_t d = 0; d < designs.size(); ++d) {
-    record.input.values.emplace_back();
-    record.runs.emplace_back();
-    for (size_t r = 0; r < reps; ++r) {
-      std::vector<double> values;
-      for (const auto& m : run_metrics()) {
-        if (m.compared) values.push_back(m.measure(digests[d * reps + r]));
-      }
-      values.insert(values.end(), fixed[d].begin(), fixed[d].end());
-      record.input.values.back().push_back(std::move(values));
-      record.runs.back().push_back(static_cast<int>(sources.size()));
-      sources.emplace_back(files[d * reps + r], 0);
-    }
-  }
-  record.comparison = compare_designs(record.input);
+  const auto sources = tabulate_comparison(advance.store, reps, fixed, record);
 
   // The verdict: how far each design contains the failure against the reference, and its cost.
   const auto& est = record.comparison.estimates;
   const auto& verdict = record.comparison.verdict;
-  const auto& rows = record.input.metrics;
-  const auto index = [&](std::string_view name) {
-    return static_cast<size_t>(
-        std::find_if(rows.begin(), rows.end(), [&](const ComparedMetric& m) { return m.name == name; }) - rows.begin());
-  };
-  const size_t users = index("users_failing"), replicas = index("replicas");
+  const size_t users = metric_index(record.input, "users_failing"), replicas = metric_index(record.input, "replicas");
   std::string sentence;
   for (size_t d = 1; d < designs.size(); ++d) {
     const char* how = verdict[d][users] > 0   ? "fewer"

@@ -1,5 +1,7 @@
 #include "command/report.hpp"
 
+#include "command/child_runs.hpp"
+
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,14 +24,6 @@ namespace {
 bool is_file(const std::string& path) {
   struct stat st {};
   return !path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string self_executable() {
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "";
-  self[n] = '\0';
-  return self;
 }
 
 }  // namespace

@@ -1,50 +1,54 @@
 #pragma once
-/// The SimGrid activities the model is waiting on, each tagged with the model's token.
+/// The SimGrid activities the model is waiting on, each with the model's token: a table of
+/// slots reused through a free list, so that starting and ending an activity costs O(1) and
+/// allocates nothing of rapture's own once the table has grown to the most activities
+/// running at once. Nothing here waits: the engine learns of a completion from SimGrid's
+/// completion signal (activities started outside any actor, by maestro, are completed by the
+/// engine itself) and hands the activity back here to get its token.
 ///
-/// One container: the token rides on its activity (the activity's user data), so nothing
-/// parallel to the set has to be kept in step with it. SimGrid 3.35 introduced
-/// `s4u::ActivitySet` and deprecated `Activity::wait_any_for` (gone in 4.0); Debian bookworm
-/// ships 3.32, which has only `wait_any_for`. This class is the one place that knows: it
-/// uses `ActivitySet` when the headers have it, `wait_any_for` on older ones. The two return
-/// simultaneous completions in different orders (`ActivitySet` keeps the order of insertion;
-/// the older path moves the last activity into the hole, as rapture always did), so a seed's
-/// results on SimGrid >= 3.35 are not expected to match 3.32's bit for bit.
+/// The slot's index rides on its activity (the activity's user data). An ended activity's
+/// handle is kept until the next completion: the completion signal is fired from inside
+/// SimGrid's `Activity::complete()`, which uses the activity after its callbacks return, so
+/// the handle must outlive that call. An ended execution is then kept for reuse: a new
+/// `s4u::Exec` costs SimGrid two objects, a host-state callback and their strings, where a
+/// reused one costs only its CPU action.
 
+#include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <vector>
 
 #include <simgrid/s4u/Activity.hpp>
-// After an s4u header: version.h uses the macros of xbt/base.h without including it.
-#include <simgrid/version.h>
-
-#define RAPTURE_HAS_ACTIVITY_SET (SIMGRID_VERSION >= 33500)
-
-#if RAPTURE_HAS_ACTIVITY_SET
-#include <simgrid/s4u/ActivitySet.hpp>
-#else
-#include <vector>
-#endif
+#include <simgrid/s4u/Exec.hpp>
 
 namespace rapture {
 
 class PendingActivities {
  public:
-  /// Adds a started activity; `wait_until` hands `token` back when it completes.
-  void add(const simgrid::s4u::ActivityPtr& activity, uint64_t token);
+  /// An execution to configure and start, then `add`: one that ended, or a new one.
+  simgrid::s4u::ExecPtr exec();
+  /// Adds a started activity; `complete` hands `token` back when it ends.
+  void add(simgrid::s4u::ActivityPtr activity, uint64_t token, bool is_exec);
+  /// The token of `activity`, which has just ended (called from its completion callback).
+  uint64_t complete(const simgrid::s4u::Activity& activity);
+  /// Cancels every running activity (the end of a run); their completions still come.
+  void cancel_all();
   /// Whether no activity is running.
-  [[nodiscard]] bool empty() const { return set_.empty(); }
+  [[nodiscard]] bool empty() const { return running_ == 0; }
   /// How many activities are running.
-  [[nodiscard]] size_t size() const { return static_cast<size_t>(set_.size()); }
-  /// Blocks the calling actor until an activity completes (returns its token and forgets it)
-  /// or SimGrid's clock reaches `until` (returns nothing).
-  std::optional<uint64_t> wait_until(double until);
+  [[nodiscard]] size_t size() const { return running_; }
 
  private:
-#if RAPTURE_HAS_ACTIVITY_SET
-  simgrid::s4u::ActivitySet set_;
-#else
-  std::vector<simgrid::s4u::ActivityPtr> set_;
-#endif
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  struct Slot {
+    simgrid::s4u::ActivityPtr activity;
+    uint64_t token = 0;
+    bool is_exec = false;
+  };
+  std::vector<Slot> slots_;
+  std::vector<simgrid::s4u::ExecPtr> spare_execs_;  ///< ended executions, to reuse
+  std::vector<uint32_t> free_;
+  uint32_t retired_ = kNoSlot;  ///< the slot of the last activity that ended: free from the next completion on
+  size_t running_ = 0;
 };
 
 }  // namespace rapture

@@ -1,9 +1,10 @@
 #pragma once
 /// Runs a Simulation on SimGrid: builds the platform (hosts with their speed and cores, one
-/// link per host in a star zone, the CM02 network model), and drives the model from one
-/// SimGrid actor. Model events advance without SimGrid while no contended activity is
+/// link per host in a star zone, the CM02 network model), and drives the model from maestro,
+/// without any actor. Model events advance without SimGrid while no contended activity is
 /// running; executions on contended hosts and transfers on bandwidth-limited links are
-/// SimGrid activities, and the driver waits on them up to the next model event.
+/// SimGrid activities, which SimGrid runs up to the model's next event, handing each
+/// completion to the model as it comes.
 /// SimGrid allows one engine per process: call `run_on_simgrid` at most once per process.
 
 #include <string>

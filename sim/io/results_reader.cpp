@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -123,8 +124,34 @@ Hid open_run(const Check& c, hid_t file, int index) {
   return group;
 }
 
-/// Sums a [T, R] uint64 time series over its second axis: one value per bin.
-std::vector<double> sum_over_columns(const Check& c, hid_t run, const std::string& run_name, const char* name) {
+/// Run `index` of the results file at `path`, opened for reading (the caller holds the HDF5
+/// library's lock): the file, the run's group, its name for messages and the Check naming the file.
+struct OpenedRun {
+  Check c;
+  Hid file, run;
+  std::string name;
+};
+
+OpenedRun open_run_for_reading(const std::string& path, int index) {
+  hdf5::silence();
+  Check c = reading(path);
+  Hid file = open_source(c, path);
+  require_results_file(c, file.get());
+  Hid run = open_run(c, file.get(), index);
+  return {c, std::move(file), std::move(run), "run " + std::to_string(index)};
+}
+
+/// Whether the run has the group (or dataset) `name`; a failed look-up is an OutputError.
+bool run_has(const OpenedRun& r, const char* name) {
+  const htri_t has = H5Lexists(r.run.get(), name, H5P_DEFAULT);
+  if (has < 0) r.c.fail_hdf5(r.name + " " + name);
+  return has > 0;
+}
+
+/// Reads a [T, R] uint64 time series of a run `kReadRows` rows at a time (bounded memory),
+/// giving `block(first_row, rows, columns, values)` each block, row-major. Returns T.
+template <typename Block>
+hsize_t read_rows(const Check& c, hid_t run, const std::string& run_name, const char* name, Block&& block) {
   const std::string what = "dataset '" + std::string(name) + "' of " + run_name;
   const htri_t exists = H5Lexists(run, "requests", H5P_DEFAULT) > 0 ? H5Lexists(run, name, H5P_DEFAULT) : 0;
   if (exists <= 0) c.fail(run_name + " has no dataset '" + name + "'", "");
@@ -136,8 +163,7 @@ std::vector<double> sum_over_columns(const Check& c, hid_t run, const std::strin
   std::array<hsize_t, 2> dims{};
   if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) c.fail_hdf5(what);
   const hsize_t bins = dims[0], columns = dims[1];
-  std::vector<double> sums(bins, 0.0);
-  if (columns == 0) return sums;
+  if (columns == 0) return bins;
   std::vector<uint64_t> rows;
   for (hsize_t start = 0; start < bins; start += kReadRows) {
     const hsize_t count_rows = std::min(kReadRows, bins - start);
@@ -146,13 +172,45 @@ std::vector<double> sum_over_columns(const Check& c, hid_t run, const std::strin
     Hid mem = c.id(H5Screate_simple(2, count.data(), nullptr), H5Sclose, what);
     rows.resize(count_rows * columns);
     c.status(H5Dread(dset.get(), H5T_NATIVE_UINT64, mem.get(), space.get(), H5P_DEFAULT, rows.data()), what);
-    for (hsize_t row = 0; row < count_rows; ++row) {
-      uint64_t total = 0;
-      for (hsize_t col = 0; col < columns; ++col) total += rows[row * columns + col];
-      sums[start + row] = static_cast<double>(total);
-    }
+    block(start, count_rows, columns, std::span<const uint64_t>(rows));
   }
+  return bins;
+}
+
+/// Sums a [T, R] uint64 time series over its second axis: one value per bin.
+std::vector<double> sum_over_columns(const Check& c, hid_t run, const std::string& run_name, const char* name) {
+  std::vector<double> sums;
+  const hsize_t bins = read_rows(c, run, run_name, name,
+                                 [&](hsize_t start, hsize_t count_rows, hsize_t columns, std::span<const uint64_t> v) {
+                                   sums.resize(start + count_rows, 0.0);
+                                   for (hsize_t row = 0; row < count_rows; ++row) {
+                                     uint64_t total = 0;
+                                     for (hsize_t col = 0; col < columns; ++col) total += v[row * columns + col];
+                                     sums[start + row] = static_cast<double>(total);
+                                   }
+                                 });
+  sums.resize(bins, 0.0);
   return sums;
+}
+
+/// A one-dimensional dataset of variable-length strings (a dimension scale's names), read whole.
+std::vector<std::string> read_strings(const Check& c, hid_t group, const char* name, const std::string& run_name) {
+  const std::string what = "dataset '" + std::string(name) + "' of " + run_name;
+  if (H5Lexists(group, name, H5P_DEFAULT) <= 0) c.fail(run_name + " has no dataset '" + name + "'", "");
+  Hid dset = c.id(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, what);
+  Hid space = c.id(H5Dget_space(dset.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) c.fail(what + " is not one-dimensional", "");
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) c.fail_hdf5(what);
+  std::vector<char*> buffer(static_cast<size_t>(n), nullptr);
+  if (buffer.empty()) return {};
+  Hid text = hdf5::string_type(c);
+  c.status(H5Dread(dset.get(), text.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), what);
+  std::vector<std::string> out;
+  out.reserve(buffer.size());
+  for (const char* value : buffer) out.emplace_back(value != nullptr ? value : "");
+  c.status(H5Dvlen_reclaim(text.get(), space.get(), H5P_DEFAULT, buffer.data()), what);
+  return out;
 }
 
 /// Removes the temporary file unless the merged file was renamed to its final name.
@@ -342,12 +400,10 @@ void read_decay(const Check& c, hid_t analysis, const std::string& analysis_name
 
 RunDigest read_run_digest(const std::string& path, int index) {
   const std::lock_guard lock(hdf5::library_mutex());
-  hdf5::silence();
-  const Check c = reading(path);
-  Hid file = open_source(c, path);
-  require_results_file(c, file.get());
-  Hid run = open_run(c, file.get(), index);
-  const std::string run_name = "run " + std::to_string(index);
+  const OpenedRun opened = open_run_for_reading(path, index);
+  const Check& c = opened.c;
+  const Hid& run = opened.run;
+  const std::string& run_name = opened.name;
 
   RunDigest digest;
   digest.bin_width = attr_number<double>(c, run.get(), run_name.c_str(), "bin_width", H5T_NATIVE_DOUBLE);
@@ -412,15 +468,11 @@ RunDigest read_run_digest(const std::string& path, int index) {
 
 std::vector<PropagationRecord> read_propagation(const std::string& path, int index) {
   const std::lock_guard lock(hdf5::library_mutex());
-  hdf5::silence();
-  const Check c = reading(path);
-  Hid file = open_source(c, path);
-  require_results_file(c, file.get());
-  Hid run = open_run(c, file.get(), index);
-  const std::string run_name = "run " + std::to_string(index);
-  const htri_t analysed = H5Lexists(run.get(), "analysis", H5P_DEFAULT);
-  if (analysed < 0) c.fail_hdf5(run_name + " analysis");
-  if (analysed == 0) return {};
+  const OpenedRun opened = open_run_for_reading(path, index);
+  const Check& c = opened.c;
+  const Hid& run = opened.run;
+  const std::string& run_name = opened.name;
+  if (!run_has(opened, "analysis")) return {};
   const std::string what = run_name + ": table 'analysis/propagation'";
   const htri_t exists = H5Lexists(run.get(), "analysis/propagation", H5P_DEFAULT);
   if (exists < 0) c.fail_hdf5(what);
@@ -463,6 +515,44 @@ std::vector<PropagationRecord> read_propagation(const std::string& path, int ind
   }
   c.status(H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buffer.data()), what);
   return records;
+}
+
+double CacheSeries::hit_ratio(size_t bin) const {
+  return lookups[bin] > 0 ? static_cast<double>(hits[bin]) / static_cast<double>(lookups[bin]) : NAN;
+}
+
+std::vector<CacheSeries> read_caches(const std::string& path, int index) {
+  const std::lock_guard lock(hdf5::library_mutex());
+  const OpenedRun opened = open_run_for_reading(path, index);
+  const Check& c = opened.c;
+  const Hid& run = opened.run;
+  const std::string& run_name = opened.name;
+  if (!run_has(opened, "caches")) return {};
+  const std::vector<std::string> names = read_strings(c, run.get(), "cache", run_name);
+  std::vector<CacheSeries> out(names.size());
+  for (size_t k = 0; k < names.size(); ++k) out[k].cache = names[k];
+  const std::array<std::pair<const char*, std::vector<uint64_t> CacheSeries::*>, 3> counts{{
+      {"caches/lookups", &CacheSeries::lookups},
+      {"caches/hits", &CacheSeries::hits},
+      {"caches/fills", &CacheSeries::fills},
+  }};
+  for (const auto& [name, member] : counts) {
+    const hsize_t bins =
+        read_rows(c, run.get(), run_name, name, [&](hsize_t start, hsize_t rows, hsize_t columns, auto values) {
+          if (columns != out.size()) {
+            c.fail(run_name + ": dataset '" + name + "' has " + std::to_string(columns) + " columns for " +
+                       std::to_string(out.size()) + " caches",
+                   "");
+          }
+          for (size_t k = 0; k < out.size(); ++k) {
+            auto& series = out[k].*member;
+            series.resize(start + rows);
+            for (hsize_t row = 0; row < rows; ++row) series[start + row] = values[row * columns + k];
+          }
+        });
+    for (auto& cache : out) (cache.*member).resize(bins, 0);
+  }
+  return out;
 }
 
 void copy_runs(const std::vector<std::pair<std::string, int>>& sources, const std::string& final_path,

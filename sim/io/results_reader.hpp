@@ -1,8 +1,9 @@
 #pragma once
 /// Reading back results files written by ResultsFile (docs/results-format.md): the per-run
-/// digest a search needs (analysis/run_digest.hpp), a run's cascade propagation, and merging
-/// runs of several files into one.
+/// digest a search needs (analysis/run_digest.hpp), a run's cascade propagation, its stateful
+/// caches' series, and merging runs of several files into one.
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,19 @@ RunDigest read_run_digest(const std::string& path, int index = 0);
 /// The propagation table of run `index` (analysis/propagation, by onset); empty when the run has
 /// no analysis group. Throws OutputError naming the file as read_run_digest does.
 std::vector<PropagationRecord> read_propagation(const std::string& path, int index = 0);
+
+/// One stateful look-aside cache's time series of a run (its `caches/` columns), by bin.
+struct CacheSeries {
+  std::string cache;                           ///< the cache service's name
+  std::vector<uint64_t> lookups, hits, fills;  ///< per bin, as CacheBinRow
+  /// hits / lookups of bin `bin`; NaN for a bin without lookups.
+  [[nodiscard]] double hit_ratio(size_t bin) const;
+};
+
+/// The stateful caches' series of run `index`, in the file's `cache` order; empty when the run
+/// has no `caches/` group (no stateful cache). Throws OutputError naming the file as
+/// read_run_digest does.
+std::vector<CacheSeries> read_caches(const std::string& path, int index = 0);
 
 /// Writes a new results file at `final_path` holding the runs `sources[k]` = (file, run index)
 /// as /runs/0, /runs/1, ... in order, each copied whole (datasets, attributes, dimension scales).

@@ -69,6 +69,24 @@ void write_search_record(const std::string& path, const SearchRecord& r) {
     values(check, g, "value2", r.values2);
     values(check, g, "region", r.region);
   }
+  if (r.replications > 1) {
+    hdf5::attr_scalar<int32_t>(check, g, "replications", r.replications);
+    values(check, g, "seed", r.seeds);
+    // Without a bracket there is no fit: method "none" and NaN, so that readers find every field.
+    const TippingFit fit = r.fit.value_or(TippingFit{});
+    hdf5::attr_string(check, g, "fit_method", std::string(tipping_method_name(fit.method)));
+    hdf5::attr_scalar<double>(check, g, "fit_confidence", 0.95);
+    hdf5::attr_scalar<int32_t>(check, g, "fit_clusters", fit.clusters);
+    hdf5::attr_scalar<double>(check, g, "fit_critical", fit.critical);
+    hdf5::attr_scalar<double>(check, g, "fit_intercept", fit.intercept);
+    hdf5::attr_scalar<double>(check, g, "fit_slope", fit.slope);
+    const std::array<double, 4> covariance{fit.var_intercept, fit.covariance, fit.covariance, fit.var_slope};
+    const std::array<hsize_t, 2> dims{2, 2};
+    hdf5::fixed_dataset<double>(check, g, "fit_covariance", dims, covariance.data());
+    hdf5::attr_scalar<double>(check, g, "tipping_point", fit.point);
+    hdf5::attr_scalar<double>(check, g, "tipping_low", fit.low);
+    hdf5::attr_scalar<double>(check, g, "tipping_high", fit.high);
+  }
 }
 
 }  // namespace rapture

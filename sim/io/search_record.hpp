@@ -2,8 +2,12 @@
 /// The record of a parameter search (`rapture amplify`) stored beside its runs: group
 /// /amplify of a results file, one entry per run in the order of /runs.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "analysis/tipping_fit.hpp"
 
 namespace rapture {
 
@@ -24,6 +28,12 @@ struct SearchRecord {
   bool found = false;                     ///< a tipping point lies in the range
   double threshold = 0, uncertainty = 0;  ///< the tipping point: threshold ± uncertainty
   std::string verdict;                    ///< a sentence for the user
+  /// With replications (R >= 2; with 1 none of the following is written): runs of each
+  /// magnitude on paired seeds, the seed of each run, and the logistic fit of the cascade
+  /// probability over every run when the search bracketed a tipping point.
+  int replications = 1;
+  std::vector<uint64_t> seeds;
+  std::optional<TippingFit> fit;
 };
 
 /// Adds /amplify to an existing results file; throws OutputError naming the file.

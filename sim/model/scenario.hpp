@@ -142,6 +142,8 @@ struct PolicySpec {
   std::optional<RetryBudget> budget;
   std::optional<RetryQuotaConfig> retry_quota;  ///< the AWS SDKs' retry circuit breaker: gates retries only
   std::optional<CircuitBreakerConfig> circuit_breaker;
+  bool no_retry_quota = false;      ///< `retry_quota: none`: no quota on these calls, whatever a level above says
+  bool no_circuit_breaker = false;  ///< `circuit_breaker: none`: no breaker on these calls, whatever a level above says
   std::optional<bool> fallback;     ///< on failure or open circuit, answer degraded
   std::optional<int64_t> bulkhead;  ///< max concurrent calls per caller replica; 0 = none
   SourceLocation where;
@@ -155,13 +157,20 @@ struct PolicySpec {
     if (over.propagate_deadline) propagate_deadline = over.propagate_deadline;
     if (over.cancel_on_timeout) cancel_on_timeout = over.cancel_on_timeout;
     if (over.budget) budget = over.budget;
-    if (over.retry_quota) retry_quota = over.retry_quota;
-    if (over.circuit_breaker) circuit_breaker = over.circuit_breaker;
+    if (over.retry_quota || over.no_retry_quota) {
+      retry_quota = over.retry_quota;
+      no_retry_quota = over.no_retry_quota;
+    }
+    if (over.circuit_breaker || over.no_circuit_breaker) {
+      circuit_breaker = over.circuit_breaker;
+      no_circuit_breaker = over.no_circuit_breaker;
+    }
     if (over.fallback) fallback = over.fallback;
     if (over.bulkhead) bulkhead = over.bulkhead;
   }
   [[nodiscard]] bool any() const {
-    return retry || per_try_timeout || deadline || budget || retry_quota || circuit_breaker || fallback || bulkhead;
+    return retry || per_try_timeout || deadline || budget || retry_quota || circuit_breaker || fallback || bulkhead ||
+           no_retry_quota || no_circuit_breaker;
   }
 };
 

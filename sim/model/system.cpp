@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
@@ -107,6 +108,7 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
   std::unordered_map<std::string, std::vector<uint32_t>> implicit_hosts;
   // Scenario `host` overrides by service, the last one winning (one pass, not one per service).
   std::unordered_map<std::string, const std::string*> override_host;
+  std::vector<uint32_t> dedicated;  // hosts of one replica each, named "<service>-<replica>"
   for (const auto& [name, params] : scenario.services) {
     if (params.host) override_host[name] = &*params.host;
   }
@@ -156,6 +158,7 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
         cfg.speed = scenario.platform.reference_speed;
         cfg.cores = svc.workers;
         host = static_cast<uint32_t>(sys.hosts.size());
+        dedicated.push_back(host);
         sys.hosts.push_back(std::move(cfg));
       } else {
         host = targets[static_cast<size_t>(r) % targets.size()];
@@ -163,6 +166,19 @@ void build_hosts(const Topology& topology, const Scenario& scenario, System& sys
       sys.hosts[host].workers += svc.workers;
       svc.replica_hosts.push_back(host);
     }
+  }
+  // A declared or topology host may already carry a replica's name (StyleFlow's search-index runs
+  // on host "search-1", which a separated search's second replica would also get): SimGrid takes
+  // each name once, so the replica's host becomes "search-1.2".
+  std::unordered_set<std::string> taken;
+  for (size_t h = 0; h < sys.hosts.size(); ++h) {
+    if (std::find(dedicated.begin(), dedicated.end(), h) == dedicated.end()) taken.insert(sys.hosts[h].name);
+  }
+  for (const uint32_t h : dedicated) {
+    std::string name = sys.hosts[h].name;
+    for (int k = 2; taken.count(name) > 0; ++k) name = sys.hosts[h].name + "." + std::to_string(k);
+    sys.hosts[h].name = name;
+    taken.insert(std::move(name));
   }
 }
 

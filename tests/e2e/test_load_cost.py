@@ -8,6 +8,7 @@ import os
 import re
 import unittest
 
+import test_cascade
 from harness import SOURCE_DIR, RaptureTest, read_run, run
 
 SCENARIO = os.path.join(SOURCE_DIR, "scenarios", "gc-death-spiral.yaml")
@@ -33,6 +34,16 @@ class GcDeathSpiralTest(RaptureTest):
         # With the heap full every request costs 2.5 × 10 ms of CPU: 8 workers / ~26.2 ms ≈ 305/s.
         self.assertLess(after, 350)
         self.assertIn("METASTABLE", text)
+
+    def test_the_spiral_is_judged_sustained_by_load_dependent_cost_at_the_api(self):
+        code, text, _, _ = self.goodput()
+        self.assertEqual(code, 0, text)
+        self.assertIn("sustained by load-dependent cost", text)
+        _, _, _, attrs = test_cascade.analysis(self.path("gc.h5"))
+        self.assertEqual((attrs["verdict"], attrs["sustained_by"]), ("sustained", "load_dependent_cost"))
+        self.assertEqual(attrs["evidence_place"], "api")
+        # Worker time per visit: ~26 ms in the spiral against ~11 ms before the burst (1.5 x is the rule).
+        self.assertGreater(attrs["evidence"], 1.5 * attrs["evidence_baseline"])
 
     def test_the_twin_without_the_load_cost_recovers_and_fails_the_hypothesis(self):
         code, text, before, after = self.goodput(["--design", "constant-cost"])

@@ -30,6 +30,7 @@ SHARED_HOST = os.path.join(DATA, "e2e", "shared_host.yaml")
 PREMORTEM = os.path.join(DATA, "e2e", "premortem.yaml")
 CELLS = os.path.join(DATA, "e2e", "cells.yaml")
 RETRY_STORM = os.path.join(SOURCE_DIR, "scenarios", "metastable-retry-storm.yaml")
+CACHE_FLUSH = os.path.join(SOURCE_DIR, "scenarios", "cache-flush-collapse.yaml")
 
 
 def subcommand_available():
@@ -125,6 +126,7 @@ def results(kind):
         "run": ["run", SHARED_HOST, "-q"],
         "policies": ["run", RETRY_STORM, "-q", "--set", "duration=120s"],
         "nofault": ["run", SHARED_HOST, "-q", "--set", "faults=[]"],
+        "cache": ["run", CACHE_FLUSH, "-q", "--set", "duration=35s"],
         "amplify": ["amplify", SHARED_HOST, "--fault", "s-burst", "--param", "factor", "--from", "1", "--to", "6",
                     "--points", "3", "--rounds", "1", "--criterion", "error_rate:0.02", "-j", "2"],
         "map": ["amplify", SHARED_HOST, "--fault", "s-burst", "--param", "factor", "--from", "1", "--to", "5",
@@ -279,6 +281,30 @@ class FiguresFromTheFileTest(ReportTest):
             k = names.index(edges["edges"][0])
             retries = r["edges/retries"][:, k] / r.attrs["bin_width"]
         self.assertEqual(edges["retries_per_second"][names[k]], retries.tolist())
+
+    def test_a_run_with_a_cache_plots_its_hit_ratio_as_the_file_holds_it(self):
+        path, _, figures = self.figures("cache")
+        caches = figures["run0-caches"]
+        with h5py.File(path, "r") as f:
+            r = f["runs/0"]
+            names = [c.decode() for c in r["cache"][()]]
+            hits, lookups = r["caches/hits"][:, 0], r["caches/lookups"][:, 0]
+            with np.errstate(all="ignore"):
+                ratio = np.where(lookups > 0, hits / np.maximum(lookups, 1), np.nan)
+            time_axis = r["time"][()]
+        self.assertEqual(caches["caches"], names)
+        self.assertEqual(caches["time"], time_axis.tolist())
+        self.assertEqual(caches["hit_ratio"][names[0]], nan_to_none(ratio))
+        # The flush, shaded like the other timelines: an instant at 30 s.
+        self.assertEqual([(x["name"], x["start"], x["end"]) for x in caches["faults"]], [("flush", 30.0, 30.0)])
+        flush_bin = int(30 / float(caches["bin_width"]))
+        self.assertGreater(caches["hit_ratio"][names[0]][flush_bin - 1], 0.7, "warm before the flush")
+        # Emptied by it: the popular keys come back within the flush's bin, the tail does not.
+        self.assertLess(caches["hit_ratio"][names[0]][flush_bin], 0.5, "emptied by it")
+
+    def test_a_run_without_caches_draws_no_hit_ratio(self):
+        _, _, figures = self.figures("run")
+        self.assertNotIn("run0-caches", figures)
 
     def test_png_figures_are_written_on_request(self):
         pngs = self.path("png")

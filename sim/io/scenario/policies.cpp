@@ -222,8 +222,16 @@ PolicySpec read_policy(const Reader& r, const Item& item, SourceLocation where, 
     }
   }
   if (auto v = m.get("budget")) p.budget = read_budget(r, *v);
-  if (auto v = m.get("retry_quota")) p.retry_quota = read_retry_quota(r, *v);
-  if (auto v = m.get("circuit_breaker")) p.circuit_breaker = read_breaker(r, *v);
+  // `none` switches the policy off for these calls, where leaving the key out inherits it.
+  const auto is_none = [](const Item& v) { return v.node.IsScalar() && v.node.Scalar() == "none"; };
+  if (auto v = m.get("retry_quota")) {
+    p.no_retry_quota = is_none(*v);
+    if (!p.no_retry_quota) p.retry_quota = read_retry_quota(r, *v);
+  }
+  if (auto v = m.get("circuit_breaker")) {
+    p.no_circuit_breaker = is_none(*v);
+    if (!p.no_circuit_breaker) p.circuit_breaker = read_breaker(r, *v);
+  }
   if (auto v = m.get("fallback")) p.fallback = r.boolean(*v);
   if (auto v = m.get("bulkhead")) p.bulkhead = r.integer(*v, 0, 1'000'000'000);
   return p;

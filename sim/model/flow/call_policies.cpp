@@ -14,9 +14,14 @@ CallPolicies::CallPolicies(const System& system, Scheduler& clock, RunMeter& met
       meter_(meter),
       protection_(protection),
       flow_(flow),
-      lanes_(clock, this, [](void* self, uint32_t lane, uint32_t id, uint32_t gen) {
-        static_cast<CallPolicies*>(self)->on_lane(lane, id, gen);
-      }) {
+      lanes_(
+          clock, this,
+          [](void* self, uint32_t lane, uint32_t id, uint32_t gen) {
+            static_cast<CallPolicies*>(self)->on_lane(lane, id, gen);
+          },
+          [](const void* self, uint32_t lane, uint32_t id, uint32_t gen) {
+            return static_cast<const CallPolicies*>(self)->lane_timer_alive(lane, id, gen);
+          }) {
   edges_.resize(system.edge_policies.size());
   lanes_.resize(2 * system.edge_policies.size());
   for (size_t e = 0; e < system.edge_policies.size(); ++e) {
@@ -77,17 +82,33 @@ void CallPolicies::start_call(uint32_t caller, const CallConfig& config) {
   c.retried = false;
   c.quota_taken = 0;
   c.sent = false;
+  c.deadline_armed = false;
   c.deadline_at = policy.retry.deadline > 0 ? now + policy.retry.deadline : INFINITY;
   c.deadline_at = std::min(c.deadline_at, parent.deadline);
   ++parent.pending;
   ++meter_.edge(config.policy).calls;
   if (auto& budget = slots_[c.slot].budget) budget->on_request(now);
-  if (policy.retry.deadline > 0 && c.deadline_at == now + policy.retry.deadline) {
-    lanes_.add(2 * config.policy + 1, c.deadline_at, id, c.serial);
-  } else if (std::isfinite(c.deadline_at) && c.deadline_at > now) {
-    clock_.at(c.deadline_at, deadline_, id, c.serial);  // a shorter propagated deadline
+  // The deadline cannot end the call while every try ends (by its timeout) before it, and a
+  // backoff is never started past it: it is set only once a try could outlast it, which with a
+  // per-try timeout well below the deadline is almost never (send_attempt).
+  const double per_try = policy.retry.per_try_timeout;
+  if (!(per_try > 0 && now + per_try < c.deadline_at)) {
+    arm_deadline(id, policy.retry.deadline > 0 && c.deadline_at == now + policy.retry.deadline);
   }
   send_attempt(id);
+}
+
+/// Sets the call's deadline timer: in its edge's deadline lane when it is the edge's own
+/// deadline counted from now (those come in order), else as an event of its own.
+void CallPolicies::arm_deadline(uint32_t call_id, bool in_lane) {
+  Call& c = calls_[call_id];
+  if (!std::isfinite(c.deadline_at) || c.deadline_at <= clock_.now()) return;
+  c.deadline_armed = true;
+  if (in_lane) {
+    lanes_.add(2 * c.policy + 1, c.deadline_at, call_id, c.serial);
+  } else {
+    clock_.at(c.deadline_at, deadline_, call_id, c.serial);  // a propagated deadline, or a late retry's
+  }
 }
 
 void CallPolicies::send_attempt(uint32_t call_id) {
@@ -126,7 +147,11 @@ void CallPolicies::send_attempt(uint32_t call_id) {
   c.current = flow_.send_try(c.parent, *c.config, call_id);
   double timeout_at = c.deadline_at;
   if (policy.retry.per_try_timeout > 0) timeout_at = std::min(timeout_at, now + policy.retry.per_try_timeout);
-  if (std::isfinite(timeout_at) && timeout_at < c.deadline_at) lanes_.add(2 * c.policy, timeout_at, call_id, c.try_gen);
+  if (std::isfinite(timeout_at) && timeout_at < c.deadline_at) {
+    lanes_.add(2 * c.policy, timeout_at, call_id, c.try_gen);
+  } else if (!c.deadline_armed) {
+    arm_deadline(call_id, false);  // this try may outlast the deadline: it is what ends it
+  }
 }
 
 void CallPolicies::on_retry_due(const Event& e) {
@@ -139,6 +164,12 @@ void CallPolicies::on_lane(uint32_t lane, uint32_t call_id, uint32_t gen) {
   } else {
     call_deadline(call_id, gen);
   }
+}
+
+bool CallPolicies::lane_timer_alive(uint32_t lane, uint32_t call_id, uint32_t gen) const {
+  // The same tests as try_timeout and call_deadline make before acting.
+  const Call& c = calls_[call_id];
+  return lane % 2 == 0 ? c.try_gen == gen && c.current != kNone : c.serial == gen;
 }
 
 bool CallPolicies::retryable(const Call& c, ErrorCause cause) const {

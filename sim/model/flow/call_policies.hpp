@@ -54,6 +54,7 @@ class CallPolicies {
     bool retried;          ///< a retry was decided (the quota refunds it on success instead of refilling)
     bool retry_slot;       ///< holds a retry-budget slot (a retry decided and not yet ended)
     bool sent;             ///< a try reached the callee (a call ending without one is counted refused)
+    bool deadline_armed;   ///< its deadline timer is set (only once a try could outlast it)
     double start, deadline_at, try_start, last_backoff;
   };
   /// The policies of one caller replica on one edge: breakers, budgets and bulkheads are per
@@ -76,6 +77,8 @@ class CallPolicies {
   void on_retry_due(const Event& e);
   void on_deadline(const Event& e) { call_deadline(e.id, e.gen); }
   void on_lane(uint32_t lane, uint32_t call_id, uint32_t gen);
+  [[nodiscard]] bool lane_timer_alive(uint32_t lane, uint32_t call_id, uint32_t gen) const;
+  void arm_deadline(uint32_t call_id, bool in_lane);
   void try_timeout(uint32_t call_id, uint32_t gen);
   void call_deadline(uint32_t call_id, uint32_t gen);
   void try_failed(uint32_t call_id, ErrorCause cause);

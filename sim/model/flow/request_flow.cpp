@@ -473,6 +473,11 @@ void RequestFlow::set_replica(uint32_t replica, uint32_t workers, uint32_t queue
       meter_.dequeued(rep.service);
       reject(next, ErrorCause::Unavailable);
     }
+    // A cache's contents live in its processes' memory: a crashed cache restarts cold. Its keys
+    // are spread over its replicas (a memcached client hashes each key to one server), so one
+    // replica's crash loses its share of them.
+    const auto& cfg = system_.services[rep.service];
+    if (cfg.cache != kNone) flush_cache(cfg.cache, 1.0 / static_cast<double>(cfg.replicas));
   } else if (!down && rep.down) {
     rep.down = false;  // restarted, empty
   }

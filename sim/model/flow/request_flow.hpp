@@ -53,7 +53,8 @@ class RequestFlow {
   [[nodiscard]] uint32_t first_replica(uint32_t service) const { return services_[service].first_replica; }
   /// The random stream of `service`'s call decisions (and of its callers' backoffs).
   RandomStream& calls_rng(uint32_t service) { return services_[service].calls_rng; }
-  /// Resizes replica `replica` as the faults make it; `down` crashes it (or keeps it down).
+  /// Resizes replica `replica` as the faults make it; `down` crashes it (or keeps it down). A
+  /// crashed replica of a stateful cache loses its share of the keys (all of them with one replica).
   void set_replica(uint32_t replica, uint32_t workers, uint32_t queue, bool down);
   /// Seconds of wall time per reference second on `host` (slowdowns).
   void set_host_time_factor(uint32_t host, double factor);

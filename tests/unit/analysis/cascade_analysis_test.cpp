@@ -316,6 +316,25 @@ TEST(CascadeAnalysis, ABurstIsATriggerOfNoLength) {
   EXPECT_EQ(rep.verdict.kind, RecoveryKind::Sustained);  // c still overflows 30 s after the burst
 }
 
+TEST(CascadeAnalysis, ALoadChangeThatEndsWithinTheWarmUpIsNoTrigger) {
+  // The warm-up (10 s) starts at a low rate, as a cache is warmed before the day's load; the
+  // burst at 40 s is the only trigger, and the baseline runs from the warm-up's end up to it.
+  const System sys = chain_with_profile(
+      "{kind: spike, at: 0s, duration: 10s, rate: 20/s}, "
+      "{kind: burst, at: 40s, count: 500}");
+  AnalysisSpec spec;
+  spec.metastable_after = 30;
+  const CascadeReport rep = analyze_cascade(sys, spec, burst_that_never_recovers(sys));
+  EXPECT_DOUBLE_EQ(rep.trigger_start, 40);
+  EXPECT_DOUBLE_EQ(rep.trigger_end, 40);
+  EXPECT_DOUBLE_EQ(rep.baseline_from, 10);
+  EXPECT_DOUBLE_EQ(rep.baseline_to, 40);
+  EXPECT_EQ(node_of(sys, rep, "c")->path, "load 'profile burst of 500 at 40 s' -> c");
+  // A change that lasts past the warm-up's end is a trigger from its start.
+  const System longer = chain_with_profile("{kind: spike, at: 0s, duration: 12s, rate: 20/s}");
+  EXPECT_DOUBLE_EQ(analyze_cascade(longer, spec, burst_that_never_recovers(longer)).trigger_start, 0);
+}
+
 TEST(CascadeAnalysis, ARampIsATriggerAndRecoveryIsMeasuredFromItsEnd) {
   const System sys = chain_with_profile("{kind: ramp, from: 40s, to: 60s, start_rate: 100/s, end_rate: 300/s}");
   const auto series = record(sys, 100, [&](int64_t b, auto& s, auto&, auto&) {

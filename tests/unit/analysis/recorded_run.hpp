@@ -36,7 +36,11 @@ inline System make_system(const std::string& dot, const std::string& yaml) {
 /// Healthy traffic everywhere (100 visits per bin, 10 ms), changed bin by bin by `edit`.
 using Edit = std::function<void(int64_t bin, std::vector<ServiceBinRow>&, std::vector<RequestBinRow>&,
                                 std::vector<EdgeBinRow>&)>;
-inline RunSeries record(const System& sys, int64_t bins, const Edit& edit) {
+/// The stateful caches' rows of a bin (System::caches order), changed bin by bin.
+using CacheEdit = std::function<void(int64_t bin, std::vector<CacheBinRow>&)>;
+/// `cache_edit` (when given, and the system has caches) writes the caches' rows, which start at
+/// 100 lookups and 90 hits a bin.
+inline RunSeries record(const System& sys, int64_t bins, const Edit& edit, const CacheEdit& cache_edit = {}) {
   RunSeries series(sys.services.size(), sys.request_types.size(), sys.edge_policies.size());
   for (int64_t b = 0; b < bins; ++b) {
     std::vector<ServiceBinRow> s(sys.services.size());
@@ -53,6 +57,11 @@ inline RunSeries record(const System& sys, int64_t bins, const Edit& edit) {
     std::vector<EdgeBinRow> e(sys.edge_policies.size());
     for (auto& row : e) row.calls = row.attempts = 100;
     edit(b, s, r, e);
+    if (cache_edit && !sys.caches.empty()) {
+      std::vector<CacheBinRow> c(sys.caches.size(), CacheBinRow{100, 90, 10});
+      cache_edit(b, c);
+      series.write_cache_bin(b, c);
+    }
     if (!e.empty()) series.write_edge_bin(b, e);
     series.write_bin(b, s, r);
   }

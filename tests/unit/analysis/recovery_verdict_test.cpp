@@ -133,6 +133,58 @@ TEST_F(RecoveryVerdictTest, MoreVisitsPerEntryRequestWithoutRetriesAreAmplifiedA
   EXPECT_DOUBLE_EQ(v.evidence_baseline, 1);
 }
 
+/// b is a look-aside cache in front of c: in the baseline 90 of its 100 lookups a bin hit, and c
+/// serves the 10 misses (50 ms each). From 60 s on c is saturated by 50 arrivals a bin, each now
+/// taking 200 ms (8 workers for 40 served): costlier visits and amplified arrivals both show;
+/// `hits` is b's hits per bin from then on.
+CascadeReport behind_a_cache(uint64_t hits) {
+  const System sys = make_system(kChain, chain_scenario("200s", R"(
+services:
+  b: {cache: {keys: {size: 1000}, capacity: 100, backend: c}}
+  c: {replicas: 1, workers: 8, queue: 5000}
+faults: [{name: c-slow, kind: latency, target: c, start: 40s, duration: 20s, latency: 100ms}]
+)"));
+  const RunSeries series = record(
+      sys, kBins,
+      [&](int64_t b, auto& s, auto&, auto&) {
+        s[2].arrivals = s[2].completions = 10;
+        s[2].busy_mean = 0.5;
+        if (b >= 60) overloaded(b, s[2], 50, 40);
+      },
+      [&](int64_t b, std::vector<CacheBinRow>& c) {
+        if (b >= 60) c[0].hits = hits;
+      });
+  AnalysisSpec spec;
+  return analyze_cascade(sys, spec, series);
+}
+
+TEST(RecoveryVerdictCache, AmplifiedArrivalsBehindACacheBelowItsHitRatioAreSustainedByCacheMisses) {
+  // The hit ratio stays at 50 % against 90 % in the baseline (4 binomial standard errors of 6,000
+  // lookups: 1.5 points): the misses are the loop, named before the costlier visits they cause.
+  const CascadeReport rep = behind_a_cache(50);
+  const RecoveryVerdict& v = rep.verdict;
+  EXPECT_EQ(v.kind, RecoveryKind::Sustained);
+  EXPECT_EQ(rep.metastable, 1);
+  EXPECT_EQ(v.sustained_by, SustainingEffect::CacheMisses);
+  EXPECT_EQ(v.evidence_place, "b");
+  EXPECT_DOUBLE_EQ(v.evidence, 0.5);
+  EXPECT_DOUBLE_EQ(v.evidence_baseline, 0.9);
+  EXPECT_EQ(verdict_headline(v), "metastable: sustained by cache misses");
+  EXPECT_EQ(verdict_evidence(v), "b: hit ratio 50.0% vs 90.0% baseline, its backend's arrivals amplified");
+  EXPECT_EQ(to_string(v.sustained_by), "cache_misses");
+  EXPECT_EQ(sustaining_effect_named("cache_misses"), SustainingEffect::CacheMisses);
+  EXPECT_TRUE(journal_has(rep, Category::MetastableLoop, "c"));
+}
+
+TEST(RecoveryVerdictCache, AmplifiedArrivalsBehindACacheThatKeepsItsHitRatioAreNotCacheMisses) {
+  // The same load on c with the cache hitting 90 % as before: the misses are not what changed,
+  // the costlier visits (200 ms against 50 ms) are.
+  const RecoveryVerdict v = behind_a_cache(90).verdict;
+  EXPECT_EQ(v.kind, RecoveryKind::Sustained);
+  EXPECT_EQ(v.sustained_by, SustainingEffect::LoadDependentCost);
+  EXPECT_EQ(v.evidence_place, "c");
+}
+
 TEST_F(RecoveryVerdictTest, AFullQueueWithNoEffectInTheRunIsSustainedByAnUnknownEffect) {
   // 73 ms per visit (under 1.5 x the baseline's 50 ms), 1.12 visits per entry request, no retries.
   const RunSeries series = run_with(sys, [&](int64_t b, ServiceBinRow& c, EdgeBinRow&) { overloaded(b, c, 112, 110); });

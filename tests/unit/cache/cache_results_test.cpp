@@ -1,5 +1,5 @@
 // The stateful caches' time series in the results file: /runs/<i>/caches/{lookups, hits, fills},
-// [time, cache], written only when the run has caches, read back with h5py.
+// [time, cache], written only when the run has caches, read back with h5py and with read_caches.
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "io/results_file.hpp"
+#include "io/results_reader.hpp"
 #include "support/checker.hpp"
 #include "support/temp_dir.hpp"
 
@@ -97,7 +99,7 @@ TEST(CacheResults, TheCheckerRefusesMoreHitsThanLookups) {
       << checked.output;
 }
 
-TEST(CacheResults, ARunWithoutCachesHasNoCacheGroup) {
+TEST(CacheResults, ARunWithoutCachesHasNoCacheGroupAndReadsBackNone) {
   TempDir dir;
   const fs::path path = dir.path() / "results.h5";
   {
@@ -112,6 +114,49 @@ TEST(CacheResults, ARunWithoutCachesHasNoCacheGroup) {
                                "import h5py, sys; r = h5py.File(sys.argv[1])['runs/0']; "
                                "print('caches' in r, 'cache' in r)");
   EXPECT_EQ(read.output, "False False\n");
+  EXPECT_TRUE(read_caches(path.string()).empty()) << "read back: no cache";
+  EXPECT_THROW(read_caches(path.string(), 1), OutputError) << "no run 1";
+}
+
+TEST(CacheResults, ReadCachesGivesBackEveryCachesSeriesAsWritten) {
+  // Two caches over 3 bins, with bin 1 of the second cache without lookups (its hit ratio: NaN).
+  TempDir dir;
+  const fs::path path = dir.path() / "results.h5";
+  auto info = cache_info();
+  info.services = {"front", "cache", "db", "sessions"};
+  info.caches = {"cache", "sessions"};
+  const std::vector<std::vector<CacheBinRow>> rows{
+      {{100, 90, 10}, {40, 10, 30}},
+      {{100, 0, 5}, {0, 0, 0}},
+      {{120, 60, 60}, {7, 7, 0}},
+  };
+  {
+    ResultsFile file(path.string());
+    auto writer = file.begin_run(info);
+    auto services = idle_services();
+    services.push_back(services.back());
+    for (int64_t bin = 0; bin < 3; ++bin) {
+      writer->write_cache_bin(bin, rows[static_cast<size_t>(bin)]);
+      writer->write_bin(bin, services, idle_requests());
+    }
+    file.commit();
+  }
+  const auto caches = read_caches(path.string());
+  ASSERT_EQ(caches.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(caches[k].cache, info.caches[k]);
+    ASSERT_EQ(caches[k].lookups.size(), 3u);
+    ASSERT_EQ(caches[k].hits.size(), 3u);
+    ASSERT_EQ(caches[k].fills.size(), 3u);
+    for (size_t b = 0; b < 3; ++b) {
+      EXPECT_EQ(caches[k].lookups[b], rows[b][k].lookups) << k << " " << b;
+      EXPECT_EQ(caches[k].hits[b], rows[b][k].hits) << k << " " << b;
+      EXPECT_EQ(caches[k].fills[b], rows[b][k].fills) << k << " " << b;
+    }
+  }
+  EXPECT_DOUBLE_EQ(caches[0].hit_ratio(0), 0.9);
+  EXPECT_DOUBLE_EQ(caches[1].hit_ratio(0), 0.25);
+  EXPECT_TRUE(std::isnan(caches[1].hit_ratio(1))) << "no lookups, no ratio";
 }
 
 }  // namespace

@@ -549,6 +549,23 @@ TEST(Recomposition, SeparateGivesHostsOfTheirOwn) {
   EXPECT_NE(service_config(sys, "b").replica_hosts.front(), service_config(sys, "a").replica_hosts.front());
 }
 
+TEST(Recomposition, ASeparatedReplicasHostNeverTakesTheNameOfAnotherHost) {
+  // StyleFlow's shape: search-index runs on a host called "search-1", the name search's second
+  // replica gets once search is separated; SimGrid takes each host name once.
+  auto d = draft_of("a [host=shared]\n b [host=shared, replicas=2]\n c [host=\"b-1\"]\n a -> b\n b -> c");
+  auto s = scenario_of({{"r", "a"}});
+  apply(d, s, on_services(Kind::Separate, {"b"}));
+  const System sys = built(d, s);
+  std::vector<std::string> hosts;
+  for (const auto& h : sys.hosts) hosts.push_back(h.name);
+  std::vector<std::string> unique = hosts;
+  std::sort(unique.begin(), unique.end());
+  EXPECT_EQ(std::unique(unique.begin(), unique.end()), unique.end()) << ::testing::PrintToString(hosts);
+  EXPECT_EQ(sys.hosts[service_config(sys, "c").replica_hosts.front()].name, "b-1");
+  EXPECT_EQ(sys.hosts[service_config(sys, "b").replica_hosts[0]].name, "b-0");
+  EXPECT_EQ(sys.hosts[service_config(sys, "b").replica_hosts[1]].name, "b-1.2");
+}
+
 TEST(Recomposition, SeparateRejectsAKindDefaultHost) {
   const auto d = draft_of("a -> b");
   auto s = scenario_of({{"r", "a"}});

@@ -1,6 +1,7 @@
 // The stateful look-aside cache in the request flow (model alone, no SimGrid): hit ratios against
 // hand-computed values, a flush that empties it and refills no faster than the backend answers,
-// late answers that still fill it, and the edge's probability left out of a cache's miss call.
+// late answers that still fill it, a crash that loses the crashed replicas' keys, and the edge's
+// probability left out of a cache's miss call.
 
 #include <gtest/gtest.h>
 
@@ -69,6 +70,18 @@ FaultSpec cache_flush(const std::string& target, double at) {
   f.kind = FaultSpec::Kind::CacheFlush;
   f.target = target;
   f.start = f.end = at;
+  return f;
+}
+
+/// A crash of `target` (all replicas, or `replica`) over [start, end).
+FaultSpec crash(const std::string& target, double start, double end, uint32_t replica = kNone) {
+  FaultSpec f;
+  f.name = "crash";
+  f.kind = FaultSpec::Kind::Crash;
+  f.target = target;
+  f.start = start;
+  f.end = end;
+  if (replica != kNone) f.replica = replica;
   return f;
 }
 
@@ -154,6 +167,50 @@ TEST(Cache, AFlushEmptiesItAndItRefillsNoFasterThanTheBackendAnswers) {
   EXPECT_TRUE(saturated) << "the backend, saturated by the misses, answers (and fills) at its full rate";
   const auto end = sum_bins(out.sink, 450, 500);
   EXPECT_GT(static_cast<double>(end.hits) / static_cast<double>(end.lookups), 0.9) << "it refills in the end";
+}
+
+TEST(Cache, ACrashedCacheRestartsCold) {
+  // 1000 uniform keys, room for all, warm by t = 20 s (each key asked ~40,000 times); the cache's
+  // only replica crashes over [20 s, 21 s). Its contents died with it: in the first 0.1 s bin
+  // after the restart the k-th lookup hits at most the k - 1 keys filled since, so the ~100
+  // lookups hit at most sum k / 1000 ~ 5 times in expectation (a binomial bound: 5 + 4 standard
+  // deviations ~ 14), where a cache that kept its contents would hit all ~100.
+  auto sc = cache_scenario(1000, 30, cache_spec(1000, KeySpace::Popularity::Uniform, 1000),
+                           params(1, 10'000, 0, Distribution::constant(1e-3)));
+  sc.bin_width = 0.1;
+  sc.faults.push_back(crash("cache", 20, 21));
+  const auto out = run_cache(three_tiers(), sc);
+  const auto before = sum_bins(out.sink, 150, 200);
+  EXPECT_GT(static_cast<double>(before.hits) / static_cast<double>(before.lookups), 0.99) << "warm before the crash";
+  EXPECT_EQ(sum_bins(out.sink, 201, 210).lookups, 0u) << "no lookup while it is down";
+  const auto& first = out.sink.cache_bins[210];
+  ASSERT_GT(first.lookups, 50u);
+  EXPECT_LE(first.hits, 14u) << "cold after the restart";
+  const auto end = sum_bins(out.sink, 250, 300);
+  EXPECT_GT(static_cast<double>(end.hits) / static_cast<double>(end.lookups), 0.99) << "and it refills";
+}
+
+TEST(Cache, ACrashOfOneReplicaOfTwoLosesAboutHalfTheKeys) {
+  // The keys are spread over the replicas: one of two crashing loses each key with probability
+  // 1/2. 1000 uniform keys, all held at 40 s; the database answers 100 a second at most (1 worker,
+  // 10 ms), so in the 0.5 s after the crash at most 50 keys come back. The surviving replica's
+  // ~500 lookups (round robin: the other half are refused) then hit with probability between
+  // (1000 - dropped) / 1000 and that plus 0.05; dropped is Binomial(1000, 1/2): 500 +- 63 at 4
+  // standard deviations. With the sampling of 500 lookups (0.022 each way, 4 deviations: 0.09)
+  // the ratio is within [0.5 - 0.063 - 0.09, 0.55 + 0.063 + 0.09].
+  auto sc = cache_scenario(2000, 50, cache_spec(1000, KeySpace::Popularity::Uniform, 1000),
+                           params(1, 1, 100, Distribution::constant(10e-3)));
+  sc.services[1].second.replicas = 2;
+  sc.bin_width = 0.1;
+  sc.faults.push_back(crash("cache", 40, 45, 0));
+  const auto out = run_cache(three_tiers(), sc);
+  const auto before = sum_bins(out.sink, 350, 400);
+  EXPECT_GT(static_cast<double>(before.hits) / static_cast<double>(before.lookups), 0.99) << "warm before the crash";
+  const auto after = sum_bins(out.sink, 400, 405);
+  ASSERT_GT(after.lookups, 400u);
+  const double ratio = static_cast<double>(after.hits) / static_cast<double>(after.lookups);
+  EXPECT_GT(ratio, 0.5 - 0.063 - 0.09);
+  EXPECT_LT(ratio, 0.55 + 0.063 + 0.09);
 }
 
 TEST(Cache, ALateAnswerStillFillsTheCache) {
