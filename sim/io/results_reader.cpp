@@ -536,7 +536,10 @@ std::vector<CacheSeries> read_caches(const std::string& path, int index) {
       {"caches/hits", &CacheSeries::hits},
       {"caches/fills", &CacheSeries::fills},
   }};
-  for (const auto& [name, member] : counts) {
+  for (const auto& count : counts) {
+    // Named copies, not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+    const char* const name = count.first;
+    const auto member = count.second;
     const hsize_t bins =
         read_rows(c, run.get(), run_name, name, [&](hsize_t start, hsize_t rows, hsize_t columns, auto values) {
           if (columns != out.size()) {
