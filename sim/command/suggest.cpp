@@ -102,7 +102,7 @@ int suggest_command(const SuggestArgs& args, const std::string& self) {
 
   // 1. The run the findings come from: at the tipping point when amplify is asked to find it.
   WorkDir work(args.output.empty() ? default_output(scenario.name, "-suggest.h5") : args.output);
-  if (!args.write_designs.empty()) require_text_output(args.write_designs, {args.scenario});
+  if (!args.write_designs.empty()) require_text_output(args.write_designs, {args.scenario, scenario.topology_path});
   SuggestRecord record;
   record.scenario = args.scenario;
   record.design = args.design;
